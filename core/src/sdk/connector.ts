@@ -1,0 +1,150 @@
+/**
+ * The connector interface (DESIGN §3). A connector package's entry exports `defineConnector(...)`
+ * as its default export; the host calls the factory once per endpoint at activation.
+ */
+import type { Entity, EntityType } from './entities.js';
+import type { DovetailError } from './errors.js';
+
+/** A structured logger (pino-compatible subset); every line already carries the connector and endpoint. */
+export interface Logger {
+  trace(obj: object | string, msg?: string): void;
+  debug(obj: object | string, msg?: string): void;
+  info(obj: object | string, msg?: string): void;
+  warn(obj: object | string, msg?: string): void;
+  error(obj: object | string, msg?: string): void;
+  child(bindings: Record<string, unknown>): Logger;
+}
+
+/** Resolves settings marked `"x-secret": true` (string, `{env}` or `{file}` in the config). */
+export interface Secrets {
+  /** The secret at a settings key (e.g. `password`); throws a clear error when unset or unreadable. */
+  get(key: string): Promise<string>;
+  /** Like `get`, but `undefined` when the key is absent from the settings. */
+  maybe(key: string): Promise<string | undefined>;
+}
+
+/** What a connector factory receives. Settings are validated against the manifest's schema and frozen. */
+export interface ConnectorContext<S = Record<string, unknown>> {
+  /** The endpoint's name in the config. */
+  endpoint: string;
+  settings: Readonly<S>;
+  logger: Logger;
+  secrets: Secrets;
+  /** Aborted when the run is cancelled or the service shuts down. */
+  signal: AbortSignal;
+  /** Folder where the config lives; relative paths in settings resolve against it. */
+  baseDir: string;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  /** One line a person can act on ("401 Unauthorized: check username and password"). */
+  message: string;
+}
+
+/** A collection (calendar, task list, address book, folder). */
+export interface CollectionInfo {
+  /** Stable id the pairing's `collection` names (href, folder name, EWS folder id). */
+  id: string;
+  name: string;
+  entities: EntityType[];
+  color?: string;
+  readOnly?: boolean;
+}
+
+export interface CollectionSpec {
+  id: string;
+  name?: string;
+  color?: string;
+  entities: EntityType[];
+}
+
+/** An item's identity and change marker as listed. */
+export interface ItemRef {
+  /** Connector-opaque, stable id (href, file name, EWS ItemId). Never derived from a UID by the engine. */
+  id: string;
+  /** Opaque change marker (ETag, mtime+size, ChangeKey). Different value = the item may have changed. */
+  version: string;
+}
+
+export interface ListOptions {
+  entity: EntityType;
+  /** The cursor the previous list returned; absent on a first or full listing. */
+  cursor?: string;
+  /** Only items that may overlap [start, end) are needed; a connector may ignore this and list everything. */
+  window?: { start: Date; end: Date };
+}
+
+/**
+ * A listing. `full`: every item in the collection (within the window, if honoured).
+ * `changes`: only what changed since `ListOptions.cursor`. Throw `CursorInvalid` when the cursor is stale.
+ */
+export type ListResult =
+  | { kind: 'full'; items: ItemRef[]; cursor?: string }
+  | { kind: 'changes'; changed: ItemRef[]; deleted: string[]; cursor: string };
+
+export interface LoadOptions {
+  entity: EntityType;
+}
+
+/** One loaded item, or why it could not be loaded/parsed (the rest still loads). */
+export type LoadResult =
+  | { ok: true; id: string; version: string; item: Entity }
+  | { ok: false; id: string; error: DovetailError };
+
+/** A write. `ifVersion` makes it conditional (If-Match / ChangeKey); create is always "only if absent". */
+export type WriteOp =
+  | { op: 'create'; item: Entity; /** Suggested id (file name, href tail); the connector may choose another. */ hint?: string }
+  | { op: 'update'; id: string; ifVersion?: string; item: Entity }
+  | { op: 'delete'; id: string; ifVersion?: string };
+
+/** Per-op outcome, in the order of the ops. `version` may be absent when the server did not return one. */
+export type WriteResult =
+  | { ok: true; id: string; version?: string }
+  | { ok: false; error: DovetailError };
+
+export interface WatchHandle {
+  close(): Promise<void>;
+}
+
+/** A running connector bound to one endpoint. Optional members are advertised by capabilities. */
+export interface Connector {
+  /** Connect and authenticate; never throws for an expected failure, returns ok:false with a message. */
+  check(): Promise<CheckResult>;
+  discover(): Promise<CollectionInfo[]>;
+  list(collection: string, options: ListOptions): Promise<ListResult>;
+  /** Loads items by id. May be called with many ids; the connector chunks its own requests. */
+  load(collection: string, ids: string[], options: LoadOptions): Promise<LoadResult[]>;
+  /** Applies ops in order; one result per op. Throws only when nothing could be attempted (auth, network down). */
+  write(collection: string, ops: WriteOp[]): Promise<WriteResult[]>;
+  createCollection?(spec: CollectionSpec): Promise<CollectionInfo>;
+  /** Calls `onChange` when the collection may have changed (push, poll, file watch). */
+  watch?(collection: string, onChange: () => void): Promise<WatchHandle>;
+  /** Releases sockets, timers and handles. */
+  close?(): Promise<void>;
+}
+
+/** What a connector module exports as default. */
+export interface ConnectorDefinition<S = Record<string, unknown>> {
+  readonly kind: 'dovetail-connector';
+  readonly apiVersion: 1;
+  create(context: ConnectorContext<S>): Connector | Promise<Connector>;
+}
+
+/**
+ * Declares a connector. Export the result as the module's default:
+ * ```ts
+ * export default defineConnector<MySettings>((ctx) => ({ check, discover, list, load, write }));
+ * ```
+ */
+export function defineConnector<S = Record<string, unknown>>(
+  create: (context: ConnectorContext<S>) => Connector | Promise<Connector>,
+): ConnectorDefinition<S> {
+  return Object.freeze({ kind: 'dovetail-connector', apiVersion: 1, create });
+}
+
+/** True when a module's default export is a connector definition. */
+export function isConnectorDefinition(v: unknown): v is ConnectorDefinition {
+  return typeof v === 'object' && v !== null && (v as ConnectorDefinition).kind === 'dovetail-connector'
+    && typeof (v as ConnectorDefinition).create === 'function';
+}

@@ -1,0 +1,9 @@
+/** The connector SDK: `import { defineConnector, ... } from '@dovetail/core/sdk'`. */
+export * from './entities.js';
+export * from './errors.js';
+export * from './connector.js';
+export type * from './manifest.js';
+export {
+  parseICalendar, serializeICalendar, parseVCard, serializeVCard, contentHash, windowsToIana, toEpochMs, overlaps,
+} from '../model/index.js';
+export type { Parsed, ItemError } from '../model/index.js';

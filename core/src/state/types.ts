@@ -1,0 +1,109 @@
+/**
+ * The state store contract (DESIGN §5). The engine owns the semantics; a store only persists
+ * relations, cursors and run history per pairing, atomically and in batches.
+ * `LowdbStateStore` is the embedded default; a PostgreSQL store can implement the same interface.
+ */
+
+/** One side of a relation as last synced. */
+export interface SideRecord {
+  /** Connector item id (href, file name, EWS ItemId). */
+  id: string;
+  /** Version (ETag, mtime+size, ChangeKey) last seen or written; '' when the connector returned none. */
+  version: string;
+  /** Content hash of the item as last seen/written on this side (volatile properties left out). */
+  hash: string;
+}
+
+export type RelationStatus =
+  | 'synced'
+  /** Both sides changed, policy `manual`: skipped until resolved. */
+  | 'conflict'
+  /** Deleted on B, A's copy kept and marked; never re-created on B. */
+  | 'tombstone-a'
+  /** Deleted on A, B's copy kept and marked; never re-created on A. */
+  | 'tombstone-b'
+  /** Failed too often or duplicate UID: skipped until the user acts. */
+  | 'quarantined';
+
+/** A pairing of one item on A with one on B (either may be absent while a create is pending or failed). */
+export interface Relation {
+  /** Stable key of the relation inside the pairing (usually the UID; unique). */
+  key: string;
+  uid: string;
+  a?: SideRecord;
+  b?: SideRecord;
+  status: RelationStatus;
+  /** Consecutive failed attempts and the last error, for backoff and quarantine. */
+  attempts?: number;
+  lastError?: string;
+  /** Epoch ms before which a failed item is not retried. */
+  retryAt?: number;
+  /** For `conflict`: what each side holds, for `dovetail conflicts list`. */
+  conflict?: { detectedAt: string; aVersion?: string; bVersion?: string; aSummary?: string; bSummary?: string };
+}
+
+/** Per-pairing metadata. */
+export interface PairingMeta {
+  /** Change cursors per side (sync tokens, SyncState). */
+  cursorA?: string;
+  cursorB?: string;
+  /** Item counts after the last complete run, for the "side suddenly empty" guard. */
+  countA?: number;
+  countB?: number;
+  /** Hash of the pairing config that produced this state (endpoints + collections); a change resets cursors. */
+  configHash?: string;
+  /** ISO time of the last completed run. */
+  lastRunAt?: string;
+}
+
+/** One atomic batch: relations to put (by key) and delete, plus a metadata patch. */
+export interface StateBatch {
+  put?: Relation[];
+  delete?: string[];
+  meta?: Partial<PairingMeta>;
+}
+
+/** A run report as kept in history (the CLI's `sync --json` run object). */
+export type RunRecord = Record<string, unknown> & { pairing: string; startedAt: string; ok: boolean };
+
+/** An open pairing state: everything is in memory; `commit` makes a batch durable atomically. */
+export interface PairingState {
+  readonly pairing: string;
+  relations(): IterableIterator<Relation>;
+  get(key: string): Relation | undefined;
+  size(): number;
+  meta(): Readonly<PairingMeta>;
+  /** Applies and persists a batch atomically: after a crash either all of it is there or none. */
+  commit(batch: StateBatch): Promise<void>;
+  /** How many durable writes (commits + compactions) this handle made, for benchmarks. */
+  readonly writeCount: number;
+  /** Appends a run to the history (bounded) and persists it. */
+  recordRun(run: RunRecord): Promise<void>;
+  runs(limit?: number): Promise<RunRecord[]>;
+  close(): Promise<void>;
+}
+
+export interface StateStore {
+  /** Opens (creating if absent) the state of a pairing. A corrupt state throws `StateCorrupt`. */
+  open(pairing: string): Promise<PairingState>;
+  /** Takes the exclusive run lock of a pairing; throws `StateLocked` when another live process holds it. */
+  lock(pairing: string): Promise<{ release(): Promise<void> }>;
+  /** Run history without opening (for `status`). */
+  runs(pairing: string, limit?: number): Promise<RunRecord[]>;
+}
+
+/** The state file cannot be read; names the file and what is wrong. Never treated as empty. */
+export class StateCorrupt extends Error {
+  constructor(readonly file: string, reason: string) {
+    super(`state file ${file} is corrupt: ${reason}. Restore it from a backup or move it away to start over (items will be re-paired by UID, nothing is duplicated).`);
+    this.name = 'StateCorrupt';
+  }
+}
+
+/** Another run of the same pairing holds the lock. */
+export class StateLocked extends Error {
+  constructor(readonly pairing: string, readonly holder: string) {
+    super(`pairing "${pairing}" is already being synced (${holder}); wait for that run to finish`);
+    this.name = 'StateLocked';
+  }
+}

@@ -1,0 +1,19 @@
+import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+
+const src = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@dovetail\/core\/sdk$/, replacement: src('./core/src/sdk/index.ts') },
+      { find: /^@dovetail\/core$/, replacement: src('./core/src/index.ts') },
+    ],
+  },
+  test: {
+    include: ['core/test/**/*.test.ts', 'connectors/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
