@@ -1,0 +1,126 @@
+/** The shape of `dovetail.json` (schemas/config.schema.json is the user-facing twin of these types). */
+import type { EntityType } from '../sdk/entities.js';
+
+/** A secret: a literal string, an environment variable or a file (trailing newline trimmed). */
+export type SecretRef = string | { env: string } | { file: string };
+
+export interface EndpointConfig {
+  /** Connector id from a manifest (`filesystem`, `caldav`, …). */
+  connector: string;
+  /** Validated against the connector's settings schema. */
+  settings?: Record<string, unknown>;
+}
+
+export interface SideConfig {
+  endpoint: string;
+  /** Collection id as the connector's `discover` names it. */
+  collection: string;
+  /** Create the collection when it does not exist. */
+  create?: boolean;
+  /** Read-only side: the engine never writes to it, whatever the mode. */
+  readOnly?: boolean;
+}
+
+export type SyncMode =
+  | 'two-way' | 'two-way-existing'
+  | 'mirror-a-to-b' | 'mirror-b-to-a'
+  | 'push-a-to-b' | 'push-b-to-a'
+  | 'export-a-to-b' | 'export-b-to-a'
+  | 'once';
+
+export type ConflictPolicy = 'a-wins' | 'b-wins' | 'newer-wins' | 'keep-both' | 'manual';
+
+/** What a deletion on the other side does to this side's copy. */
+export type DeletePolicy = 'delete' | 'tombstone';
+
+/** For mode `once`: `add` adds missing items only; `update` also overwrites matched ones; `recreate` empties the target first. */
+export type OnceStrategy = 'add' | 'update' | 'recreate';
+
+export type Direction = 'both' | 'a-to-b' | 'b-to-a' | 'none';
+
+/** A mapping rule: field `a` on side A corresponds to field `b` on side B. */
+export interface MappingRule {
+  a: string;
+  b: string;
+  direction?: Direction;
+  /** Built-in transform name, or an object with parameters (see schemas/config.schema.json). */
+  transform?: TransformSpec;
+  /** Value written when the source value is empty (PROAD writes "." into an empty subject). */
+  default?: unknown;
+}
+
+export type TransformSpec =
+  | 'identity' | 'html-to-text' | 'text-to-html' | 'priority-1-9-to-level' | 'priority-level-to-1-9'
+  | { name: 'status-table'; table: 'proad' | Record<string, string> }
+  | { name: 'reminders'; policy: 'all' | 'none' | 'upcoming-only' }
+  | { name: 'category-color'; table: Record<string, string> }
+  | { name: 'constant'; value: unknown }
+  | { name: 'template'; template: string }
+  | { name: string; [k: string]: unknown };
+
+export interface FilterRule {
+  /** Canonical field (`summary`, `location`, `categories`, `emails`, `org.name`, …). */
+  field?: string;
+  /** `*` wildcards; no `*` = contains; case-insensitive. */
+  pattern?: string;
+  /** Built-in predicate instead of field/pattern. `category` takes `value`. */
+  predicate?: 'private' | 'recurring' | 'has-due' | 'category';
+  value?: string;
+  /** Which side's items the rule looks at; default both. */
+  side?: 'a' | 'b' | 'both';
+}
+
+export interface WindowConfig {
+  pastDays?: number;
+  futureDays?: number;
+  /** ISO date; items ending before it are out of scope. */
+  from?: string;
+  to?: string;
+}
+
+export interface PairingConfig {
+  entity: EntityType;
+  a: SideConfig;
+  b: SideConfig;
+  mode?: SyncMode;
+  /** With mode `once`. */
+  once?: OnceStrategy;
+  conflict?: ConflictPolicy;
+  deletes?: { a?: DeletePolicy; b?: DeletePolicy };
+  maxDeleteShare?: number;
+  window?: WindowConfig;
+  filters?: { include?: FilterRule[]; exclude?: FilterRule[] };
+  mapping?: MappingRule[];
+  /** Failed attempts before an item is quarantined (default 5). */
+  maxAttempts?: number;
+  /** Items loaded and written per chunk (default 200). */
+  chunkSize?: number;
+  schedule?: { every?: string };
+}
+
+export interface ServiceConfig {
+  host?: string;
+  port?: number;
+  token?: SecretRef;
+}
+
+export interface ConfigFile {
+  $schema?: string;
+  state?: string;
+  connectorDirs?: string[];
+  endpoints: Record<string, EndpointConfig>;
+  pairings: Record<string, PairingConfig>;
+  service?: ServiceConfig;
+  log?: { level?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
+}
+
+/** A config read from disk with its resolved locations. */
+export interface LoadedConfig {
+  /** Absolute path of the config file. */
+  file: string;
+  /** Folder of the config file; relative paths resolve against it. */
+  baseDir: string;
+  /** Absolute state folder. */
+  stateDir: string;
+  config: ConfigFile;
+}
