@@ -22,8 +22,10 @@ export type RelationStatus =
   | 'tombstone-a'
   /** Deleted on A, B's copy kept and marked; never re-created on A. */
   | 'tombstone-b'
-  /** Failed too often or duplicate UID: skipped until the user acts. */
-  | 'quarantined';
+  /** Failed too often: skipped until one of its items changes or the user resets it. */
+  | 'quarantined'
+  /** Outside the filters or the window: frozen, never deleted on the other side. */
+  | 'out-of-scope';
 
 /** A pairing of one item on A with one on B (either may be absent while a create is pending or failed). */
 export interface Relation {
@@ -38,6 +40,12 @@ export interface Relation {
   lastError?: string;
   /** Epoch ms before which a failed item is not retried. */
   retryAt?: number;
+  /** Time span of the item in epoch ms ([start, end]; end null = open-ended recurrence), for the window. */
+  range?: [number, number | null];
+  /** For `conflict`: the user's decision (`dovetail conflicts resolve`), applied by the next run. */
+  resolution?: 'a' | 'b' | 'both';
+  /** For tombstones: whether the kept copy was marked as externally deleted. */
+  marked?: boolean;
   /** For `conflict`: what each side holds, for `dovetail conflicts list`. */
   conflict?: { detectedAt: string; aVersion?: string; bVersion?: string; aSummary?: string; bSummary?: string };
 }

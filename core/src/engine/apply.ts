@@ -1,0 +1,217 @@
+/**
+ * The applier: executes a plan in chunks with conditional writes and persists state after each chunk,
+ * so a crash at any point leaves state that the next run reconciles without duplicates.
+ */
+import type { Connector, WriteOp, WriteResult } from '../sdk/connector.js';
+import { isDovetailError, Unavailable, type DovetailError } from '../sdk/errors.js';
+import type { PairingMeta, PairingState, Relation } from '../state/types.js';
+import type { Action, Plan, Side } from './plan-types.js';
+
+export interface ApplyTarget {
+  connector: Connector;
+  collection: string;
+}
+
+export interface ApplyOptions {
+  plan: Plan;
+  state: PairingState;
+  targets: { a: ApplyTarget; b: ApplyTarget };
+  chunkSize: number;
+  maxAttempts: number;
+  now: () => Date;
+  /** Metadata committed with the last chunk (cursors, counts), only if the run is not aborted. */
+  finalMeta?: Partial<PairingMeta>;
+  signal?: AbortSignal;
+  /** Waits for a rate limit; tests pass a fake. */
+  sleep?: (ms: number) => Promise<void>;
+  onChunk?: (done: number, total: number) => void;
+}
+
+export interface ActionOutcome {
+  action: Action;
+  ok: boolean;
+  error?: { code: string; message: string };
+}
+
+export interface ApplyResult {
+  outcomes: ActionOutcome[];
+  /** Actions refused with PreconditionFailed / NotFound on update: the orchestrator refetches and replans their keys. */
+  stale: Action[];
+  /** Set when the run stopped early (auth failure, abort); state up to the last chunk is committed. */
+  aborted?: string;
+}
+
+/** Longest wait honoured for a RateLimited answer inside a run; longer ones fail the items and retry next run. */
+const MAX_RATE_WAIT_MS = 60_000;
+
+/** Backoff before retrying a failed item: 1 min × 2^(attempts−1), at most 6 h. */
+export function backoffMs(attempts: number): number {
+  return Math.min(60_000 * 2 ** Math.max(0, attempts - 1), 6 * 3600_000);
+}
+
+export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
+  const { plan, state, chunkSize } = opts;
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const outcomes: ActionOutcome[] = [];
+  const stale: Action[] = [];
+  const working = new Map<string, Relation | null>();
+  const failedKeys = new Map<string, string>();
+  const staleKeys = new Set<string>();
+  const pendingPerKey = new Map<string, number>();
+  for (const a of plan.actions) pendingPerKey.set(a.key, (pendingPerKey.get(a.key) ?? 0) + 1);
+
+  // State-only changes (no write needed) go first, in their own batch.
+  const stateOnly: Relation[] = [];
+  const forget: string[] = [];
+  for (const [key, rel] of plan.after) {
+    if (pendingPerKey.has(key)) continue;
+    if (rel) stateOnly.push(rel); else if (plan.before.get(key)) forget.push(key);
+  }
+  if (stateOnly.length || forget.length) await opts.state.commit({ put: stateOnly, delete: forget });
+
+  const chunks = chunk(plan.actions, chunkSize);
+  let aborted: string | undefined;
+  let done = 0;
+  for (let i = 0; i < chunks.length; i++) {
+    if (opts.signal?.aborted) { aborted = 'aborted'; break; }
+    const group = chunks[i];
+    const target = opts.targets[group[0].target];
+    let results: WriteResult[];
+    try {
+      results = await writeWithRateLimit(target, group, sleep);
+    } catch (e) {
+      const err = asError(e);
+      if (err.code === 'AuthFailed') { aborted = err.message; break; }
+      results = group.map(() => ({ ok: false as const, error: err }));
+    }
+    const touched = new Set<string>();
+    group.forEach((action, j) => {
+      const res = results[j] ?? { ok: false as const, error: new Unavailable('connector returned no result for this operation') };
+      touched.add(action.key);
+      pendingPerKey.set(action.key, (pendingPerKey.get(action.key) ?? 1) - 1);
+      if (res.ok) {
+        outcomes.push({ action, ok: true });
+        const rel = current(action.key);
+        if (rel) {
+          if (action.kind === 'delete') delete rel[action.target];
+          else rel[action.target] = { id: res.id, version: res.version ?? '', hash: action.hash };
+        }
+        return;
+      }
+      const code = res.error.code;
+      if (code === 'PreconditionFailed' || (code === 'NotFound' && action.kind === 'update')) {
+        stale.push(action);
+        staleKeys.add(action.key);
+        return;
+      }
+      if (code === 'NotFound' && action.kind === 'delete') {
+        outcomes.push({ action, ok: true });
+        const rel = current(action.key);
+        if (rel) delete rel[action.target];
+        return;
+      }
+      outcomes.push({ action, ok: false, error: { code, message: res.error.message } });
+      failedKeys.set(action.key, `${code}: ${res.error.message}`);
+    });
+    const put: Relation[] = [];
+    const del: string[] = [];
+    for (const key of touched) {
+      if ((pendingPerKey.get(key) ?? 0) > 0 && !failedKeys.has(key)) {
+        // More actions for this key follow (keep-both copies): persist what is true now.
+        const rel = current(key);
+        if (rel) put.push(rel);
+        continue;
+      }
+      const rel = settle(key);
+      if (rel) put.push(rel); else if (plan.before.get(key)) del.push(key);
+    }
+    done += group.length;
+    const last = i === chunks.length - 1;
+    await state.commit({ put, delete: del, meta: last ? opts.finalMeta : undefined });
+    opts.onChunk?.(done, plan.actions.length);
+  }
+  if (chunks.length === 0 && opts.finalMeta && !aborted) await state.commit({ meta: opts.finalMeta });
+  return { outcomes, stale, aborted };
+
+  function current(key: string): Relation | null {
+    if (!working.has(key)) {
+      const a = plan.after.get(key);
+      working.set(key, a ? structuredClone(a) : a === null ? (plan.before.get(key) ? structuredClone(plan.before.get(key)!) : null) : null);
+    }
+    return working.get(key) ?? null;
+  }
+
+  /** The relation to persist once all of a key's actions are done. */
+  function settle(key: string): Relation | null {
+    const before = plan.before.get(key);
+    if (staleKeys.has(key) && !failedKeys.has(key)) return before ?? null;
+    const err = failedKeys.get(key);
+    if (!err) {
+      const after = plan.after.get(key);
+      if (after === null) {
+        // A forgotten relation whose deletes succeeded; if a delete failed we stay in the error branch.
+        return null;
+      }
+      return working.get(key) ?? after ?? null;
+    }
+    const attempts = (before?.attempts ?? 0) + 1;
+    const quarantined = attempts >= opts.maxAttempts;
+    const nowMs = opts.now().getTime();
+    // Keep what succeeded for keys that had no relation before (a create on one side of a keep-both copy);
+    // otherwise fall back to the old relation so the change is seen again next run.
+    const base: Relation | null = before ? structuredClone(before) : (working.get(key) ?? null);
+    if (!base) return null;
+    if (!base.a && !base.b) return null;
+    return {
+      ...base,
+      status: quarantined ? 'quarantined' : base.status,
+      attempts,
+      lastError: err,
+      retryAt: quarantined ? undefined : nowMs + backoffMs(attempts),
+    };
+  }
+}
+
+async function writeWithRateLimit(target: ApplyTarget, actions: Action[], sleep: (ms: number) => Promise<void>): Promise<WriteResult[]> {
+  const ops = actions.map(toOp);
+  let results = await target.connector.write(target.collection, ops);
+  // Retry the rate-limited ops (twice at most) after the wait the server asked for.
+  for (let round = 0; round < 2; round++) {
+    const limited = results.map((r, i) => (!r.ok && r.error.code === 'RateLimited' ? i : -1)).filter((i) => i >= 0);
+    if (!limited.length) break;
+    const wait = Math.max(...limited.map((i) => (results[i] as { error: { retryAfterMs?: number } }).error.retryAfterMs ?? 1000));
+    if (wait > MAX_RATE_WAIT_MS) break;
+    await sleep(wait);
+    const retried = await target.connector.write(target.collection, limited.map((i) => ops[i]));
+    results = results.slice();
+    limited.forEach((i, j) => { results[i] = retried[j] ?? results[i]; });
+  }
+  return results;
+}
+
+function toOp(a: Action): WriteOp {
+  switch (a.kind) {
+    case 'create': return { op: 'create', item: a.item, hint: a.uid };
+    case 'update': return { op: 'update', id: a.id, ifVersion: a.ifVersion, item: a.item };
+    case 'delete': return { op: 'delete', id: a.id, ifVersion: a.ifVersion };
+  }
+}
+
+/** Splits actions into runs of the same target, at most `size` long, keeping plan order. */
+function chunk(actions: Action[], size: number): Action[][] {
+  const out: Action[][] = [];
+  let cur: Action[] = [];
+  let side: Side | undefined;
+  for (const a of actions) {
+    if (cur.length && (a.target !== side || cur.length >= size)) { out.push(cur); cur = []; }
+    cur.push(a);
+    side = a.target;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+function asError(e: unknown): DovetailError {
+  if (isDovetailError(e)) return e;
+  return new Unavailable(e instanceof Error ? e.message : String(e), { cause: e });
+}

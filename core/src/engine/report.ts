@@ -1,0 +1,101 @@
+/** Run reports: counts per side, conflicts, skipped and failed items, item-level detail for `--json`. */
+import type { ActionOutcome } from './apply.js';
+import type { Action, Plan, Side } from './plan-types.js';
+
+export interface SideCounts {
+  created: number;
+  updated: number;
+  deleted: number;
+}
+
+export interface ReportItem {
+  action: 'create' | 'update' | 'delete' | 'skip' | 'conflict';
+  side?: Side;
+  uid: string;
+  title: string;
+  reason: string;
+  ok: boolean;
+  error?: string;
+}
+
+/** The `runs[]` element of `dovetail sync --json` (DESIGN §6). */
+export interface RunReport {
+  pairing: string;
+  ok: boolean;
+  dryRun: boolean;
+  startedAt: string;
+  durationMs: number;
+  /** Changes made on side A (planned, in a dry run) and on side B. */
+  a: SideCounts;
+  b: SideCounts;
+  unchanged: number;
+  conflicts: number;
+  skipped: number;
+  failed: number;
+  /** Set when a guard stopped the run (exit 1 unless --force). */
+  blocked?: string;
+  /** Set when the run stopped early (auth failure, abort). */
+  aborted?: string;
+  errors: { uid?: string; side?: Side; message: string }[];
+  items: ReportItem[];
+}
+
+export class ReportBuilder {
+  readonly r: RunReport;
+  constructor(pairing: string, dryRun: boolean, startedAt: string) {
+    this.r = {
+      pairing, ok: true, dryRun, startedAt, durationMs: 0,
+      a: { created: 0, updated: 0, deleted: 0 }, b: { created: 0, updated: 0, deleted: 0 },
+      unchanged: 0, conflicts: 0, skipped: 0, failed: 0, errors: [], items: [],
+    };
+  }
+
+  /** Skips, conflicts and errors of a plan; in a dry run also the planned actions. */
+  countPlan(plan: Plan, replan = false): void {
+    if (!replan) this.r.unchanged += plan.unchanged;
+    for (const s of plan.skipped) {
+      if (s.kind === 'conflict') {
+        this.r.conflicts++;
+        this.r.items.push({ action: 'conflict', side: s.side, uid: s.key, title: s.title, reason: s.reason, ok: false });
+      } else if (s.kind === 'error' || s.kind === 'duplicate') {
+        this.r.failed++;
+        this.r.errors.push({ uid: s.key, side: s.side, message: `${s.title}: ${s.reason}` });
+        this.r.items.push({ action: 'skip', side: s.side, uid: s.key, title: s.title, reason: s.reason, ok: false, error: s.reason });
+      } else {
+        this.r.skipped++;
+        this.r.items.push({ action: 'skip', side: s.side, uid: s.key, title: s.title, reason: s.reason, ok: true });
+      }
+    }
+    if (this.r.dryRun) for (const a of plan.actions) this.count(a, true);
+  }
+
+  outcome(o: ActionOutcome): void {
+    if (o.ok) this.count(o.action, true);
+    else this.fail(o.action, o.error?.code ?? 'Error', o.error?.message ?? 'failed');
+  }
+
+  fail(a: Action, code: string, message: string): void {
+    this.r.failed++;
+    this.r.errors.push({ uid: a.uid, side: a.target, message: `${a.kind} on ${a.target} "${a.title}": ${code}: ${message}` });
+    this.r.items.push({ action: a.kind, side: a.target, uid: a.uid, title: a.title, reason: a.reason, ok: false, error: `${code}: ${message}` });
+  }
+
+  abort(message: string): void {
+    this.r.aborted = message;
+    this.r.errors.push({ message });
+  }
+
+  private count(a: Action, ok: boolean): void {
+    const c = this.r[a.target];
+    if (a.kind === 'create') c.created++;
+    else if (a.kind === 'update') c.updated++;
+    else c.deleted++;
+    this.r.items.push({ action: a.kind, side: a.target, uid: a.uid, title: a.title, reason: a.reason, ok });
+  }
+
+  finish(durationMs: number): RunReport {
+    this.r.durationMs = durationMs;
+    this.r.ok = this.r.failed === 0 && !this.r.blocked && !this.r.aborted;
+    return this.r;
+  }
+}

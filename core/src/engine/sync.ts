@@ -1,0 +1,274 @@
+/**
+ * One run of one pairing: list both sides, load what changed, plan, apply (unless dry-run), report.
+ * The effects live here and in apply.ts; the decisions live in plan.ts.
+ */
+import type { PairingConfig } from '../config/types.js';
+import type { Connector, ListResult } from '../sdk/connector.js';
+import type { ConnectorManifest } from '../sdk/manifest.js';
+import { isDovetailError } from '../sdk/errors.js';
+import type { Entity } from '../sdk/entities.js';
+import type { PairingMeta, PairingState, Relation } from '../state/types.js';
+import { applyPlan, type ApplyResult } from './apply.js';
+import { effectivePolicy, type EffectivePolicy } from './policy.js';
+import { plan as makePlan } from './plan.js';
+import type { Action, LoadedItem, Plan, PlanRules, Side, SideInput } from './plan-types.js';
+import { compileRules } from './rules.js';
+import { ReportBuilder, type RunReport } from './report.js';
+
+export interface EndpointHandle {
+  connector: Connector;
+  manifest?: Pick<ConnectorManifest, 'capabilities' | 'entities'>;
+}
+
+export interface RunPairingOptions {
+  name: string;
+  pairing: PairingConfig;
+  endpoints: { a: EndpointHandle; b: EndpointHandle };
+  state: PairingState;
+  dryRun?: boolean;
+  force?: boolean;
+  /** Clock for windows, reminders and backoff; defaults to the wall clock. */
+  now?: () => Date;
+  signal?: AbortSignal;
+  sleep?: (ms: number) => Promise<void>;
+  onProgress?: (phase: string, done: number, total: number) => void;
+}
+
+/** Raised when the run cannot start or must stop (collection missing, auth); the CLI maps it to exit 3. */
+export class RunFailed extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RunFailed';
+  }
+}
+
+export interface RunOutcome {
+  report: RunReport;
+  /** The plan as computed (for dry-run output). */
+  plan: Plan;
+}
+
+export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
+  const started = Date.now();
+  const now = opts.now ?? (() => new Date());
+  const { pairing, state } = opts;
+  const report = new ReportBuilder(opts.name, !!opts.dryRun, new Date(started).toISOString());
+  const readOnly = {
+    a: !!pairing.a.readOnly || opts.endpoints.a.manifest?.entities?.[pairing.entity]?.write === false,
+    b: !!pairing.b.readOnly || opts.endpoints.b.manifest?.entities?.[pairing.entity]?.write === false,
+  };
+  const policy = effectivePolicy(pairing, readOnly);
+  const rules = compileRules(pairing, now());
+  const configHash = rules.configHash;
+  const meta = state.meta();
+  const fullRescan = meta.configHash !== configHash;
+
+  await ensureCollection('a');
+  await ensureCollection('b');
+
+  // ---- List.
+  const [la, lb] = await Promise.all([listSide('a'), listSide('b')]);
+  const relations = [...state.relations()];
+  const sideInput = (l: Listed): SideInput => ({ listing: l.listing, loaded: new Map(), failed: new Map(), windowed: l.windowed });
+  const inputs = { a: sideInput(la), b: sideInput(lb) };
+
+  // ---- Load what the plan needs: new and changed items, then counterparts and pending work.
+  const byId = { a: new Map<string, Relation>(), b: new Map<string, Relation>() };
+  const byUid = new Map<string, Relation>();
+  for (const r of relations) {
+    if (r.a) byId.a.set(r.a.id, r);
+    if (r.b) byId.b.set(r.b.id, r);
+    byUid.set(r.uid, r);
+  }
+  const want = { a: new Set<string>(), b: new Set<string>() };
+  for (const side of ['a', 'b'] as const) {
+    for (const [id, version] of inputs[side].listing) {
+      const rel = byId[side].get(id);
+      if (!rel || fullRescan || rel[side]!.version !== version) want[side].add(id);
+      else if (needsBothSides(rel, rules)) want[side].add(id);
+    }
+  }
+  await loadWanted();
+  // Counterparts of everything loaded (conflict checks, crash recovery, patching the target's own copy).
+  for (const side of ['a', 'b'] as const) {
+    const otherSide: Side = side === 'a' ? 'b' : 'a';
+    for (const item of inputs[side].loaded.values()) {
+      const rel = byId[side].get(item.id) ?? byUid.get(item.entity.uid);
+      const cid = rel?.[otherSide]?.id;
+      if (cid && inputs[otherSide].listing.has(cid) && !inputs[otherSide].loaded.has(cid)) want[otherSide].add(cid);
+    }
+  }
+  await loadWanted();
+
+  // ---- Plan.
+  const planInput = (a: SideInput, b: SideInput, rels: Iterable<Relation>) => ({
+    pairing: opts.name, entity: pairing.entity, policy, relations: rels, meta, a, b, rules, now: now(), force: !!opts.force, fullRescan,
+  });
+  const thePlan = makePlan(planInput(inputs.a, inputs.b, relations));
+  report.countPlan(thePlan);
+  if (thePlan.blocked) {
+    report.r.blocked = thePlan.blocked;
+    return finish(thePlan);
+  }
+  if (opts.dryRun) return finish(thePlan);
+
+  // ---- Apply, then refetch and replan items that changed under our feet (412).
+  const finalMeta: Partial<PairingMeta> = {
+    configHash,
+    countA: inputs.a.listing.size,
+    countB: inputs.b.listing.size,
+    lastRunAt: new Date().toISOString(),
+  };
+  if (la.cursor !== undefined && inputs.a.failed.size === 0) finalMeta.cursorA = la.cursor;
+  if (lb.cursor !== undefined && inputs.b.failed.size === 0) finalMeta.cursorB = lb.cursor;
+  if (la.cursor === undefined) finalMeta.cursorA = undefined;
+  if (lb.cursor === undefined) finalMeta.cursorB = undefined;
+  let result = await apply(thePlan, finalMeta);
+  for (let round = 0; round < 2 && result.stale.length && !result.aborted; round++) {
+    const replanned = await replan(result.stale);
+    report.countPlan(replanned, true);
+    result = await apply(replanned, undefined);
+  }
+  if (result.stale.length) {
+    for (const a of result.stale) report.fail(a, 'PreconditionFailed', 'the item kept changing during the run; retried next run');
+  }
+  if (result.aborted) report.abort(result.aborted);
+  return finish(thePlan);
+
+  async function apply(p: Plan, fm: Partial<PairingMeta> | undefined): Promise<ApplyResult> {
+    const r = await applyPlan({
+      plan: p, state, chunkSize: policy.chunkSize, maxAttempts: policy.maxAttempts, now, finalMeta: fm, signal: opts.signal, sleep: opts.sleep,
+      targets: { a: { connector: opts.endpoints.a.connector, collection: pairing.a.collection }, b: { connector: opts.endpoints.b.connector, collection: pairing.b.collection } },
+      onChunk: (d, t) => opts.onProgress?.('write', d, t),
+    });
+    for (const o of r.outcomes) report.outcome(o);
+    return r;
+  }
+
+  async function replan(staleActions: Action[]): Promise<Plan> {
+    const keys = new Set(staleActions.map((a) => a.key));
+    const rels = [...keys].map((k) => state.get(k)).filter((r): r is Relation => !!r);
+    const sub = { a: emptySide(inputs.a.windowed), b: emptySide(inputs.b.windowed) };
+    const ids = { a: new Set<string>(), b: new Set<string>() };
+    for (const a of staleActions) {
+      const rel = state.get(a.key);
+      for (const s of ['a', 'b'] as const) {
+        const id = rel?.[s]?.id ?? (a.kind !== 'create' && a.target === s ? a.id : undefined);
+        if (id) ids[s].add(id);
+      }
+      // Where the stale item came from (the source of a create/update) is in the original input.
+      for (const s of ['a', 'b'] as const) {
+        for (const item of inputs[s].loaded.values()) if (item.entity.uid === a.uid || item.id === (a as { id?: string }).id) ids[s].add(item.id);
+      }
+    }
+    for (const s of ['a', 'b'] as const) {
+      const results = ids[s].size ? await opts.endpoints[s].connector.load(pairing[s].collection, [...ids[s]], { entity: pairing.entity }) : [];
+      for (const r of results) {
+        if (r.ok) {
+          sub[s].listing.set(r.id, r.version);
+          sub[s].loaded.set(r.id, { id: r.id, version: r.version, entity: r.item, hash: rules.hashRead(r.item) });
+        } else if (r.error.code !== 'NotFound') {
+          sub[s].listing.set(r.id, '');
+          sub[s].failed.set(r.id, `${r.error.code}: ${r.error.message}`);
+        }
+      }
+    }
+    return makePlan({ ...planInput(sub.a, sub.b, rels), meta: {}, fullRescan: true });
+  }
+
+  function finish(p: Plan): RunOutcome {
+    return { report: report.finish(Date.now() - started), plan: p };
+  }
+
+  async function ensureCollection(side: Side): Promise<void> {
+    const s = pairing[side];
+    if (!s.create) return;
+    const c = opts.endpoints[side].connector;
+    const existing = await c.discover();
+    if (existing.some((x) => x.id === s.collection)) return;
+    if (!c.createCollection) throw new RunFailed(`collection "${s.collection}" does not exist on side ${side} and the connector cannot create collections`);
+    if (opts.dryRun) return;
+    await c.createCollection({ id: s.collection, name: s.collection, entities: [pairing.entity] });
+  }
+
+  interface Listed { listing: Map<string, string>; cursor?: string; windowed: boolean }
+
+  async function listSide(side: Side): Promise<Listed> {
+    const c = opts.endpoints[side].connector;
+    const caps = opts.endpoints[side].manifest?.capabilities ?? [];
+    const window = rules.window && caps.includes('time-range') ? rules.window : undefined;
+    const cursor = fullRescan ? undefined : (side === 'a' ? meta.cursorA : meta.cursorB);
+    let res: ListResult;
+    try {
+      res = await c.list(pairing[side].collection, { entity: pairing.entity, cursor, window });
+    } catch (e) {
+      if (isDovetailError(e, 'CursorInvalid')) {
+        res = await c.list(pairing[side].collection, { entity: pairing.entity, window });
+      } else if (isDovetailError(e, 'NotFound') && opts.dryRun && pairing[side].create) {
+        return { listing: new Map(), windowed: false };
+      } else {
+        throw new RunFailed(`listing side ${side} (${pairing[side].endpoint}:${pairing[side].collection}) failed: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    if (res.kind === 'full') {
+      return { listing: new Map(res.items.map((i) => [i.id, i.version])), cursor: res.cursor, windowed: !!window };
+    }
+    // A change feed: start from what state knows about this side and apply the changes.
+    const listing = new Map<string, string>();
+    for (const r of state.relations()) {
+      const rec = r[side];
+      if (rec) listing.set(rec.id, rec.version);
+    }
+    for (const d of res.deleted) listing.delete(d);
+    for (const i of res.changed) listing.set(i.id, i.version);
+    return { listing, cursor: res.cursor, windowed: !!window };
+  }
+
+  async function loadWanted(): Promise<void> {
+    for (const side of ['a', 'b'] as const) {
+      const ids = [...want[side]].filter((id) => !inputs[side].loaded.has(id) && !inputs[side].failed.has(id));
+      want[side].clear();
+      for (let i = 0; i < ids.length; i += policy.chunkSize) {
+        const part = ids.slice(i, i + policy.chunkSize);
+        let results;
+        try {
+          results = await opts.endpoints[side].connector.load(pairing[side].collection, part, { entity: pairing.entity });
+        } catch (e) {
+          if (isDovetailError(e, 'AuthFailed')) throw new RunFailed(`side ${side}: ${(e as Error).message}`, { cause: e });
+          for (const id of part) inputs[side].failed.set(id, `load failed: ${(e as Error).message}`);
+          continue;
+        }
+        for (const r of results) {
+          if (r.ok) {
+            inputs[side].listing.set(r.id, r.version);
+            inputs[side].loaded.set(r.id, { id: r.id, version: r.version, entity: normalizeUid(r.item), hash: rules.hashRead(r.item) } satisfies LoadedItem);
+          } else if (r.error.code === 'NotFound') {
+            inputs[side].listing.delete(r.id); // deleted between list and load
+          } else {
+            inputs[side].failed.set(r.id, `${r.error.code}: ${r.error.message}`);
+          }
+        }
+        opts.onProgress?.(`load ${side}`, Math.min(i + part.length, ids.length), ids.length);
+      }
+    }
+  }
+}
+
+/** Pending work on a relation whose items are unchanged: both sides must be loaded to act. */
+function needsBothSides(rel: Relation, rules: { spanInWindow(span: [number, number | null]): boolean }): boolean {
+  if (rel.status === 'conflict') return true;
+  if (rel.status === 'synced' && (!rel.a || !rel.b)) return true; // a create still to do
+  if (rel.status === 'out-of-scope' && rel.range && rules.spanInWindow(rel.range)) return true; // entered the window
+  if (rel.status === 'out-of-scope' && !rel.range && (!rel.a || !rel.b)) return false;
+  return false;
+}
+
+function normalizeUid(e: Entity): Entity {
+  return e;
+}
+
+function emptySide(windowed: boolean): SideInput {
+  return { listing: new Map(), loaded: new Map(), failed: new Map(), windowed };
+}
+
+export type { EffectivePolicy, PlanRules, RunReport };
