@@ -1,0 +1,294 @@
+/** The CLI's commands: thin shells over the host, the config and the engine. */
+import { resolve } from 'node:path';
+import { loadConfig, validateConfig, ConfigLoadError } from '../config/index.js';
+import type { LoadedConfig } from '../config/types.js';
+import { PluginHost } from '../host/index.js';
+import { createLogger } from '../log.js';
+import { openStateStore, StateCorrupt, StateLocked, type RunRecord } from '../state/index.js';
+import { runPairing, RunFailed } from '../engine/sync.js';
+import type { RunReport } from '../engine/report.js';
+import { RulesInvalid } from '../engine/rules.js';
+import { planTable, summary, table } from './format.js';
+import { UsageError } from './errors.js';
+
+export interface CommandContext {
+  args: string[];
+  configFile: string;
+  json: boolean;
+  dryRun: boolean;
+  force: boolean;
+  keep?: string;
+  io: { out: (s: string) => void; err: (s: string) => void };
+  tty: boolean;
+}
+
+type Command = (ctx: CommandContext) => Promise<number>;
+
+/** Reads the config (exit 2 on a syntax or file error). */
+async function readConfig(ctx: CommandContext): Promise<LoadedConfig> {
+  try {
+    return await loadConfig(resolve(ctx.configFile));
+  } catch (e) {
+    if (e instanceof ConfigLoadError) throw new UsageError(e.message, 2);
+    throw e;
+  }
+}
+
+function logger(loaded?: LoadedConfig) {
+  // Logs go to stderr so stdout stays clean for --json.
+  return createLogger({ level: loaded?.config.log?.level ?? (process.env.DOVETAIL_LOG_LEVEL as never) ?? 'warn', destination: 2 });
+}
+
+/** Config + host, validated (exit 2 with every problem). */
+async function prepare(ctx: CommandContext): Promise<{ loaded: LoadedConfig; host: PluginHost }> {
+  const loaded = await readConfig(ctx);
+  const host = await PluginHost.create({ loaded, logger: logger(loaded) });
+  const issues = validateConfig(loaded, host);
+  if (issues.length) {
+    await host.dispose();
+    throw new UsageError(`${loaded.file} is not valid:\n${issues.map((i) => `  ${i.pointer || '/'}: ${i.message}${i.hint ? ` (${i.hint})` : ''}`).join('\n')}`, 2);
+  }
+  return { loaded, host };
+}
+
+const connectors: Command = async (ctx) => {
+  let loaded: LoadedConfig | undefined;
+  try {
+    loaded = await readConfig(ctx);
+  } catch (e) {
+    // Without a config (or with the default one missing) list the built-in and installed connectors.
+    if (!(e instanceof UsageError) || ctx.configFile !== 'dovetail.json') throw e;
+  }
+  const host = await PluginHost.create({ loaded, logger: logger(loaded) });
+  try {
+    const list = host.connectors().map((c) => ({
+      id: c.id, displayName: c.displayName, version: c.version, package: c.packageName, path: c.dir, source: c.source,
+      entities: c.manifest.entities, capabilities: c.manifest.capabilities ?? [],
+    }));
+    const problems = host.problems();
+    if (ctx.json) {
+      ctx.io.out(JSON.stringify({ connectors: list, problems }, null, 2));
+    } else {
+      ctx.io.out(table(['id', 'version', 'entities', 'capabilities', 'package'], list.map((c) => [
+        c.id, c.version, Object.keys(c.entities).join(','), c.capabilities.join(','), c.package,
+      ])));
+      for (const p of problems) ctx.io.err(`problem: ${p.path}${p.pointer ? ` ${p.pointer}` : ''}: ${p.message}`);
+    }
+    return 0;
+  } finally {
+    await host.dispose();
+  }
+};
+
+const validate: Command = async (ctx) => {
+  const loaded = await readConfig(ctx);
+  const host = await PluginHost.create({ loaded, logger: logger(loaded) });
+  try {
+    const issues = validateConfig(loaded, host);
+    if (ctx.json) ctx.io.out(JSON.stringify({ valid: issues.length === 0, file: loaded.file, issues }, null, 2));
+    else if (!issues.length) ctx.io.out(`${loaded.file} is valid: ${Object.keys(loaded.config.endpoints ?? {}).length} endpoints, ${Object.keys(loaded.config.pairings ?? {}).length} pairings`);
+    else {
+      ctx.io.err(`${loaded.file}: ${issues.length} problem${issues.length > 1 ? 's' : ''}`);
+      for (const i of issues) ctx.io.err(`  ${i.pointer || '/'}: ${i.message}${i.hint ? `\n      hint: ${i.hint}` : ''}`);
+    }
+    return issues.length ? 2 : 0;
+  } finally {
+    await host.dispose();
+  }
+};
+
+const check: Command = async (ctx) => {
+  const { loaded, host } = await prepare(ctx);
+  try {
+    const names = ctx.args.length ? ctx.args : Object.keys(loaded.config.endpoints);
+    let failed = 0;
+    const results: { endpoint: string; ok: boolean; message: string }[] = [];
+    for (const name of names) {
+      if (!loaded.config.endpoints[name]) throw new UsageError(`unknown endpoint '${name}'; endpoints: ${Object.keys(loaded.config.endpoints).join(', ')}`);
+      let r: { ok: boolean; message: string };
+      try {
+        const ep = await host.activate(name);
+        r = await ep.connector.check();
+      } catch (e) {
+        r = { ok: false, message: (e as Error).message };
+      }
+      if (!r.ok) failed++;
+      results.push({ endpoint: name, ...r });
+    }
+    if (ctx.json) ctx.io.out(JSON.stringify({ results }, null, 2));
+    else for (const r of results) ctx.io.out(`${r.ok ? 'ok  ' : 'FAIL'}  ${r.endpoint}: ${r.message}`);
+    return failed ? 3 : 0;
+  } finally {
+    await host.dispose();
+  }
+};
+
+const discover: Command = async (ctx) => {
+  const [name] = ctx.args;
+  if (!name) throw new UsageError('usage: dovetail discover ENDPOINT [--json]');
+  const { loaded, host } = await prepare(ctx);
+  try {
+    if (!loaded.config.endpoints[name]) throw new UsageError(`unknown endpoint '${name}'; endpoints: ${Object.keys(loaded.config.endpoints).join(', ')}`);
+    const ep = await host.activate(name);
+    let cols;
+    try {
+      cols = await ep.connector.discover();
+    } catch (e) {
+      throw new UsageError(`${name}: ${(e as Error).message}`, 3);
+    }
+    if (ctx.json) ctx.io.out(JSON.stringify({ endpoint: name, collections: cols }, null, 2));
+    else ctx.io.out(table(['collection', 'name', 'entities', 'color', 'read-only'], cols.map((c) => [c.id, c.name, c.entities.join(','), c.color ?? '', c.readOnly ? 'yes' : ''])));
+    return 0;
+  } finally {
+    await host.dispose();
+  }
+};
+
+const sync: Command = async (ctx) => {
+  const { loaded, host } = await prepare(ctx);
+  const all = Object.keys(loaded.config.pairings);
+  const names = ctx.args.length ? ctx.args : all;
+  for (const n of names) if (!loaded.config.pairings[n]) throw new UsageError(`unknown pairing '${n}'; pairings: ${all.join(', ') || '(none)'}`);
+  const store = openStateStore(loaded.stateDir);
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const reports: RunReport[] = [];
+  let exit = 0;
+  try {
+    for (const name of names) {
+      const pairing = loaded.config.pairings[name];
+      let lock: { release(): Promise<void> } | undefined;
+      try {
+        lock = ctx.dryRun ? undefined : await store.lock(name);
+        const state = await store.open(name);
+        try {
+          const [a, b] = [await host.activate(pairing.a.endpoint), await host.activate(pairing.b.endpoint)];
+          const { report, plan } = await runPairing({
+            name, pairing, state, dryRun: ctx.dryRun, force: ctx.force, signal: abort.signal,
+            endpoints: { a: { connector: a.connector, manifest: a.manifest }, b: { connector: b.connector, manifest: b.manifest } },
+            onProgress: ctx.tty && !ctx.json ? progress(ctx, name) : undefined,
+          });
+          if (ctx.tty && !ctx.json) process.stderr.write('\r\x1b[K');
+          if (!ctx.dryRun) await state.recordRun(report as unknown as RunRecord);
+          reports.push(report);
+          if (!ctx.json) {
+            ctx.io.out(summary(report));
+            if (ctx.dryRun) ctx.io.out(planTable(plan));
+          }
+          if (!report.ok) exit = Math.max(exit, 1);
+        } finally {
+          await state.close();
+        }
+      } catch (e) {
+        const message = e instanceof StateLocked || e instanceof StateCorrupt || e instanceof RunFailed ? e.message
+          : e instanceof RulesInvalid ? `pairing '${name}': ${e.message}` : `pairing '${name}' could not run: ${(e as Error).message}`;
+        if (!ctx.json) ctx.io.err(`dovetail: ${message}`);
+        reports.push(failedReport(name, ctx.dryRun, message));
+        exit = Math.max(exit, e instanceof RulesInvalid ? 2 : 3);
+      } finally {
+        await lock?.release();
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await host.dispose();
+  }
+  if (ctx.json) ctx.io.out(JSON.stringify({ runs: reports }, null, 2));
+  return exit;
+};
+
+function failedReport(pairing: string, dryRun: boolean, message: string): RunReport {
+  return {
+    pairing, ok: false, dryRun, startedAt: new Date().toISOString(), durationMs: 0,
+    a: { created: 0, updated: 0, deleted: 0 }, b: { created: 0, updated: 0, deleted: 0 },
+    unchanged: 0, conflicts: 0, skipped: 0, failed: 0, aborted: message, errors: [{ message }], items: [],
+  };
+}
+
+function progress(ctx: CommandContext, name: string) {
+  let last = 0;
+  return (phase: string, done: number, total: number) => {
+    const t = Date.now();
+    if (t - last < 100 && done < total) return;
+    last = t;
+    const width = 24;
+    const filled = total ? Math.round((done / total) * width) : width;
+    process.stderr.write(`\r\x1b[K${name} ${phase} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
+  };
+}
+
+const status: Command = async (ctx) => {
+  const loaded = await readConfig(ctx);
+  const store = openStateStore(loaded.stateDir);
+  const out: { pairing: string; lastRun?: RunRecord; health: string }[] = [];
+  for (const name of Object.keys(loaded.config.pairings)) {
+    const [last] = await store.runs(name, 1);
+    const health = !last ? 'never run' : last.ok ? 'ok' : (last as { blocked?: string }).blocked ? 'stopped by guard' : 'problems';
+    out.push({ pairing: name, lastRun: last, health });
+  }
+  if (ctx.json) {
+    ctx.io.out(JSON.stringify({ pairings: out }, null, 2));
+    return 0;
+  }
+  ctx.io.out(table(['pairing', 'health', 'last run', 'a +/~/-', 'b +/~/-', 'conflicts', 'failed'], out.map((p) => {
+    const r = p.lastRun as unknown as RunReport | undefined;
+    const c = (s?: RunReport['a']) => (s ? `${s.created}/${s.updated}/${s.deleted}` : '');
+    return [p.pairing, p.health, r?.startedAt ?? '', c(r?.a), c(r?.b), r ? String(r.conflicts) : '', r ? String(r.failed) : ''];
+  })));
+  return 0;
+};
+
+const conflicts: Command = async (ctx) => {
+  const [sub, ...rest] = ctx.args;
+  const loaded = await readConfig(ctx);
+  const store = openStateStore(loaded.stateDir);
+  if (sub === 'list') {
+    const names = rest.length ? rest : Object.keys(loaded.config.pairings);
+    const rows: { pairing: string; uid: string; detectedAt?: string; a?: string; b?: string; resolution?: string }[] = [];
+    for (const name of names) {
+      if (!loaded.config.pairings[name]) throw new UsageError(`unknown pairing '${name}'`);
+      const state = await store.open(name);
+      for (const r of state.relations()) {
+        if (r.status === 'conflict') rows.push({ pairing: name, uid: r.uid, detectedAt: r.conflict?.detectedAt, a: r.conflict?.aSummary, b: r.conflict?.bSummary, resolution: r.resolution });
+      }
+      await state.close();
+    }
+    if (ctx.json) ctx.io.out(JSON.stringify({ conflicts: rows }, null, 2));
+    else if (!rows.length) ctx.io.out('no conflicts');
+    else ctx.io.out(table(['pairing', 'uid', 'since', 'a', 'b', 'resolution'], rows.map((r) => [r.pairing, r.uid, r.detectedAt ?? '', r.a ?? '', r.b ?? '', r.resolution ?? 'open'])));
+    return 0;
+  }
+  if (sub === 'resolve') {
+    const [name, uid] = rest;
+    const keep = ctx.keep;
+    if (!name || !uid || (keep !== 'a' && keep !== 'b' && keep !== 'both')) throw new UsageError('usage: dovetail conflicts resolve PAIRING UID --keep a|b|both');
+    if (!loaded.config.pairings[name]) throw new UsageError(`unknown pairing '${name}'`);
+    let lock;
+    try {
+      lock = await store.lock(name);
+    } catch (e) {
+      if (e instanceof StateLocked) throw new UsageError(e.message, 3);
+      throw e;
+    }
+    try {
+      const state = await store.open(name);
+      const rel = [...state.relations()].find((r) => r.uid === uid && r.status === 'conflict');
+      if (!rel) {
+        await state.close();
+        throw new UsageError(`no open conflict for UID '${uid}' in pairing '${name}' (see 'dovetail conflicts list')`);
+      }
+      await state.commit({ put: [{ ...rel, resolution: keep }] });
+      await state.close();
+      ctx.io.out(`${name} ${uid}: will keep ${keep === 'both' ? 'both versions' : `side ${keep}`} on the next sync`);
+      return 0;
+    } finally {
+      await lock.release();
+    }
+  }
+  throw new UsageError('usage: dovetail conflicts list [PAIRING] | dovetail conflicts resolve PAIRING UID --keep a|b|both');
+};
+
+export const commands: Record<string, Command> = { connectors, validate, check, discover, sync, status, conflicts };

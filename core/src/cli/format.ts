@@ -1,0 +1,31 @@
+/** Plain-text rendering for the CLI: aligned tables and run summaries. */
+import type { RunReport } from '../engine/report.js';
+import type { Plan } from '../engine/plan-types.js';
+
+/** Left-aligned columns separated by two spaces; long cells are cut with an ellipsis. */
+export function table(headers: string[], rows: string[][], maxCell = 48): string {
+  const cut = (s: string) => (s.length > maxCell ? `${s.slice(0, maxCell - 1)}…` : s);
+  const all = [headers, ...rows].map((r) => r.map((c) => cut(c ?? '')));
+  const widths = headers.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  return all.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
+}
+
+export function summary(r: RunReport): string {
+  const side = (n: string, c: RunReport['a']) => `${n}: +${c.created} ~${c.updated} -${c.deleted}`;
+  const head = `${r.pairing}: ${r.dryRun ? 'dry run, would change' : r.ok ? 'done' : 'done with problems'} — ${side('a', r.a)}  ${side('b', r.b)}  unchanged ${r.unchanged}`
+    + (r.conflicts ? `  conflicts ${r.conflicts}` : '') + (r.skipped ? `  skipped ${r.skipped}` : '') + (r.failed ? `  failed ${r.failed}` : '')
+    + `  (${(r.durationMs / 1000).toFixed(2)} s)`;
+  const lines = [head];
+  if (r.blocked) lines.push(`  stopped: ${r.blocked}`);
+  if (r.aborted) lines.push(`  aborted: ${r.aborted}`);
+  for (const e of r.errors.slice(0, 20)) lines.push(`  error: ${e.message}`);
+  if (r.errors.length > 20) lines.push(`  … and ${r.errors.length - 20} more errors (see --json)`);
+  return lines.join('\n');
+}
+
+/** The dry-run plan as a table: one row per action, then the counts per side. */
+export function planTable(plan: Plan): string {
+  if (!plan.actions.length) return '  nothing to do';
+  const rows = plan.actions.map((a) => [a.kind, a.target, a.title, a.reason]);
+  return table(['action', 'side', 'item', 'why'], rows).split('\n').map((l) => `  ${l}`).join('\n');
+}
