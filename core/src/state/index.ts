@@ -1,0 +1,5 @@
+/** The state store (DESIGN §5): the contract and its embedded lowdb-backed implementation. */
+export * from './types.js';
+export { LowdbStateStore, LowdbPairingState, openStateStore, STATE_FILES, type StateStoreOptions } from './lowdb-store.js';
+export { pairingFolderName } from './pairing-folder.js';
+export type { LockHolder } from './pairing-lock.js';

@@ -1,0 +1,276 @@
+import { mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { hasCode } from './durable-fs.js';
+import { encodeJournalLine, JournalAppender, readJournal, type JournalBatch } from './journal.js';
+import { pairingFolderName } from './pairing-folder.js';
+import { acquireLock } from './pairing-lock.js';
+import { readRuns, RunHistoryWriter } from './run-history.js';
+import { readSnapshot, SNAPSHOT_FORMAT, writeSnapshot } from './snapshot.js';
+import { metaProblem, relationProblem } from './state-shape.js';
+import {
+  StateCorrupt,
+  type PairingMeta,
+  type PairingState,
+  type Relation,
+  type RunRecord,
+  type StateBatch,
+  type StateStore,
+} from './types.js';
+
+/** File names inside a pairing's folder. */
+export const STATE_FILES = {
+  snapshot: 'snapshot.json',
+  journal: 'journal.jsonl',
+  runs: 'runs.jsonl',
+  lock: 'run.lock',
+} as const;
+
+/** Tuning of `LowdbStateStore`; the defaults suit production. */
+export interface StateStoreOptions {
+  /** Compact once the journal holds more than max(this, size of the last snapshot) bytes. Default 4 MiB. */
+  compactBytes?: number;
+  /** Compact once the journal holds more than max(this, relations / 2) lines. Default 1000. */
+  compactLines?: number;
+}
+
+const DEFAULT_COMPACT_BYTES = 4 * 1024 * 1024;
+const DEFAULT_COMPACT_LINES = 1000;
+
+/**
+ * The embedded state store: one folder per pairing under `dir`, each holding `snapshot.json`
+ * (written through lowdb), `journal.jsonl` (one checksummed line per committed batch),
+ * `runs.jsonl` (run history) and `run.lock` while a run holds the pairing.
+ */
+export class LowdbStateStore implements StateStore {
+  private readonly options: Required<StateStoreOptions>;
+
+  constructor(readonly dir: string, options: StateStoreOptions = {}) {
+    this.options = {
+      compactBytes: options.compactBytes ?? DEFAULT_COMPACT_BYTES,
+      compactLines: options.compactLines ?? DEFAULT_COMPACT_LINES,
+    };
+  }
+
+  /** The folder holding a pairing's files (the name is encoded to be filesystem-safe). */
+  pairingDir(pairing: string): string {
+    return path.join(this.dir, pairingFolderName(pairing));
+  }
+
+  async open(pairing: string): Promise<LowdbPairingState> {
+    return LowdbPairingState.load(this.pairingDir(pairing), pairing, this.options);
+  }
+
+  async lock(pairing: string): Promise<{ release(): Promise<void> }> {
+    const folder = this.pairingDir(pairing);
+    await mkdir(folder, { recursive: true });
+    return acquireLock(path.join(folder, STATE_FILES.lock), pairing);
+  }
+
+  async runs(pairing: string, limit?: number): Promise<RunRecord[]> {
+    return readRuns(path.join(this.pairingDir(pairing), STATE_FILES.runs), limit);
+  }
+}
+
+/** Opens the embedded state store rooted at `dir` (created on first write). */
+export function openStateStore(dir: string, options?: StateStoreOptions): StateStore {
+  return new LowdbStateStore(dir, options);
+}
+
+async function fileSize(file: string): Promise<number> {
+  try {
+    return (await stat(file)).size;
+  } catch (error) {
+    if (hasCode(error, 'ENOENT')) return 0;
+    throw error;
+  }
+}
+
+/** Checks a batch before anything is written; throws `TypeError` naming the problem. */
+function toJournalBatch(batch: StateBatch): JournalBatch | undefined {
+  const out: JournalBatch = {};
+  if (batch.put?.length) {
+    for (const relation of batch.put) {
+      const problem = relationProblem(relation);
+      if (problem) throw new TypeError(`invalid state batch: ${problem}`);
+    }
+    out.put = batch.put;
+  }
+  if (batch.delete?.length) {
+    if (!batch.delete.every((key) => typeof key === 'string')) throw new TypeError('invalid state batch: delete holds a non-string key');
+    out.delete = batch.delete;
+  }
+  if (batch.meta) {
+    const problem = metaProblem(batch.meta);
+    if (problem) throw new TypeError(`invalid state batch: ${problem}`);
+    const set = Object.entries(batch.meta).filter(([, value]) => value !== undefined);
+    const unset = Object.entries(batch.meta).filter(([, value]) => value === undefined).map(([key]) => key);
+    if (set.length) out.meta = Object.fromEntries(set) as Partial<PairingMeta>;
+    if (unset.length) out.unset = unset;
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+/**
+ * An open pairing: relations in a Map by key, made durable by journal appends and, from time to
+ * time, a compacting snapshot. In a batch, puts are applied before deletes (a key in both is
+ * deleted) and a meta key patched to `undefined` is removed. Committed relations are copied;
+ * those returned by `get`/`relations` are the store's own objects: treat them as read-only.
+ * Operations on one handle run one at a time; open a pairing once, and across processes hold
+ * `StateStore.lock` while a handle is open for writing.
+ */
+export class LowdbPairingState implements PairingState {
+  private writes = 0;
+  private bytes = 0;
+  private tail: Promise<unknown> = Promise.resolve();
+  private closed = false;
+  private history: RunHistoryWriter;
+
+  private constructor(
+    readonly pairing: string,
+    readonly folder: string,
+    private readonly options: Required<StateStoreOptions>,
+    private readonly map: Map<string, Relation>,
+    private metaData: PairingMeta,
+    private seq: number,
+    private snapshotBytes: number,
+    private readonly journal: JournalAppender,
+  ) {
+    this.history = new RunHistoryWriter(path.join(folder, STATE_FILES.runs));
+  }
+
+  /** Loads snapshot + journal (dropping a torn last journal line); `StateCorrupt` when they cannot be read. */
+  static async load(folder: string, pairing: string, options: Required<StateStoreOptions>): Promise<LowdbPairingState> {
+    await mkdir(folder, { recursive: true });
+    const snapshotFile = path.join(folder, STATE_FILES.snapshot);
+    const journalFile = path.join(folder, STATE_FILES.journal);
+    const snapshot = await readSnapshot(snapshotFile, pairing);
+    const snapshotSeq = snapshot?.seq ?? 0;
+    const journal = await readJournal(journalFile);
+    const pending = journal.entries.filter((entry) => entry.seq > snapshotSeq);
+    if (pending.length && pending[0].seq !== snapshotSeq + 1) {
+      const base = snapshot ? `the snapshot ends at sequence ${snapshotSeq}` : `${STATE_FILES.snapshot} is missing`;
+      throw new StateCorrupt(journalFile, `it continues at sequence ${pending[0].seq} but ${base}: batches are missing`);
+    }
+    const map = new Map<string, Relation>();
+    for (const relation of snapshot?.relations ?? []) map.set(relation.key, relation);
+    const meta: PairingMeta = { ...snapshot?.meta };
+    for (const entry of pending) applyBatch(map, meta, entry.batch);
+    const seq = pending.length ? pending[pending.length - 1].seq : snapshotSeq;
+    // Lines all folded into the snapshot: a compaction stopped before emptying the journal.
+    const allFolded = journal.entries.length > 0 && pending.length === 0;
+    const appender = allFolded
+      ? await JournalAppender.open(journalFile, 0, 0)
+      : await JournalAppender.open(journalFile, journal.validBytes, journal.entries.length);
+    return new LowdbPairingState(pairing, folder, options, map, meta, seq, await fileSize(snapshotFile), appender);
+  }
+
+  relations(): IterableIterator<Relation> {
+    return this.map.values();
+  }
+
+  get(key: string): Relation | undefined {
+    return this.map.get(key);
+  }
+
+  size(): number {
+    return this.map.size;
+  }
+
+  meta(): Readonly<PairingMeta> {
+    return { ...this.metaData };
+  }
+
+  /** Durable writes so far: journal appends and snapshot writes (run history not included). */
+  get writeCount(): number {
+    return this.writes;
+  }
+
+  /** Bytes written by those durable writes. */
+  get bytesWritten(): number {
+    return this.bytes;
+  }
+
+  /** Sequence number of the last committed batch. */
+  get sequence(): number {
+    return this.seq;
+  }
+
+  commit(batch: StateBatch): Promise<void> {
+    return this.serialize(async () => {
+      const journalBatch = toJournalBatch(batch);
+      if (!journalBatch) return;
+      const json = JSON.stringify(journalBatch);
+      const line = encodeJournalLine(this.seq + 1, json);
+      await this.journal.append(line);
+      this.seq += 1;
+      this.writes += 1;
+      this.bytes += line.length;
+      // A private copy, exactly as a reopen would read it back.
+      applyBatch(this.map, this.metaData, JSON.parse(json) as JournalBatch);
+      if (!this.journalTooLong()) return;
+      try {
+        await this.compact();
+      } catch (error) {
+        // The state is consistent (old snapshot + full journal); the next commit tries again.
+        throw new Error(`batch ${this.seq} of pairing "${this.pairing}" was committed, but compacting its state failed: ${(error as Error).message}`, { cause: error });
+      }
+    });
+  }
+
+  /** Writes a snapshot of the current state now and empties the journal. */
+  compactNow(): Promise<void> {
+    return this.serialize(() => this.compact());
+  }
+
+  recordRun(run: RunRecord): Promise<void> {
+    return this.serialize(() => this.history.append(run));
+  }
+
+  runs(limit?: number): Promise<RunRecord[]> {
+    return readRuns(this.history.file, limit);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.tail;
+    await this.journal.close();
+  }
+
+  /** Write cost stays proportional to changes: a snapshot (≈ state size) is written only after a journal of comparable size. */
+  private journalTooLong(): boolean {
+    return (
+      this.journal.size > Math.max(this.options.compactBytes, this.snapshotBytes) ||
+      this.journal.lines > Math.max(this.options.compactLines, this.map.size / 2)
+    );
+  }
+
+  /** Snapshot first, then empty the journal: a crash in between leaves lines the snapshot's seq makes replay skip. */
+  private async compact(): Promise<void> {
+    const bytes = await writeSnapshot(path.join(this.folder, STATE_FILES.snapshot), {
+      format: SNAPSHOT_FORMAT,
+      pairing: this.pairing,
+      seq: this.seq,
+      meta: this.metaData,
+      relations: [...this.map.values()],
+    });
+    this.writes += 1;
+    this.bytes += bytes;
+    this.snapshotBytes = bytes;
+    await this.journal.clear();
+  }
+
+  private serialize<T>(operation: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error(`state of pairing "${this.pairing}" is closed`));
+    const result = this.tail.then(operation);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+function applyBatch(map: Map<string, Relation>, meta: PairingMeta, batch: JournalBatch): void {
+  for (const relation of batch.put ?? []) map.set(relation.key, relation);
+  for (const key of batch.delete ?? []) map.delete(key);
+  Object.assign(meta, batch.meta);
+  for (const key of batch.unset ?? []) delete (meta as Record<string, unknown>)[key];
+}

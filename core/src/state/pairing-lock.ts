@@ -1,0 +1,142 @@
+import { createHash } from 'node:crypto';
+import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { hasCode, writeFully } from './durable-fs.js';
+import { StateLocked } from './types.js';
+
+/** What a lock file records about its holder. */
+export interface LockHolder {
+  pid: number;
+  hostname: string;
+  /** ISO time the lock was taken. */
+  startedAt: string;
+}
+
+/** A held lock. */
+export interface HeldLock {
+  readonly holder: LockHolder;
+  release(): Promise<void>;
+}
+
+/** A lock or takeover claim file younger than this may still be being written by a live process. */
+const WRITE_GRACE_MS = 10_000;
+const MAX_ATTEMPTS = 5;
+
+/** True unless signalling the process reports that it does not exist. */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return !hasCode(error, 'ESRCH');
+  }
+}
+
+function parseHolder(raw: string): LockHolder | undefined {
+  try {
+    const value = JSON.parse(raw) as Partial<LockHolder>;
+    if (Number.isSafeInteger(value.pid) && (value.pid as number) > 0 && typeof value.hostname === 'string' && typeof value.startedAt === 'string') {
+      return value as LockHolder;
+    }
+  } catch {
+    // falls through: not a lock we can read
+  }
+  return undefined;
+}
+
+function describe(holder: LockHolder): string {
+  const host = holder.hostname === hostname() ? '' : ` on host ${holder.hostname}`;
+  return `pid ${holder.pid}${host} since ${holder.startedAt}`;
+}
+
+/** Creates `file` exclusively (O_EXCL) with `content`, flushed; false when it already exists. */
+async function createExclusive(file: string, content: string): Promise<boolean> {
+  let handle;
+  try {
+    handle = await open(file, 'wx');
+  } catch (error) {
+    if (hasCode(error, 'EEXIST')) return false;
+    throw error;
+  }
+  try {
+    await writeFully(handle, Buffer.from(content, 'utf8'));
+    await handle.sync();
+    await handle.close();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await unlink(file).catch(() => undefined);
+    throw error;
+  }
+  return true;
+}
+
+async function readIfPresent(file: string): Promise<{ raw: string; mtimeMs: number } | undefined> {
+  try {
+    const [raw, info] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
+    return { raw, mtimeMs: info.mtimeMs };
+  } catch (error) {
+    if (hasCode(error, 'ENOENT')) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Removes a stale lock whose content is `staleRaw`. The removal is guarded by an O_EXCL claim
+ * named after that content, so of several processes finding the same stale lock only one removes
+ * it, and it re-reads the lock under the claim so a fresh lock taken meanwhile is never removed.
+ */
+async function removeStale(file: string, staleRaw: string, pairing: string): Promise<void> {
+  const claim = `${file}.takeover-${createHash('sha1').update(staleRaw).digest('hex').slice(0, 16)}`;
+  if (!(await createExclusive(claim, String(process.pid)))) {
+    const existing = await readIfPresent(claim);
+    if (existing && Date.now() - existing.mtimeMs > WRITE_GRACE_MS) {
+      await unlink(claim).catch(() => undefined); // left by a process that died mid-takeover
+      return;
+    }
+    throw new StateLocked(pairing, 'another process is taking over a stale lock');
+  }
+  try {
+    const current = await readIfPresent(file);
+    if (current?.raw === staleRaw) await unlink(file);
+  } finally {
+    await unlink(claim).catch(() => undefined);
+  }
+}
+
+/**
+ * Takes the exclusive lock `file` for `pairing`. A lock held by a live process (or by any process on
+ * another host, which cannot be checked) throws `StateLocked` naming it; a lock left by a dead
+ * process on this host (e.g. after SIGKILL) is stale and taken over.
+ */
+export async function acquireLock(file: string, pairing: string): Promise<HeldLock> {
+  const holder: LockHolder = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() };
+  const raw = JSON.stringify(holder);
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+    if (await createExclusive(file, raw)) return heldLock(file, holder, raw);
+    const existing = await readIfPresent(file);
+    if (!existing) continue; // released meanwhile
+    const other = parseHolder(existing.raw);
+    if (!other) {
+      if (Date.now() - existing.mtimeMs < WRITE_GRACE_MS) {
+        throw new StateLocked(pairing, `a process that is still writing ${file}`);
+      }
+    } else if (other.hostname !== holder.hostname || processAlive(other.pid)) {
+      throw new StateLocked(pairing, describe(other));
+    }
+    await removeStale(file, existing.raw, pairing);
+  }
+  throw new StateLocked(pairing, `lock ${file} is contended; retry`);
+}
+
+function heldLock(file: string, holder: LockHolder, raw: string): HeldLock {
+  let released = false;
+  return {
+    holder,
+    async release() {
+      if (released) return;
+      released = true;
+      const current = await readIfPresent(file);
+      if (current?.raw === raw) await unlink(file);
+    },
+  };
+}

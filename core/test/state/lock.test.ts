@@ -1,0 +1,112 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LowdbStateStore, StateLocked, STATE_FILES } from '../../src/state/index.js';
+import { tempDir } from './helpers.js';
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeEach(async () => ({ dir, cleanup } = await tempDir()));
+afterEach(async () => cleanup());
+
+async function lockedError(promise: Promise<unknown>): Promise<StateLocked> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(StateLocked);
+  return error as StateLocked;
+}
+
+/** Writes a lock file as another process would have. */
+async function plantLock(store: LowdbStateStore, pairing: string, holder: { pid: number; hostname: string; startedAt: string }): Promise<string> {
+  const release = await store.lock(pairing); // creates the folder
+  await release.release();
+  const file = path.join(store.pairingDir(pairing), STATE_FILES.lock);
+  await writeFile(file, JSON.stringify(holder));
+  return file;
+}
+
+describe('pairing lock', () => {
+  it('is exclusive: a second lock throws StateLocked naming the holder pid and time, until released', async () => {
+    const store = new LowdbStateStore(dir);
+    const first = await store.lock('work');
+    const error = await lockedError(store.lock('work'));
+    expect(error.pairing).toBe('work');
+    expect(error.message).toContain(`pid ${process.pid} since `);
+    expect(error.message).toMatch(/since \d{4}-\d{2}-\d{2}T/);
+    // Other pairings are independent.
+    const other = await store.lock('home');
+    await other.release();
+    await first.release();
+    await first.release(); // idempotent
+    const again = await store.lock('work');
+    await again.release();
+  });
+
+  it('records pid, host and start time in the lock file and removes it on release', async () => {
+    const store = new LowdbStateStore(dir);
+    const lock = await store.lock('work');
+    const file = path.join(store.pairingDir('work'), STATE_FILES.lock);
+    const holder = JSON.parse(await readFile(file, 'utf8'));
+    expect(holder.pid).toBe(process.pid);
+    expect(holder.hostname).toBe(hostname());
+    expect(Date.parse(holder.startedAt)).toBeGreaterThan(Date.now() - 60_000);
+    await lock.release();
+    await expect(stat(file)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('takes over a stale lock left by a process that died', async () => {
+    const store = new LowdbStateStore(dir);
+    const child = spawnSync(process.execPath, ['-e', 'process.exit(0)']);
+    expect(child.status).toBe(0);
+    const file = await plantLock(store, 'work', { pid: child.pid, hostname: hostname(), startedAt: '2024-01-01T00:00:00.000Z' });
+
+    const lock = await store.lock('work');
+    expect(JSON.parse(await readFile(file, 'utf8')).pid).toBe(process.pid);
+    await lockedError(store.lock('work'));
+    await lock.release();
+  });
+
+  it('lets exactly one of several concurrent callers take over a stale lock', async () => {
+    const store = new LowdbStateStore(dir);
+    const child = spawnSync(process.execPath, ['-e', 'process.exit(0)']);
+    await plantLock(store, 'work', { pid: child.pid, hostname: hostname(), startedAt: '2024-01-01T00:00:00.000Z' });
+    const results = await Promise.allSettled(Array.from({ length: 6 }, () => store.lock('work')));
+    const won = results.filter((r) => r.status === 'fulfilled');
+    expect(won).toHaveLength(1);
+    for (const r of results) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(StateLocked);
+    await (won[0] as PromiseFulfilledResult<{ release(): Promise<void> }>).value.release();
+  });
+
+  it('does not take over a lock held by a live process', async () => {
+    const store = new LowdbStateStore(dir);
+    const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    try {
+      await new Promise((resolve) => child.once('spawn', resolve));
+      await plantLock(store, 'work', { pid: child.pid!, hostname: hostname(), startedAt: '2024-01-01T00:00:00.000Z' });
+      const error = await lockedError(store.lock('work'));
+      expect(error.message).toContain(`pid ${child.pid} since 2024-01-01T00:00:00.000Z`);
+    } finally {
+      child.kill();
+    }
+  });
+
+  it('does not take over a lock from another host, whose pid cannot be checked', async () => {
+    const store = new LowdbStateStore(dir);
+    const child = spawnSync(process.execPath, ['-e', 'process.exit(0)']);
+    await plantLock(store, 'work', { pid: child.pid, hostname: `not-${hostname()}`, startedAt: '2024-01-01T00:00:00.000Z' });
+    const error = await lockedError(store.lock('work'));
+    expect(error.message).toContain(`on host not-${hostname()}`);
+  });
+
+  it('treats an unreadable lock file as held while fresh and as stale once old', async () => {
+    const store = new LowdbStateStore(dir);
+    const file = await plantLock(store, 'work', { pid: 1, hostname: hostname(), startedAt: 'x' });
+    await writeFile(file, ''); // a holder died between creating and writing it
+    await lockedError(store.lock('work'));
+    const old = new Date(Date.now() - 60_000);
+    await utimes(file, old, old);
+    const lock = await store.lock('work');
+    await lock.release();
+  });
+});
