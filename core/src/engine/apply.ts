@@ -57,6 +57,8 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
   const working = new Map<string, Relation | null>();
   const failedKeys = new Map<string, string>();
   const staleKeys = new Set<string>();
+  /** Keys whose update failed: the source side to mark as "changed" when there is no old relation to fall back to. */
+  const dirtySources = new Map<string, Side>();
   const pendingPerKey = new Map<string, number>();
   for (const a of plan.actions) pendingPerKey.set(a.key, (pendingPerKey.get(a.key) ?? 0) + 1);
 
@@ -112,6 +114,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
       }
       outcomes.push({ action, ok: false, error: { code, message: res.error.message } });
       failedKeys.set(action.key, `${code}: ${res.error.message}`);
+      if (action.kind === 'update') dirtySources.set(action.key, action.target === 'a' ? 'b' : 'a');
     });
     const put: Relation[] = [];
     const del: string[] = [];
@@ -159,8 +162,10 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
     const nowMs = opts.now().getTime();
     // Keep what succeeded for keys that had no relation before (a create on one side of a keep-both copy);
     // otherwise fall back to the old relation so the change is seen again next run.
-    const base: Relation | null = before ? structuredClone(before) : (working.get(key) ?? null);
+    const base: Relation | null = before ? structuredClone(before) : current(key);
     if (!base) return null;
+    const dirty = dirtySources.get(key);
+    if (!before && dirty && base[dirty]) base[dirty] = { ...base[dirty]!, version: '', hash: '' };
     if (!base.a && !base.b) return null;
     return {
       ...base,

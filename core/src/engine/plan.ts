@@ -403,7 +403,8 @@ export function plan(input: PlanInput): Plan {
     const back = rulesTo(side);
     const t = g[target];
     const rel = g.rel!;
-    const editWins = t.status === 'changed' && policy.conflict !== (side === 'a' ? 'a-wins' : 'b-wins');
+    // Edit beats delete, unless the policy says the deleting side wins or the edited side is only a mirror.
+    const editWins = t.status === 'changed' && !r.mirror && back.create && policy.conflict !== (side === 'a' ? 'a-wins' : 'b-wins');
     if (back.mirror && t.item) {
       // The deleting side mirrors the other: restore it.
       const base = baseRelation(g);

@@ -68,7 +68,8 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
 
   // ---- List.
   const [la, lb] = await Promise.all([listSide('a'), listSide('b')]);
-  const relations = [...state.relations()];
+  // `once` is a one-off import: every run pairs afresh by UID, whatever earlier runs recorded.
+  const relations = policy.mode === 'once' ? [] : [...state.relations()];
   const sideInput = (l: Listed): SideInput => ({ listing: l.listing, loaded: new Map(), failed: new Map(), windowed: l.windowed });
   const inputs = { a: sideInput(la), b: sideInput(lb) };
 
@@ -85,7 +86,16 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
     for (const [id, version] of inputs[side].listing) {
       const rel = byId[side].get(id);
       if (!rel || fullRescan || rel[side]!.version !== version) want[side].add(id);
-      else if (needsBothSides(rel, rules)) want[side].add(id);
+      else if (needsBothSides(rel, rules, now().getTime())) want[side].add(id);
+    }
+  }
+  // A deletion on a side that mirrors the other is reverted: the source copy is needed.
+  for (const side of ['a', 'b'] as const) {
+    const from: Side = side === 'a' ? 'b' : 'a';
+    if (!(side === 'a' ? policy.bToA : policy.aToB).mirror) continue;
+    for (const r of relations) {
+      const rec = r[side], src = r[from];
+      if (rec && src && !inputs[side].listing.has(rec.id) && inputs[from].listing.has(src.id)) want[from].add(src.id);
     }
   }
   await loadWanted();
@@ -255,11 +265,12 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
 }
 
 /** Pending work on a relation whose items are unchanged: both sides must be loaded to act. */
-function needsBothSides(rel: Relation, rules: { spanInWindow(span: [number, number | null]): boolean }): boolean {
+function needsBothSides(rel: Relation, rules: { spanInWindow(span: [number, number | null]): boolean }, nowMs: number): boolean {
   if (rel.status === 'conflict') return true;
+  // A failed write is retried once its backoff is over (a change feed would not list the item again).
+  if (rel.attempts && rel.status !== 'quarantined' && (!rel.retryAt || rel.retryAt <= nowMs)) return true;
   if (rel.status === 'synced' && (!rel.a || !rel.b)) return true; // a create still to do
   if (rel.status === 'out-of-scope' && rel.range && rules.spanInWindow(rel.range)) return true; // entered the window
-  if (rel.status === 'out-of-scope' && !rel.range && (!rel.a || !rel.b)) return false;
   return false;
 }
 
