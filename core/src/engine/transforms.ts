@@ -14,6 +14,11 @@
  * | reminders                | policy filter (all / none / upcoming-only)  | same policy                      |
  * | constant, template       | one-way only (the rule needs a-to-b/b-to-a) | —                                |
  *
+ * `status-table` with `table: "proad"` reads side A as PROAD task states (new, started, waiting, deferred, done,
+ * cancelled) and side B as iCalendar STATUS (see PROAD_TO_ICAL; back: needs-action → new, in-process → started,
+ * completed → done, cancelled → cancelled); add `invert: true` when A is the iCalendar side. A custom table maps
+ * A values (keys) to B values, matched case-insensitively.
+ *
  * "none" (priority 0) and unmapped table values come out as absent, so the rule's `default` fills them.
  * Lossy inverses prefer the target's current value when it maps forward to the same result: a PROAD task in
  * `waiting` stays `waiting` when the iCalendar side still says `in-process`; priority 3 stays 3 while the
