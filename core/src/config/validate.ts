@@ -1,0 +1,139 @@
+/**
+ * Validates a loaded config: the JSON schema (schemas/config.schema.json), then what the schema cannot
+ * know — connector ids, endpoint references, each endpoint's settings against its connector's schema,
+ * entity support, collection creation. Every issue carries a JSON pointer and a hint.
+ */
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import type { ValidateFunction } from 'ajv';
+import type { DiscoveredConnector, HostProblem } from '../host/types.js';
+import { schemaFile } from '../host/paths.js';
+import { createAjv } from './ajv-factory.js';
+import { joinPointer } from './json-pointer.js';
+import { issuesFromAjv, type SchemaIssue } from './schema-issues.js';
+import { closest, oneOf, suggestion } from './suggest.js';
+import type { LoadedConfig } from './types.js';
+
+/** A config problem: where (JSON pointer into dovetail.json), what, and how to fix it. */
+export type ConfigIssue = SchemaIssue;
+
+/** What validation needs from the host (a PluginHost satisfies it). */
+export interface ConnectorCatalog {
+  connectors(): DiscoveredConnector[];
+  problems?(): HostProblem[];
+}
+
+let configValidator: ValidateFunction | undefined;
+
+function validator(): ValidateFunction {
+  if (!configValidator) {
+    const schema = JSON.parse(readFileSync(schemaFile('config.schema.json'), 'utf8')) as Record<string, unknown>;
+    configValidator = createAjv(schema.$schema).compile(schema);
+  }
+  return configValidator;
+}
+
+/** Schema issues only (no connector knowledge). */
+export function configSchemaIssues(config: unknown): ConfigIssue[] {
+  const validate = validator();
+  return validate(config) ? [] : issuesFromAjv(validate.errors);
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const ENTITIES = ['event', 'task', 'contact'] as const;
+
+function isDirectory(p: string): boolean {
+  try { return statSync(p).isDirectory(); } catch { return false; }
+}
+
+/** Validates `loaded` against the schema and the connectors `host` knows. Empty array = valid. */
+export function validateConfig(loaded: LoadedConfig, host: ConnectorCatalog): ConfigIssue[] {
+  const config: unknown = loaded.config;
+  const issues: ConfigIssue[] = [...configSchemaIssues(config)];
+  if (!isObject(config)) return issues;
+
+  const connectors = new Map(host.connectors().map((c) => [c.id, c]));
+  const refused = host.problems?.() ?? [];
+
+  if (Array.isArray(config.connectorDirs)) {
+    config.connectorDirs.forEach((dir, i) => {
+      if (typeof dir !== 'string' || dir === '') return;
+      const abs = path.resolve(loaded.baseDir, dir);
+      if (!isDirectory(abs)) issues.push({ pointer: `/connectorDirs/${i}`, message: `folder ${abs} does not exist`, hint: 'paths are relative to the folder of the config file' });
+    });
+  }
+
+  const endpoints = isObject(config.endpoints) ? config.endpoints : {};
+  const endpointConnector = new Map<string, DiscoveredConnector>();
+  for (const [name, ep] of Object.entries(endpoints)) {
+    if (!isObject(ep) || typeof ep.connector !== 'string' || ep.connector === '') continue;
+    const at = joinPointer('/endpoints', name);
+    const connector = connectors.get(ep.connector);
+    if (!connector) {
+      const broken = refused.find((p) => p.connectorId === ep.connector);
+      issues.push({
+        pointer: `${at}/connector`, message: `unknown connector "${ep.connector}"`,
+        hint: broken ? `a package declaring "${ep.connector}" was refused: ${broken.path} ${broken.pointer}: ${broken.message}`
+          : `${suggestion(ep.connector, [...connectors.keys()], 'no connectors were discovered')} (\`dovetail connectors\` lists them)`,
+      });
+      continue;
+    }
+    endpointConnector.set(name, connector);
+    if (ep.settings !== undefined && !isObject(ep.settings)) continue; // the schema reported it
+    const checked = connector.checkSettings(ep.settings ?? {});
+    if (!checked.ok) issues.push(...checked.issues.map((i) => ({ ...i, pointer: `${at}/settings${i.pointer}` })));
+  }
+
+  const pairings = isObject(config.pairings) ? config.pairings : {};
+  const endpointNames = Object.keys(endpoints);
+  for (const [pname, pairing] of Object.entries(pairings)) {
+    if (!isObject(pairing)) continue;
+    const at = joinPointer('/pairings', pname);
+    const entity = typeof pairing.entity === 'string' && (ENTITIES as readonly string[]).includes(pairing.entity) ? pairing.entity as typeof ENTITIES[number] : undefined;
+    const sides: { key: 'a' | 'b'; endpoint?: string; connector?: DiscoveredConnector; side: Record<string, unknown> }[] = [];
+    for (const key of ['a', 'b'] as const) {
+      const side = pairing[key];
+      if (!isObject(side) || typeof side.endpoint !== 'string' || side.endpoint === '') continue;
+      if (!Object.prototype.hasOwnProperty.call(endpoints, side.endpoint)) {
+        issues.push({ pointer: `${at}/${key}/endpoint`, message: `unknown endpoint "${side.endpoint}"`, hint: suggestion(side.endpoint, endpointNames, 'no endpoints are defined under "endpoints"') });
+        continue;
+      }
+      sides.push({ key, endpoint: side.endpoint, connector: endpointConnector.get(side.endpoint), side });
+    }
+
+    for (const s of sides) {
+      if (!s.connector) continue;
+      const caps = entity ? s.connector.manifest.entities[entity] : undefined;
+      if (entity && !caps) {
+        const handled = Object.keys(s.connector.manifest.entities);
+        issues.push({ pointer: `${at}/entity`, message: `endpoint "${s.endpoint}" (connector "${s.connector.id}") does not handle ${entity} items`, hint: `connector "${s.connector.id}" handles ${oneOf(handled).replace(/^one of: /, '')}` });
+      }
+      if (s.side.create === true && !(s.connector.manifest.capabilities ?? []).includes('create-collection')) {
+        issues.push({ pointer: `${at}/${s.key}/create`, message: `connector "${s.connector.id}" cannot create collections`, hint: 'create the collection by other means and remove "create", or pick an existing one (`dovetail discover ENDPOINT`)' });
+      }
+      if (caps?.fields && Array.isArray(pairing.mapping)) {
+        pairing.mapping.forEach((rule, i) => {
+          if (!isObject(rule) || typeof rule[s.key] !== 'string') return;
+          const field = rule[s.key] as string;
+          if (!caps.fields!.includes(field)) {
+            const near = closest(field, caps.fields!);
+            issues.push({ pointer: `${at}/mapping/${i}/${s.key}`, message: `connector "${s.connector!.id}" does not store field "${field}" for ${entity} items`, hint: near ? `did you mean "${near}"? ${oneOf(caps.fields!)}` : oneOf(caps.fields!) });
+          }
+        });
+      }
+    }
+
+    const [a, b] = [pairing.a, pairing.b];
+    if (isObject(a) && isObject(b) && a.endpoint === b.endpoint && a.collection === b.collection && typeof a.collection === 'string') {
+      issues.push({ pointer: `${at}/b/collection`, message: 'side B is the same collection as side A', hint: 'a pairing syncs two different collections' });
+    }
+  }
+
+  const seen = new Set<string>();
+  return issues.filter((i) => {
+    const key = `${i.pointer}\u0000${i.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

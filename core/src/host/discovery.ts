@@ -1,0 +1,176 @@
+/**
+ * Connector discovery (DESIGN §3): finds packages in the repo's connectors/ folder, in the config's
+ * `connectorDirs` and among installed npm packages with the keyword `dovetail-connector`; validates each
+ * manifest and settings schema. Reads files only — no connector code is imported here.
+ */
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { JsonSyntaxError, parseJsonText } from '../config/json-text.js';
+import { checkConnectorPackage, type ConnectorPackageJson } from './manifest.js';
+import { loadSettingsSchema } from './settings-schema.js';
+import type { ConnectorSource, DiscoveredConnector, DiscoveryResult, HostProblem } from './types.js';
+
+/** The npm keyword that marks a connector package. */
+export const CONNECTOR_KEYWORD = 'dovetail-connector';
+
+export interface DiscoveryOptions {
+  /** The repository's own connectors folder (each subfolder with a package.json is a candidate). */
+  repoConnectorsDir?: string;
+  /** Config `connectorDirs`, absolute: a connector package itself, or a folder of packages. */
+  extraDirs?: string[];
+  /** node_modules folders to scan (plain and @scoped packages) for the keyword. */
+  nodeModulesDirs?: string[];
+  /** Host API version that `engines.dovetail` must accept. */
+  hostVersion: string;
+}
+
+interface Candidate {
+  dir: string;
+  source: ConnectorSource;
+}
+
+async function isDir(p: string): Promise<boolean> {
+  try { return (await stat(p)).isDirectory(); } catch { return false; }
+}
+
+async function isFile(p: string): Promise<boolean> {
+  try { return (await stat(p)).isFile(); } catch { return false; }
+}
+
+async function sortedEntries(dir: string): Promise<string[]> {
+  try { return (await readdir(dir)).sort(); } catch { return []; }
+}
+
+/** Subfolders of `dir` that hold a package.json. */
+async function packageFolders(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of await sortedEntries(dir)) {
+    if (name.startsWith('.') || name === 'node_modules') continue;
+    const sub = path.join(dir, name);
+    if (await isFile(path.join(sub, 'package.json'))) out.push(sub);
+  }
+  return out;
+}
+
+async function hasConnectorKeyword(dir: string): Promise<boolean> {
+  try {
+    const pkg = JSON.parse(await readFile(path.join(dir, 'package.json'), 'utf8')) as ConnectorPackageJson;
+    return Array.isArray(pkg.keywords) && pkg.keywords.includes(CONNECTOR_KEYWORD);
+  } catch {
+    return false; // not ours to judge: only packages that declare the keyword are connectors
+  }
+}
+
+/** Installed packages (incl. @scope/name) in a node_modules folder that carry the keyword. */
+async function keywordPackages(nodeModules: string): Promise<string[]> {
+  const dirs: string[] = [];
+  for (const name of await sortedEntries(nodeModules)) {
+    if (name.startsWith('.')) continue;
+    if (name.startsWith('@')) {
+      for (const scoped of await sortedEntries(path.join(nodeModules, name))) {
+        if (!scoped.startsWith('.')) dirs.push(path.join(nodeModules, name, scoped));
+      }
+    } else {
+      dirs.push(path.join(nodeModules, name));
+    }
+  }
+  const flags = await Promise.all(dirs.map((d) => hasConnectorKeyword(d)));
+  return dirs.filter((_, i) => flags[i]);
+}
+
+async function collectCandidates(options: DiscoveryOptions): Promise<Candidate[]> {
+  const found: Candidate[] = [];
+  if (options.repoConnectorsDir) {
+    for (const dir of await packageFolders(options.repoConnectorsDir)) found.push({ dir, source: 'repo' });
+  }
+  for (const extra of options.extraDirs ?? []) {
+    if (await isFile(path.join(extra, 'package.json'))) found.push({ dir: extra, source: 'connectorDirs' });
+    else for (const dir of await packageFolders(extra)) found.push({ dir, source: 'connectorDirs' });
+  }
+  for (const nm of options.nodeModulesDirs ?? []) {
+    if (!(await isDir(nm))) continue;
+    for (const dir of await keywordPackages(nm)) found.push({ dir, source: 'node_modules' });
+  }
+  // The same package reached twice (a workspace symlink in node_modules, a folder listed twice) counts once.
+  const seen = new Set<string>();
+  const unique: Candidate[] = [];
+  for (const c of found) {
+    const real = await realpath(c.dir).catch(() => path.resolve(c.dir));
+    if (seen.has(real)) continue;
+    seen.add(real);
+    unique.push({ ...c, dir: path.resolve(c.dir) });
+  }
+  return unique;
+}
+
+type Outcome = { connector: DiscoveredConnector } | { problems: HostProblem[] };
+
+/** Reads and validates one package folder. */
+async function inspectPackage(candidate: Candidate, hostVersion: string): Promise<Outcome> {
+  const packageJsonPath = path.join(candidate.dir, 'package.json');
+  let pkg: unknown;
+  try {
+    pkg = parseJsonText(await readFile(packageJsonPath, 'utf8'), packageJsonPath);
+  } catch (e) {
+    const message = e instanceof JsonSyntaxError ? `invalid JSON at line ${e.line}, column ${e.column}: ${e.detail}` : (e as Error).message;
+    return { problems: [{ path: packageJsonPath, pointer: '', message }] };
+  }
+  const checked = checkConnectorPackage(pkg, candidate.dir, hostVersion);
+  if (!checked.manifest) {
+    return {
+      problems: checked.issues.map((i) => ({
+        path: packageJsonPath, pointer: i.pointer, message: i.message, hint: i.hint,
+        ...(checked.declaredId !== undefined ? { connectorId: checked.declaredId } : {}),
+      })),
+    };
+  }
+  const manifest = checked.manifest;
+  const settings = await loadSettingsSchema(candidate.dir, manifest.settings, packageJsonPath);
+  if (!settings.ok) return { problems: [{ ...settings.problem, connectorId: manifest.id }] };
+  const p = pkg as { name?: unknown; version?: unknown };
+  const { compiled } = settings;
+  return {
+    connector: {
+      id: manifest.id,
+      displayName: manifest.displayName,
+      version: typeof p.version === 'string' ? p.version : '0.0.0',
+      packageName: typeof p.name === 'string' ? p.name : path.basename(candidate.dir),
+      dir: candidate.dir,
+      packageJsonPath,
+      source: candidate.source,
+      manifest,
+      settingsSchema: compiled.schema,
+      secretKeys: compiled.secretKeys,
+      checkSettings: (value) => compiled.check(value),
+    },
+  };
+}
+
+/**
+ * Finds and validates connector packages. Broken packages become problems (file + JSON pointer + message)
+ * and the others still load. When two packages declare the same id, the first found (repo, then
+ * connectorDirs in order, then node_modules) is kept and the other is refused, naming both paths.
+ */
+export async function discoverConnectors(options: DiscoveryOptions): Promise<DiscoveryResult> {
+  const candidates = await collectCandidates(options);
+  const outcomes = await Promise.all(candidates.map((c) => inspectPackage(c, options.hostVersion)));
+  const connectors: DiscoveredConnector[] = [];
+  const problems: HostProblem[] = [];
+  const byId = new Map<string, DiscoveredConnector>();
+  for (const outcome of outcomes) {
+    if ('problems' in outcome) { problems.push(...outcome.problems); continue; }
+    const c = outcome.connector;
+    const first = byId.get(c.id);
+    if (first) {
+      problems.push({
+        path: c.packageJsonPath, pointer: '/dovetail/id', connectorId: c.id,
+        message: `duplicate connector id "${c.id}": ${c.packageJsonPath} is refused because ${first.packageJsonPath} already provides it`,
+        hint: `remove one of ${first.dir} and ${c.dir}, or give one a different id`,
+      });
+      continue;
+    }
+    byId.set(c.id, c);
+    connectors.push(c);
+  }
+  return { connectors, problems };
+}

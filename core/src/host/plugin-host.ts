@@ -1,0 +1,215 @@
+/**
+ * The plugin host: discovers connectors once at start-up (no connector code runs), and activates one
+ * endpoint at a time on demand — import the entry, validate settings, build the context in a child
+ * container, call the definition's `create`. Activations are cached per endpoint until disposed.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Container } from 'inversify';
+import type { Logger } from '../sdk/connector.js';
+import type { LoadedConfig } from '../config/types.js';
+import { createSecretsAccessor } from '../config/secrets.js';
+import { secretRegistry, type SecretRegistry } from '../log.js';
+import { suggestion } from '../config/suggest.js';
+import { ConnectorContextProvider, createActivationContainer, createRootContainer } from './context.js';
+import { discoverConnectors } from './discovery.js';
+import { EntryError, importConnectorDefinition, missingConnectorMethods } from './entry.js';
+import { defaultRepoRoot, hostApiVersion } from './paths.js';
+import { ActivationError, type ActiveEndpoint, type DiscoveredConnector, type HostProblem } from './types.js';
+
+export interface PluginHostOptions {
+  /** The loaded config: its `connectorDirs` are scanned and its endpoints can be activated. */
+  loaded?: LoadedConfig;
+  /** Parent logger; each connector gets a child with `{ connector, endpoint }`. */
+  logger: Logger;
+  /** Repository root whose `connectors/` and `node_modules/` are scanned (default: the one this host runs from). */
+  repoRoot?: string;
+  /** node_modules folders to scan (default: the repo's, and those of the config folder and its ancestors). */
+  nodeModulesDirs?: string[];
+  /** Host API version checked against `engines.dovetail` (default: the version of @dovetail/core). */
+  hostVersion?: string;
+  /** Where resolved secret values are registered for log masking (default: the process-wide registry). */
+  secrets?: SecretRegistry;
+  /** Environment for `{ env }` secrets (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** node_modules of `dir` and of every ancestor, nearest first. */
+function ancestorNodeModules(dir: string): string[] {
+  const out: string[] = [];
+  let cur = path.resolve(dir);
+  for (;;) {
+    out.push(path.join(cur, 'node_modules'));
+    const up = path.dirname(cur);
+    if (up === cur) return out;
+    cur = up;
+  }
+}
+
+function connectorDirsOf(loaded: LoadedConfig | undefined): string[] {
+  const dirs = loaded?.config.connectorDirs;
+  if (!Array.isArray(dirs)) return [];
+  return dirs.filter((d): d is string => typeof d === 'string' && d !== '').map((d) => path.resolve(loaded!.baseDir, d));
+}
+
+export class PluginHost {
+  private readonly active = new Map<string, Promise<ActiveEndpoint>>();
+  private readonly root: Container = createRootContainer();
+  private disposed = false;
+
+  private constructor(
+    private readonly options: PluginHostOptions,
+    private readonly found: DiscoveredConnector[],
+    private readonly issues: HostProblem[],
+  ) {}
+
+  /** Discovers connectors (reads manifests and settings schemas only) and returns a ready host. */
+  static async create(options: PluginHostOptions): Promise<PluginHost> {
+    const repoRoot = path.resolve(options.repoRoot ?? defaultRepoRoot());
+    const nodeModulesDirs = options.nodeModulesDirs ?? [
+      path.join(repoRoot, 'node_modules'),
+      ...(options.loaded ? ancestorNodeModules(options.loaded.baseDir) : []),
+    ];
+    const result = await discoverConnectors({
+      repoConnectorsDir: path.join(repoRoot, 'connectors'),
+      extraDirs: connectorDirsOf(options.loaded).filter((d) => existsSync(d)),
+      nodeModulesDirs,
+      hostVersion: options.hostVersion ?? hostApiVersion(),
+    });
+    return new PluginHost(options, result.connectors, result.problems);
+  }
+
+  /** Valid connectors, in discovery order. */
+  connectors(): DiscoveredConnector[] {
+    return [...this.found];
+  }
+
+  /** A connector by id. */
+  connector(id: string): DiscoveredConnector | undefined {
+    return this.found.find((c) => c.id === id);
+  }
+
+  /** Packages that were refused, each with its file, JSON pointer and message. */
+  problems(): HostProblem[] {
+    return [...this.issues];
+  }
+
+  /** The config the host was created with. */
+  config(): LoadedConfig | undefined {
+    return this.options.loaded;
+  }
+
+  /** Activates the endpoint (once; later calls return the same activation until it is disposed). */
+  activate(endpointName: string): Promise<ActiveEndpoint> {
+    if (this.disposed) return Promise.reject(new Error('the plugin host has been disposed'));
+    let pending = this.active.get(endpointName);
+    if (!pending) {
+      pending = this.start(endpointName);
+      this.active.set(endpointName, pending);
+      pending.catch(() => { if (this.active.get(endpointName) === pending) this.active.delete(endpointName); });
+    }
+    return pending;
+  }
+
+  /** Disposes every activation (aborts signals, closes connectors). */
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    const pending = [...this.active.values()];
+    const settled = await Promise.allSettled(pending);
+    await Promise.allSettled(settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value.dispose()] : [])));
+    this.active.clear();
+  }
+
+  private async start(name: string): Promise<ActiveEndpoint> {
+    const loaded = this.options.loaded;
+    const endpoints = loaded?.config.endpoints ?? {};
+    const endpoint = Object.prototype.hasOwnProperty.call(endpoints, name) ? endpoints[name] : undefined;
+    if (!loaded || !endpoint) {
+      throw new ActivationError(`unknown endpoint "${name}" (${suggestion(name, Object.keys(endpoints), 'no endpoints are configured')})`, name, 'unknown-endpoint');
+    }
+    const connectorId = endpoint.connector;
+    const discovered = this.connector(connectorId);
+    if (!discovered) {
+      const refused = this.issues.find((p) => p.connectorId === connectorId);
+      const why = refused ? `its package was refused: ${refused.path} ${refused.pointer}: ${refused.message}`
+        : suggestion(connectorId, this.found.map((c) => c.id), 'no connectors were discovered');
+      throw new ActivationError(`endpoint "${name}": unknown connector "${connectorId}" (${why})`, name, 'unknown-connector');
+    }
+    const checked = discovered.checkSettings(endpoint.settings);
+    if (!checked.ok) {
+      const list = checked.issues.map((i) => `/endpoints/${name}/settings${i.pointer}: ${i.message}`).join('; ');
+      throw new ActivationError(`endpoint "${name}": invalid settings for connector "${connectorId}": ${list}`, name, 'invalid-settings',
+        checked.issues.map((i) => ({ ...i, pointer: `/endpoints/${name}/settings${i.pointer}` })));
+    }
+
+    let definition;
+    try {
+      definition = await importConnectorDefinition(discovered);
+    } catch (e) {
+      const reason = e instanceof EntryError ? e.reason : 'load-failed';
+      throw new ActivationError(`endpoint "${name}": ${(e as Error).message}`, name, reason, [], { cause: e });
+    }
+
+    const controller = new AbortController();
+    const registry = this.options.secrets ?? secretRegistry;
+    // Literal secrets are known now: mask them before the connector can log anything.
+    for (const key of discovered.secretKeys) {
+      const value = key.split('.').reduce<unknown>((cur, part) => (typeof cur === 'object' && cur !== null ? (cur as Record<string, unknown>)[part] : undefined), checked.settings);
+      if (typeof value === 'string') registry.add(value);
+    }
+    const logger = this.options.logger.child({ connector: connectorId, endpoint: name });
+    const container = createActivationContainer(this.root, {
+      endpoint: name,
+      settings: checked.settings,
+      logger,
+      secrets: createSecretsAccessor({
+        settings: checked.settings, secretKeys: discovered.secretKeys, baseDir: loaded.baseDir, endpoint: name,
+        onResolved: (value) => registry.add(value), env: this.options.env,
+      }),
+      signal: controller.signal,
+      baseDir: loaded.baseDir,
+    });
+    const context = container.get(ConnectorContextProvider).context();
+
+    let connector;
+    try {
+      connector = await definition.create(context);
+    } catch (e) {
+      controller.abort(new Error(`activation of endpoint "${name}" failed`));
+      container.unbindAll();
+      throw new ActivationError(`endpoint "${name}": connector "${connectorId}" failed to start: ${(e as Error).message}`, name, 'create-failed', [], { cause: e });
+    }
+    const missing = missingConnectorMethods(connector);
+    if (missing.length > 0) {
+      controller.abort(new Error(`activation of endpoint "${name}" failed`));
+      container.unbindAll();
+      throw new ActivationError(`endpoint "${name}": connector "${connectorId}" create() returned an object without ${missing.join(', ')}`, name, 'create-failed');
+    }
+
+    // The cached promise this activation is stored under (set synchronously by `activate`).
+    const self = this.active.get(name);
+    let closing: Promise<void> | undefined;
+    const active: ActiveEndpoint = {
+      name,
+      connectorId,
+      manifest: discovered.manifest,
+      connector,
+      dispose: () => {
+        closing ??= (async () => {
+          if (this.active.get(name) === self) this.active.delete(name);
+          controller.abort(new Error(`endpoint "${name}" was disposed`));
+          try {
+            await connector.close?.();
+          } catch (e) {
+            logger.warn({ err: e }, 'connector close failed');
+          } finally {
+            container.unbindAll();
+          }
+        })();
+        return closing;
+      },
+    };
+    logger.debug({ version: discovered.version, dir: discovered.dir }, 'connector activated');
+    return active;
+  }
+}

@@ -1,0 +1,70 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger, REDACTED, SecretRegistry } from '../../src/log.js';
+import { cleanTemp, memoryLogger, tempDir } from './helpers.js';
+
+afterEach(cleanTemp);
+
+describe('createLogger', () => {
+  it('redacts secret keys at the depths we log them', () => {
+    const { logger, lines } = memoryLogger('info');
+    logger.info({
+      password: 'p0', token: 't0',
+      settings: { url: 'https://x', password: 'p1', username: 'ann' },
+      headers: { authorization: 'Basic abc', Cookie: 'sid=1', 'set-cookie': 'sid=2', accept: 'text/calendar' },
+      request: { auth: { secret: 's2', apiKey: 'k2' } },
+    }, 'request sent');
+    const line = JSON.parse(lines[0]);
+    expect(line.password).toBe(REDACTED);
+    expect(line.token).toBe(REDACTED);
+    expect(line.settings).toEqual({ url: 'https://x', password: REDACTED, username: 'ann' });
+    expect(line.headers).toEqual({ authorization: REDACTED, Cookie: REDACTED, 'set-cookie': REDACTED, accept: 'text/calendar' });
+    expect(line.request.auth).toEqual({ secret: REDACTED, apiKey: REDACTED });
+  });
+
+  it('masks registered secret values wherever they appear: message, nested values, bindings, errors', () => {
+    const secrets = new SecretRegistry();
+    const { logger, lines, text } = memoryLogger('debug', secrets);
+    const value = 'Tr0ub4dor&3';
+    const quoted = 'with "quotes" and \\ backslash';
+    secrets.add(value);
+    secrets.add(quoted);
+    const child = logger.child({ connector: 'x', url: `https://ann:${value}@dav.example.com/` });
+    child.info(`login with ${value}`);
+    child.debug({ deep: { list: [`a${value}b`], note: quoted } }, 'payload');
+    child.error({ err: new Error(`server said ${value}`) }, 'failed');
+    const out = text();
+    expect(out).not.toContain(value);
+    expect(out).not.toContain(JSON.stringify(quoted).slice(1, -1));
+    expect(out).not.toContain('quotes');
+    const parsed = lines.map((l) => JSON.parse(l));
+    expect(parsed[0]).toMatchObject({ msg: `login with ${REDACTED}`, url: `https://ann:${REDACTED}@dav.example.com/` });
+    expect(parsed[1].deep).toEqual({ list: [`a${REDACTED}b`], note: REDACTED });
+    expect(parsed[2].err.message).toBe(`server said ${REDACTED}`);
+  });
+
+  it('masks values registered after the logger was created, and ignores very short ones', () => {
+    const secrets = new SecretRegistry();
+    const { logger, lines } = memoryLogger('info', secrets);
+    logger.info('before: late-secret');
+    secrets.add('late-secret');
+    secrets.add('ab');
+    logger.info('after: late-secret ab');
+    expect(JSON.parse(lines[0]).msg).toBe('before: late-secret');
+    expect(JSON.parse(lines[1]).msg).toBe(`after: ${REDACTED} ab`);
+  });
+
+  it('writes to a file destination and respects the level', async () => {
+    const file = path.join(await tempDir(), 'logs', 'dovetail.log');
+    const secrets = new SecretRegistry();
+    secrets.add('file-secret');
+    const logger = createLogger({ level: 'warn', destination: file, secrets });
+    logger.info('hidden');
+    logger.warn({ password: 'x' }, 'shown file-secret');
+    logger.flush();
+    const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 40, msg: `shown ${REDACTED}`, password: REDACTED });
+  });
+});
