@@ -124,7 +124,7 @@ export class Workspace {
       const text = readFileSync(join(dir, f), 'utf8').replace(/\r?\n[ \t]/g, '');
       const uid = /^UID:(.*?)\r?$/m.exec(text)?.[1] ?? '';
       if (out.has(uid)) throw new Error(`duplicate UID ${uid} on ${side}`);
-      out.set(uid, /^SUMMARY:(.*?)\r?$/m.exec(text)?.[1] ?? '');
+      out.set(uid, unescapeText(/^SUMMARY:(.*?)\r?$/m.exec(text)?.[1] ?? ''));
     }
     return out;
   }
@@ -167,6 +167,11 @@ export function runCli(args: string[], cwd: string, env: Record<string, string> 
 /** Total writes a run made on both sides. */
 export function writes(r: RunJson): number {
   return r.a.created + r.a.updated + r.a.deleted + r.b.created + r.b.updated + r.b.deleted;
+}
+
+/** iCalendar TEXT unescaping (RFC 5545 §3.3.11). */
+function unescapeText(s: string): string {
+  return s.replace(/\\([\\;,nN])/g, (_, c: string) => (c === 'n' || c === 'N' ? '\n' : c));
 }
 
 function escapeRe(s: string): string {

@@ -1,6 +1,6 @@
 import type { PairingMeta, Relation, RelationStatus } from './types.js';
 
-const STATUSES: ReadonlySet<RelationStatus> = new Set(['synced', 'conflict', 'tombstone-a', 'tombstone-b', 'quarantined']);
+const STATUSES: ReadonlySet<RelationStatus> = new Set(['synced', 'conflict', 'tombstone-a', 'tombstone-b', 'quarantined', 'out-of-scope']);
 const META_STRINGS = ['cursorA', 'cursorB', 'configHash', 'lastRunAt'] as const;
 const META_NUMBERS = ['countA', 'countB'] as const;
 
