@@ -1,0 +1,98 @@
+/**
+ * Crash-safe file writes. Content always goes to a hidden temp file in the target's folder first and is
+ * fsynced, so readers only ever see the old file or the complete new one, never a partial write.
+ */
+import { constants as fsConstants, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { tempFileName } from './names.js';
+import { errnoCode } from './versions.js';
+
+/** Errors from `link` that mean "this filesystem has no hard links" rather than "name taken". */
+const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
+
+/** Writes `content` to a new hidden temp file beside `target`, fsyncs it and returns its path. */
+async function writeTempFile(dir: string, target: string, content: string, mode: number): Promise<string> {
+  const temp = path.join(dir, tempFileName(target));
+  const handle = await fsp.open(temp, 'wx', mode);
+  try {
+    await handle.writeFile(content, 'utf8');
+    await handle.sync();
+  } catch (e) {
+    await handle.close().catch(() => undefined);
+    await fsp.rm(temp, { force: true });
+    throw e;
+  }
+  await handle.close();
+  return temp;
+}
+
+/**
+ * Creates a file holding `content` under the first of `names` that is free in `dir`: one temp file, then a
+ * hard link to each candidate in turn (atomic, never clobbers). Returns the name used, or undefined when every
+ * candidate was taken. On filesystems without hard links it falls back to an exclusive copy (still never clobbers).
+ */
+export async function createExclusive(dir: string, names: Iterable<string>, content: string): Promise<string | undefined> {
+  const candidates = [...names];
+  if (candidates.length === 0) return undefined;
+  const temp = await writeTempFile(dir, candidates[0], content, 0o666);
+  try {
+    for (const name of candidates) {
+      if (await placeWithoutClobbering(temp, path.join(dir, name))) return name;
+    }
+    return undefined;
+  } finally {
+    await fsp.rm(temp, { force: true });
+  }
+}
+
+/** Gives `temp`'s content the name `target` unless `target` exists; false when it does. */
+async function placeWithoutClobbering(temp: string, target: string): Promise<boolean> {
+  try {
+    await fsp.link(temp, target);
+    return true;
+  } catch (e) {
+    const code = errnoCode(e);
+    if (code === 'EEXIST') return false;
+    if (code === undefined || !NO_HARD_LINKS.has(code)) throw e;
+  }
+  try {
+    await fsp.copyFile(temp, target, fsConstants.COPYFILE_EXCL);
+    return true;
+  } catch (e) {
+    if (errnoCode(e) === 'EEXIST') return false;
+    throw e;
+  }
+}
+
+/**
+ * Atomically replaces `dir/name` with `content` (temp file, fsync, rename), keeping the old file's
+ * permission bits. `beforeRename` runs after the new content is safely on disk and right before the rename,
+ * so a precondition checked there leaves the smallest window; if it throws, nothing changes.
+ */
+export async function replaceAtomic(
+  dir: string, name: string, content: string, beforeRename?: () => Promise<void>,
+): Promise<void> {
+  const target = path.join(dir, name);
+  const mode = await fsp.stat(target).then((s) => s.mode & 0o7777, () => 0o666);
+  const temp = await writeTempFile(dir, name, content, mode);
+  try {
+    if (beforeRename) await beforeRename();
+    await fsp.rename(temp, target);
+  } catch (e) {
+    await fsp.rm(temp, { force: true });
+    throw e;
+  }
+}
+
+/** Flushes a folder's entries (new names, renames, unlinks) to disk; best effort where unsupported. */
+export async function syncDirectory(dir: string): Promise<void> {
+  let handle: fsp.FileHandle | undefined;
+  try {
+    handle = await fsp.open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Some platforms and filesystems cannot fsync a directory; the file data itself is already synced.
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,104 @@
+/** The filesystem (vdir) connector: binds settings to the collection, listing and item modules. */
+import { constants as fsConstants, promises as fsp } from 'node:fs';
+import path from 'node:path';
+import {
+  NotFound, type CheckResult, type CollectionInfo, type CollectionSpec, type Connector, type ListOptions,
+  type ListResult, type LoadOptions, type LoadResult, type Logger, type WatchHandle, type WriteOp, type WriteResult,
+} from '@dovetail/core/sdk';
+import { syncDirectory } from './atomic-write.js';
+import { createCollectionFolder, discoverCollections } from './collections.js';
+import { loadItems, writeItems } from './items.js';
+import { ComponentCache, listItemFiles } from './listing.js';
+import { assertSafeName } from './names.js';
+import { extensionFor, extensionIsShared, resolveRoot, type FilesystemSettings } from './settings.js';
+import { errnoCode } from './versions.js';
+import { watchFolder } from './watch.js';
+
+/** What the connector needs from its context. */
+export interface FilesystemConnectorOptions {
+  settings: Readonly<FilesystemSettings>;
+  baseDir: string;
+  logger?: Logger;
+  signal?: AbortSignal;
+}
+
+/** Creates a connector for one vdir root. */
+export function createFilesystemConnector(options: FilesystemConnectorOptions): Connector {
+  const { settings, baseDir, signal } = options;
+  const root = resolveRoot(settings, baseDir);
+  const cache = new ComponentCache();
+
+  /** The root folder; created when missing and `createRoot` is set, NotFound otherwise. */
+  async function ensureRoot(): Promise<string> {
+    try {
+      if ((await fsp.stat(root)).isDirectory()) return root;
+      throw new NotFound(`vdir root ${root} is not a folder`);
+    } catch (e) {
+      if (errnoCode(e) !== 'ENOENT') throw e;
+      if (!settings.createRoot) throw new NotFound(`vdir root ${root} does not exist (create it, or set "createRoot": true)`);
+      await fsp.mkdir(root, { recursive: true });
+      options.logger?.info({ root }, 'created vdir root folder');
+      return root;
+    }
+  }
+
+  /** The folder of `collection`; Invalid for unsafe ids, NotFound when missing. */
+  async function collectionDir(collection: string): Promise<string> {
+    assertSafeName(collection, 'collection');
+    const dir = path.join(root, collection);
+    const isDir = await fsp.stat(dir).then((s) => s.isDirectory(), () => false);
+    if (!isDir) throw new NotFound(`collection folder ${dir} does not exist`);
+    return dir;
+  }
+
+  return {
+    async check(): Promise<CheckResult> {
+      try {
+        await ensureRoot();
+      } catch (e) {
+        return { ok: false, message: e instanceof Error ? e.message : String(e) };
+      }
+      try {
+        await fsp.access(root, fsConstants.R_OK | fsConstants.W_OK | fsConstants.X_OK);
+      } catch {
+        return { ok: false, message: `vdir root ${root} is not readable and writable by this user` };
+      }
+      const collections = await discoverCollections(root, settings.fileExtension);
+      return { ok: true, message: `${root}: ${collections.length} collection(s)` };
+    },
+
+    async discover(): Promise<CollectionInfo[]> {
+      return discoverCollections(await ensureRoot(), settings.fileExtension);
+    },
+
+    async createCollection(spec: CollectionSpec): Promise<CollectionInfo> {
+      return createCollectionFolder(await ensureRoot(), spec, settings.fileExtension);
+    },
+
+    async list(collection: string, listOptions: ListOptions): Promise<ListResult> {
+      const dir = await collectionDir(collection);
+      const items = await listItemFiles(dir, {
+        extension: extensionFor(settings, listOptions.entity),
+        entity: listOptions.entity,
+        sniff: extensionIsShared(settings, listOptions.entity),
+        cache,
+      });
+      return { kind: 'full', items };
+    },
+
+    async load(collection: string, ids: string[], loadOptions: LoadOptions): Promise<LoadResult[]> {
+      return loadItems(await collectionDir(collection), collection, ids, loadOptions.entity);
+    },
+
+    async write(collection: string, ops: WriteOp[]): Promise<WriteResult[]> {
+      const dir = await collectionDir(collection);
+      const results = await writeItems(dir, ops, settings, signal);
+      await syncDirectory(dir);
+      return results;
+    },
+
+    async watch(collection: string, onChange: () => void): Promise<WatchHandle> {
+      return watchFolder(await collectionDir(collection), onChange);
+    },
+  };
+}

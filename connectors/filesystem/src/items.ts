@@ -1,0 +1,116 @@
+/**
+ * Reading and writing the item files of one collection folder: load with per-item errors, and creates,
+ * conditional updates and deletes that are atomic and never clobber.
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import {
+  NotFound, PreconditionFailed, Unavailable,
+  type EntityType, type LoadResult, type WriteOp, type WriteResult,
+} from '@dovetail/core/sdk';
+import { createExclusive, replaceAtomic } from './atomic-write.js';
+import { mapLimit } from './concurrency.js';
+import { toDovetailError } from './fs-errors.js';
+import { parseItemFile, serializeItem } from './item-codec.js';
+import { alternativeFileName, assertSafeName, preferredFileName } from './names.js';
+import { extensionFor, type FilesystemSettings } from './settings.js';
+import { currentVersion, versionOf } from './versions.js';
+
+/** Files read in parallel while loading. */
+const LOAD_CONCURRENCY = 32;
+/** Ops applied in parallel while writing (ops on the same id still run in order). */
+const WRITE_CONCURRENCY = 8;
+/** Numbered alternatives tried when a new item's preferred file name is taken. */
+const NAME_ATTEMPTS = 100;
+
+/** Reads one file and its version from the same open handle, so the version matches the content. */
+async function readWithVersion(file: string): Promise<{ text: string; version: string }> {
+  const handle = await fsp.open(file, 'r');
+  try {
+    const stat = await handle.stat({ bigint: true });
+    if (!stat.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EISDIR' });
+    return { text: await handle.readFile('utf8'), version: versionOf(stat) };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Loads `ids` from the folder `dir` as items of `entity`; one result per id, in order. */
+export async function loadItems(dir: string, collection: string, ids: string[], entity: EntityType): Promise<LoadResult[]> {
+  return mapLimit(ids, LOAD_CONCURRENCY, async (id): Promise<LoadResult> => {
+    const file = path.join(dir, id);
+    try {
+      assertSafeName(id, 'item');
+      const { text, version } = await readWithVersion(file);
+      return { ok: true, id, version, item: parseItemFile(text, id, entity) };
+    } catch (e) {
+      const error = toDovetailError(e, 'read', file);
+      if (error.code === 'NotFound') return { ok: false, id, error: new NotFound(`item ${id} not found in collection ${collection}`) };
+      return { ok: false, id, error };
+    }
+  });
+}
+
+/** The version of `file` now; NotFound when gone, PreconditionFailed when it differs from `expected`. */
+async function checkVersion(file: string, id: string, expected?: string): Promise<string> {
+  const now = await currentVersion(file);
+  if (now === undefined) throw new NotFound(`item ${id} does not exist`);
+  if (expected !== undefined && now !== expected) {
+    throw new PreconditionFailed(`item ${id} changed since it was read (expected version ${expected}, found ${now})`);
+  }
+  return now;
+}
+
+/** Candidate names for a new item: preferred, then numbered alternatives. */
+function* candidateNames(preferred: string, extension: string): Generator<string> {
+  yield preferred;
+  for (let n = 1; n <= NAME_ATTEMPTS; n++) yield alternativeFileName(preferred, extension, n);
+}
+
+async function applyOp(dir: string, op: WriteOp, settings: FilesystemSettings): Promise<WriteResult> {
+  if (op.op === 'create') {
+    const extension = extensionFor(settings, op.item.type);
+    const content = serializeItem(op.item, settings.vcardVersion);
+    const preferred = preferredFileName(extension, op.item.uid, op.hint);
+    const name = await createExclusive(dir, candidateNames(preferred, extension), content);
+    if (name === undefined) throw new Unavailable(`no free file name near ${preferred} in ${dir}`);
+    return { ok: true, id: name, version: await checkVersion(path.join(dir, name), name) };
+  }
+  assertSafeName(op.id, 'item');
+  const file = path.join(dir, op.id);
+  if (op.op === 'update') {
+    await checkVersion(file, op.id, op.ifVersion);
+    const content = serializeItem(op.item, settings.vcardVersion);
+    await replaceAtomic(dir, op.id, content, async () => { await checkVersion(file, op.id, op.ifVersion); });
+    return { ok: true, id: op.id, version: await checkVersion(file, op.id) };
+  }
+  await checkVersion(file, op.id, op.ifVersion);
+  await fsp.unlink(file);
+  return { ok: true, id: op.id };
+}
+
+function opFile(dir: string, op: WriteOp): string {
+  return op.op === 'create' ? dir : path.join(dir, op.id);
+}
+
+/**
+ * Applies `ops` to the folder `dir`; one result per op, in order. Independent ops run a few at a time;
+ * ops on the same id run in the order given. Once `signal` aborts, the remaining ops are not attempted.
+ */
+export async function writeItems(dir: string, ops: WriteOp[], settings: FilesystemSettings, signal?: AbortSignal): Promise<WriteResult[]> {
+  const previousOnId = new Map<string, Promise<unknown>>();
+  return mapLimit(ops, WRITE_CONCURRENCY, async (op): Promise<WriteResult> => {
+    const run = async (): Promise<WriteResult> => {
+      if (signal?.aborted) return { ok: false, error: new Unavailable('cancelled before this write was attempted') };
+      try {
+        return await applyOp(dir, op, settings);
+      } catch (e) {
+        return { ok: false, error: toDovetailError(e, op.op === 'delete' ? 'delete' : 'write', opFile(dir, op)) };
+      }
+    };
+    if (op.op === 'create') return run();
+    const result = (previousOnId.get(op.id) ?? Promise.resolve()).then(run);
+    previousOnId.set(op.id, result);
+    return result;
+  });
+}

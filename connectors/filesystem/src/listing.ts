@@ -1,0 +1,79 @@
+/**
+ * Lists the item files of one collection folder with their versions: one readdir, then stats in parallel
+ * batches. When the extension is shared by several entity types (`.ics` holds events and tasks) each file's
+ * components are sniffed, cached by version so unchanged files are read once per connector instance.
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import type { EntityType, ItemRef } from '@dovetail/core/sdk';
+import { componentKinds, holdsEntity, type ComponentKind } from './components.js';
+import { mapLimit } from './concurrency.js';
+import { isIgnoredFileName } from './names.js';
+import { hasExtension } from './settings.js';
+import { errnoCode, versionOf } from './versions.js';
+
+/** Parallel stats/reads in flight while listing. */
+const LIST_CONCURRENCY = 64;
+
+/** Remembers each file's components by version, so a listing re-reads only files that changed. */
+export class ComponentCache {
+  private readonly entries = new Map<string, { version: string; kinds: Set<ComponentKind> }>();
+
+  /** The components of `file` at `version`, reading the file only when not cached for that version. */
+  async kindsOf(file: string, version: string): Promise<Set<ComponentKind>> {
+    const hit = this.entries.get(file);
+    if (hit && hit.version === version) return hit.kinds;
+    const kinds = componentKinds(await fsp.readFile(file, 'utf8'));
+    this.entries.set(file, { version, kinds });
+    return kinds;
+  }
+
+  /** Drops entries of files that no longer exist in `dir` (keeps the cache from growing without bound). */
+  retainOnly(dir: string, names: ReadonlySet<string>): void {
+    for (const file of this.entries.keys()) {
+      if (path.dirname(file) === dir && !names.has(path.basename(file))) this.entries.delete(file);
+    }
+  }
+}
+
+export interface ListFilesOptions {
+  extension: string;
+  entity: EntityType;
+  /** Sniff file contents to keep only files holding `entity` (needed when the extension is shared). */
+  sniff: boolean;
+  cache: ComponentCache;
+}
+
+/** Components of a file; an unreadable file counts as "unknown" so it is listed and its load reports why. */
+async function sniff(cache: ComponentCache, file: string, version: string): Promise<Set<ComponentKind>> {
+  try {
+    return await cache.kindsOf(file, version);
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') throw e;
+    return new Set();
+  }
+}
+
+/** Item files of the folder `dir` (not recursive), sorted by name; a file that vanishes mid-listing is skipped. */
+export async function listItemFiles(dir: string, options: ListFilesOptions): Promise<ItemRef[]> {
+  const entries = await fsp.readdir(dir, { withFileTypes: true });
+  const names = entries
+    .filter((e) => (e.isFile() || e.isSymbolicLink()) && !isIgnoredFileName(e.name) && hasExtension(e.name, options.extension))
+    .map((e) => e.name)
+    .sort();
+  const refs = await mapLimit(names, LIST_CONCURRENCY, async (name): Promise<ItemRef | undefined> => {
+    const file = path.join(dir, name);
+    try {
+      const stat = await fsp.stat(file, { bigint: true });
+      if (!stat.isFile()) return undefined;
+      const version = versionOf(stat);
+      if (options.sniff && !holdsEntity(await sniff(options.cache, file, version), options.entity)) return undefined;
+      return { id: name, version };
+    } catch (e) {
+      if (errnoCode(e) === 'ENOENT') return undefined; // deleted while listing
+      throw e;
+    }
+  });
+  if (options.sniff) options.cache.retainOnly(dir, new Set(names));
+  return refs.filter((r): r is ItemRef => r !== undefined);
+}

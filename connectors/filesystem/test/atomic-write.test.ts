@@ -1,0 +1,81 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmod, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createExclusive, replaceAtomic } from '../src/atomic-write.js';
+import { tempDir } from './helpers.js';
+
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => { ({ dir, cleanup } = tempDir()); });
+afterEach(() => cleanup());
+
+describe('createExclusive', () => {
+  it('creates the first free name and never clobbers an existing file', async () => {
+    await writeFile(path.join(dir, 'a.ics'), 'existing');
+    const name = await createExclusive(dir, ['a.ics', 'a-1.ics'], 'new content');
+    expect(name).toBe('a-1.ics');
+    expect(readFileSync(path.join(dir, 'a.ics'), 'utf8')).toBe('existing');
+    expect(readFileSync(path.join(dir, 'a-1.ics'), 'utf8')).toBe('new content');
+    expect(readdirSync(dir).sort()).toEqual(['a-1.ics', 'a.ics']);
+  });
+
+  it('returns undefined and leaves no temp file when every name is taken', async () => {
+    await writeFile(path.join(dir, 'a.ics'), 'existing');
+    expect(await createExclusive(dir, ['a.ics'], 'x')).toBeUndefined();
+    expect(readdirSync(dir)).toEqual(['a.ics']);
+  });
+
+  it('gives each of many concurrent creates of one name its own file', async () => {
+    const names = Array.from({ length: 20 }, (_, i) => ['same.ics', ...Array.from({ length: 20 }, (_, n) => `same-${n + 1}.ics`)]);
+    const chosen = await Promise.all(names.map((candidates, i) => createExclusive(dir, candidates, `content ${i}`)));
+    expect(new Set(chosen).size).toBe(20);
+    const contents = chosen.map((n) => readFileSync(path.join(dir, n!), 'utf8')).sort();
+    expect(contents).toEqual(Array.from({ length: 20 }, (_, i) => `content ${i}`).sort());
+    expect(readdirSync(dir).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+});
+
+describe('replaceAtomic', () => {
+  it('replaces the content, keeps the permission bits and leaves no temp file', async () => {
+    const file = path.join(dir, 'x.vcf');
+    await writeFile(file, 'old');
+    await chmod(file, 0o600);
+    const oldInode = statSync(file).ino;
+    await replaceAtomic(dir, 'x.vcf', 'new');
+    expect(readFileSync(file, 'utf8')).toBe('new');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(file).ino).not.toBe(oldInode); // a rename, not an in-place rewrite
+    expect(readdirSync(dir)).toEqual(['x.vcf']);
+  });
+
+  it('changes nothing when the check before the rename throws', async () => {
+    const file = path.join(dir, 'x.ics');
+    await writeFile(file, 'old');
+    await expect(replaceAtomic(dir, 'x.ics', 'new', async () => { throw new Error('changed meanwhile'); }))
+      .rejects.toThrow('changed meanwhile');
+    expect(readFileSync(file, 'utf8')).toBe('old');
+    expect(readdirSync(dir)).toEqual(['x.ics']);
+  });
+
+  it('readers never see a partial file while large contents are replaced', async () => {
+    const file = path.join(dir, 'big.ics');
+    const versions = ['A', 'B', 'C', 'D'].map((c) => c.repeat(2_000_000));
+    await writeFile(file, versions[0]);
+    let reading = true;
+    const seen = new Set<number>();
+    const reader = (async () => {
+      while (reading) {
+        const text = readFileSync(file, 'utf8');
+        seen.add(text.length);
+        expect(versions).toContain(text);
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    for (const v of versions.slice(1)) await replaceAtomic(dir, 'big.ics', v);
+    reading = false;
+    await reader;
+    expect([...seen]).toEqual([2_000_000]);
+    expect(readFileSync(file, 'utf8')).toBe(versions[3]);
+  });
+});
