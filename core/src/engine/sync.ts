@@ -89,13 +89,12 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
       else if (needsBothSides(rel, rules, now().getTime())) want[side].add(id);
     }
   }
-  // A deletion on a side that mirrors the other is reverted: the source copy is needed.
+  // When one side of a relation is gone, the other side's copy is needed: to restore a mirror, to mark a tombstone.
   for (const side of ['a', 'b'] as const) {
     const from: Side = side === 'a' ? 'b' : 'a';
-    if (!(side === 'a' ? policy.bToA : policy.aToB).mirror) continue;
     for (const r of relations) {
       const rec = r[side], src = r[from];
-      if (rec && src && !inputs[side].listing.has(rec.id) && inputs[from].listing.has(src.id)) want[from].add(src.id);
+      if (rec && src && r.status === 'synced' && !inputs[side].listing.has(rec.id) && inputs[from].listing.has(src.id)) want[from].add(src.id);
     }
   }
   await loadWanted();
