@@ -28,6 +28,11 @@ export interface TimeValue {
   value: string;
   /** IANA zone name, set when kind is `zoned`. */
   tz?: string;
+  /**
+   * Only for a zone the source defined itself under a TZID that is neither IANA nor a Windows name: the source's
+   * VTIMEZONE block, and `tz` is that TZID as written. Its presence marks `tz` as non-IANA.
+   */
+  tzDefinition?: string;
 }
 
 /** A reminder (VALARM / Exchange reminder). */
