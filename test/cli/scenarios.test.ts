@@ -340,3 +340,31 @@ describe('dry run and reports', () => {
     expect(ws.items('right').get('good')).toBe('Fine');
   });
 });
+
+describe('mapping tables', () => {
+  it('per-field directions, a template and a default for empty values, through the CLI', async () => {
+    setup({
+      mode: 'two-way',
+      mapping: [
+        { a: 'summary', b: 'summary', direction: 'a-to-b', transform: { name: 'template', template: '[Team] {summary}' } },
+        { a: 'location', b: 'location', direction: 'none' },
+        { a: 'description', b: 'description', direction: 'both', default: '.' },
+      ],
+    });
+    ws.put('left', { uid: 'm', summary: 'Planning', extra: ['LOCATION:Room A'] });
+    await ws.sync();
+    expect(ws.items('right').get('m')).toBe('[Team] Planning');
+    const right = ws.text('right', 'm');
+    expect(right).not.toMatch(/LOCATION/); // direction none: B keeps its own (empty) location
+    expect(right).toMatch(/DESCRIPTION:\./); // the default fills the empty description
+    // B's edit of the summary does not flow back (a-to-b only); a description edit does.
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const file = ws.path('right', 'cal', ws.fileOf('right', 'm')!);
+    writeFileSync(file, readFileSync(file, 'utf8').replace('SUMMARY:[Team] Planning', 'SUMMARY:Renamed on B').replace('DESCRIPTION:.', 'DESCRIPTION:Agenda from B'));
+    await ws.sync();
+    expect(ws.items('left').get('m')).toBe('Planning');
+    expect(ws.text('left', 'm')).toMatch(/DESCRIPTION:Agenda from B/);
+    expect(ws.text('left', 'm')).toMatch(/LOCATION:Room A/);
+    expect(writes((await ws.sync()).report)).toBe(0);
+  });
+});
