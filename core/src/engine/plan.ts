@@ -69,13 +69,7 @@ export function plan(input: PlanInput): Plan {
 
   // ---- 1. Index relations and find duplicate UIDs inside each side.
   const relations = [...input.relations];
-  const byId = { a: new Map<string, Relation>(), b: new Map<string, Relation>() };
-  const byUid = new Map<string, Relation>();
-  for (const r of relations) {
-    if (r.a) byId.a.set(r.a.id, r);
-    if (r.b) byId.b.set(r.b.id, r);
-    byUid.set(r.uid, r);
-  }
+  const { byId, byUid } = indexRelations(relations);
   const dupUids = { a: new Map<string, string[]>(), b: new Map<string, string[]>() };
   for (const side of ['a', 'b'] as const) {
     const idsByUid = new Map<string, string[]>();
@@ -550,6 +544,18 @@ export function plan(input: PlanInput): Plan {
     }
     return undefined;
   }
+}
+
+/** Relations by each side's item id and by UID. */
+export function indexRelations(relations: Iterable<Relation>): { byId: Record<Side, Map<string, Relation>>; byUid: Map<string, Relation> } {
+  const byId = { a: new Map<string, Relation>(), b: new Map<string, Relation>() };
+  const byUid = new Map<string, Relation>();
+  for (const r of relations) {
+    if (r.a) byId.a.set(r.a.id, r);
+    if (r.b) byId.b.set(r.b.id, r);
+    byUid.set(r.uid, r);
+  }
+  return { byId, byUid };
 }
 
 function stripUid(e: Entity): Entity {

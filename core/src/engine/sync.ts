@@ -10,7 +10,7 @@ import type { Entity } from '../sdk/entities.js';
 import type { PairingMeta, PairingState, Relation } from '../state/types.js';
 import { applyPlan, type ApplyResult } from './apply.js';
 import { effectivePolicy, type EffectivePolicy } from './policy.js';
-import { plan as makePlan } from './plan.js';
+import { indexRelations, plan as makePlan } from './plan.js';
 import type { Action, LoadedItem, Plan, PlanRules, Side, SideInput } from './plan-types.js';
 import { compileRules } from './rules.js';
 import { ReportBuilder, type RunReport } from './report.js';
@@ -74,13 +74,7 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
   const inputs = { a: sideInput(la), b: sideInput(lb) };
 
   // ---- Load what the plan needs: new and changed items, then counterparts and pending work.
-  const byId = { a: new Map<string, Relation>(), b: new Map<string, Relation>() };
-  const byUid = new Map<string, Relation>();
-  for (const r of relations) {
-    if (r.a) byId.a.set(r.a.id, r);
-    if (r.b) byId.b.set(r.b.id, r);
-    byUid.set(r.uid, r);
-  }
+  const { byId, byUid } = indexRelations(relations);
   const want = { a: new Set<string>(), b: new Set<string>() };
   for (const side of ['a', 'b'] as const) {
     for (const [id, version] of inputs[side].listing) {
