@@ -7,6 +7,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@dovetail\/core\/sdk$/, replacement: src('./core/src/sdk/index.ts') },
+      { find: /^@dovetail\/core\/testing$/, replacement: src('./core/src/testing/index.ts') },
       { find: /^@dovetail\/core$/, replacement: src('./core/src/index.ts') },
     ],
   },

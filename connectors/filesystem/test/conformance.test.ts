@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runConformanceSuite } from '../../../core/src/testing/conformance.js';
+import { runConformanceSuite } from '@dovetail/core/testing';
 import { makeConnector, tempDir } from './helpers.js';
 
 runConformanceSuite('filesystem', async (entity) => {

@@ -1,0 +1,41 @@
+// Runs every benchmark in sequence, one child process each (so one never warms or slows the next):
+// engine-plan, state-writes, folder-sync. Extra arguments go to folder-sync (e.g. `--items 2000`).
+// Exits non-zero when a benchmark fails (a broken build, or an assertion such as "a no-change sync
+// writes nothing").
+//
+// Run: npx tsc -b && node bench/run.mjs      (npm run bench)
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const BENCHES = [
+  { file: 'engine-plan.mjs', args: [] },
+  { file: 'state-writes.mjs', args: [] },
+  { file: 'folder-sync.mjs', args: process.argv.slice(2) },
+];
+
+if (!existsSync(path.join(here, '..', 'core', 'dist', 'engine', 'plan.js'))) {
+  console.error('core/dist is missing: run `npx tsc -b` (or `npm run build`) first');
+  process.exit(2);
+}
+
+const failed = [];
+for (const { file, args } of BENCHES) {
+  console.log(`\n=== ${file} ${args.join(' ')}`.trimEnd() + '\n');
+  const t = performance.now();
+  const r = spawnSync(process.execPath, [path.join(here, file), ...args], { stdio: 'inherit' });
+  const seconds = ((performance.now() - t) / 1000).toFixed(0);
+  if (r.status !== 0) {
+    failed.push(`${file} (exit ${r.status ?? r.signal})`);
+    console.error(`\n${file} failed after ${seconds} s`);
+  } else {
+    console.log(`\n(${file}: ${seconds} s)`);
+  }
+}
+if (failed.length) {
+  console.error(`\nbenchmarks failed: ${failed.join(', ')}`);
+  process.exit(1);
+}
