@@ -130,11 +130,23 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
     }
     done += group.length;
     const last = i === chunks.length - 1;
-    await state.commit({ put, delete: del, meta: last ? opts.finalMeta : undefined });
+    await state.commit({ put, delete: del, meta: last ? finalMeta() : undefined });
     opts.onChunk?.(done, plan.actions.length);
   }
-  if (chunks.length === 0 && opts.finalMeta && !aborted) await state.commit({ meta: opts.finalMeta });
+  if (chunks.length === 0 && opts.finalMeta && !aborted) await state.commit({ meta: finalMeta() });
   return { outcomes, stale, aborted };
+
+  /**
+   * The run's metadata. Change cursors advance only when every item was settled: an item whose write failed or
+   * went stale may have no relation yet, and a change feed would never list it again.
+   */
+  function finalMeta(): Partial<PairingMeta> | undefined {
+    if (!opts.finalMeta) return undefined;
+    if (!failedKeys.size && !staleKeys.size) return opts.finalMeta;
+    const { cursorA: _a, cursorB: _b, ...rest } = opts.finalMeta;
+    void _a; void _b;
+    return rest;
+  }
 
   function current(key: string): Relation | null {
     if (!working.has(key)) {

@@ -71,23 +71,31 @@ export function plan(input: PlanInput): Plan {
   const relations = [...input.relations];
   const { byId, byUid } = indexRelations(relations);
   const dupUids = { a: new Map<string, string[]>(), b: new Map<string, string[]>() };
+  // Only loaded items can bring a UID clash (unchanged items keep the UID their relation has), so the check
+  // costs what changed, not the collection size.
   for (const side of ['a', 'b'] as const) {
+    const s = sides[side];
     const idsByUid = new Map<string, string[]>();
-    const note = (uid: string, id: string) => {
-      const l = idsByUid.get(uid);
-      if (l) l.push(id); else idsByUid.set(uid, [id]);
-    };
-    for (const id of sides[side].listing.keys()) {
-      const rel = byId[side].get(id);
-      const loaded = sides[side].loaded.get(id);
-      if (loaded) note(loaded.entity.uid, id);
-      else if (rel) note(rel.uid, id);
+    for (const item of s.loaded.values()) {
+      if (!s.listing.has(item.id)) continue;
+      const l = idsByUid.get(item.entity.uid);
+      if (l) l.push(item.id); else idsByUid.set(item.entity.uid, [item.id]);
     }
-    for (const [uid, ids] of idsByUid) if (ids.length > 1) dupUids[side].set(uid, ids.sort());
+    for (const [uid, ids] of idsByUid) {
+      const held = byUid.get(uid)?.[side]?.id;
+      if (held && !ids.includes(held) && s.listing.has(held) && !s.loaded.has(held)) ids.push(held);
+      if (ids.length > 1) dupUids[side].set(uid, ids.sort());
+    }
   }
 
   // ---- 2. Build groups: one per relation, plus new items joined by UID, then by content.
   const groups = new Map<string, Group>();
+  /** The common case, decided without building a group: synced, both versions as stored, nothing loaded. */
+  const inSyncAndUntouched = (rel: Relation): boolean =>
+    !input.fullRescan && rel.status === 'synced' && !rel.attempts && !!rel.a && !!rel.b
+    && sides.a.listing.get(rel.a.id) === rel.a.version && sides.b.listing.get(rel.b.id) === rel.b.version
+    && !sides.a.loaded.has(rel.a.id) && !sides.b.loaded.has(rel.b.id) && !byUidClash(rel);
+  const byUidClash = (rel: Relation): boolean => dupUids.a.has(rel.uid) || dupUids.b.has(rel.uid);
   const viewOf = (side: Side, rel: Relation): SideView => {
     const rec = rel[side];
     if (!rec) return { status: 'none' };
@@ -105,6 +113,10 @@ export function plan(input: PlanInput): Plan {
     return { status: item.hash === rec.hash ? 'unchanged' : 'changed', id: rec.id, version, item };
   };
   for (const rel of relations) {
+    if (inSyncAndUntouched(rel)) {
+      unchanged++;
+      continue;
+    }
     groups.set(rel.key, { key: rel.key, uid: rel.uid, rel, a: viewOf('a', rel), b: viewOf('b', rel) });
   }
   const loose: { a: Group[]; b: Group[] } = { a: [], b: [] };
@@ -496,7 +508,7 @@ export function plan(input: PlanInput): Plan {
         const copy = withCopySuffix(loserItem.entity, l, copyUid);
         // The copy is written before the loser is overwritten, so a crash in between loses nothing; its UID is
         // derived from the loser's content, so a repeated run finds the copy instead of making another.
-        if (!groups.has(copyUid) && !after.has(copyUid)) {
+        if (!groups.has(copyUid) && !byUid.has(copyUid) && !after.has(copyUid)) {
           setAfter(copyUid, undefined, { key: copyUid, uid: copyUid, status: 'synced' });
           actions.push({ kind: 'create', key: copyUid, uid: copyUid, target: l, title: titleOf(copy, copyUid), reason: `conflict copy of ${l}'s version`, item: copy, hash: rules.hashWritten(copy) });
           create(g, w, copy, `conflict copy of ${l}'s version`, copyUid);

@@ -122,8 +122,10 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
     countB: inputs.b.listing.size,
     lastRunAt: new Date().toISOString(),
   };
-  if (la.cursor !== undefined && inputs.a.failed.size === 0) finalMeta.cursorA = la.cursor;
-  if (lb.cursor !== undefined && inputs.b.failed.size === 0) finalMeta.cursorB = lb.cursor;
+  // Items skipped for an error (unreadable, duplicate UID) have no relation: keep the old cursor so they are listed again.
+  const unsettled = thePlan.skipped.some((s) => s.kind === 'error' || s.kind === 'duplicate');
+  if (la.cursor !== undefined && inputs.a.failed.size === 0 && !unsettled) finalMeta.cursorA = la.cursor;
+  if (lb.cursor !== undefined && inputs.b.failed.size === 0 && !unsettled) finalMeta.cursorB = lb.cursor;
   if (la.cursor === undefined) finalMeta.cursorA = undefined;
   if (lb.cursor === undefined) finalMeta.cursorB = undefined;
   let result = await apply(thePlan, finalMeta);
