@@ -3,14 +3,12 @@
  * know — connector ids, endpoint references, each endpoint's settings against its connector's schema,
  * entity support, collection creation. Every issue carries a JSON pointer and a hint.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
-import type { ValidateFunction } from 'ajv';
 import type { DiscoveredConnector, HostProblem } from '../host/types.js';
-import { schemaFile } from '../host/paths.js';
-import { createAjv } from './ajv-factory.js';
+import { schemaValidator } from './schema-validator.js';
 import { joinPointer } from './json-pointer.js';
-import { issuesFromAjv, type SchemaIssue } from './schema-issues.js';
+import type { SchemaIssue } from './schema-issues.js';
 import { closest, oneOf, suggestion } from './suggest.js';
 import type { LoadedConfig } from './types.js';
 
@@ -23,20 +21,11 @@ export interface ConnectorCatalog {
   problems?(): HostProblem[];
 }
 
-let configValidator: ValidateFunction | undefined;
-
-function validator(): ValidateFunction {
-  if (!configValidator) {
-    const schema = JSON.parse(readFileSync(schemaFile('config.schema.json'), 'utf8')) as Record<string, unknown>;
-    configValidator = createAjv(schema.$schema).compile(schema);
-  }
-  return configValidator;
-}
+const checkConfigSchema = schemaValidator('config.schema.json');
 
 /** Schema issues only (no connector knowledge). */
 export function configSchemaIssues(config: unknown): ConfigIssue[] {
-  const validate = validator();
-  return validate(config) ? [] : issuesFromAjv(validate.errors);
+  return checkConfigSchema(config);
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -2,30 +2,17 @@
  * Validates a connector package.json: the `dovetail` block against schemas/connector-manifest.schema.json,
  * `engines.dovetail` against the host API version, and that entry/settings paths stay inside the package.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import semver from 'semver';
-import type { ValidateFunction } from 'ajv';
 import type { ConnectorManifest } from '../sdk/manifest.js';
-import { createAjv } from '../config/ajv-factory.js';
-import { issuesFromAjv, type SchemaIssue } from '../config/schema-issues.js';
-import { schemaFile } from './paths.js';
+import { schemaValidator } from '../config/schema-validator.js';
+import type { SchemaIssue } from '../config/schema-issues.js';
 
-let manifestValidator: ValidateFunction | undefined;
-
-/** The compiled manifest schema (compiled once per process). */
-function validator(): ValidateFunction {
-  if (!manifestValidator) {
-    const schema = JSON.parse(readFileSync(schemaFile('connector-manifest.schema.json'), 'utf8')) as Record<string, unknown>;
-    manifestValidator = createAjv(schema.$schema).compile(schema);
-  }
-  return manifestValidator;
-}
+const checkManifestSchema = schemaValidator('connector-manifest.schema.json');
 
 /** Validates a `dovetail` block alone; pointers are relative to the block. */
 export function validateManifest(block: unknown): SchemaIssue[] {
-  const validate = validator();
-  return validate(block) ? [] : issuesFromAjv(validate.errors);
+  return checkManifestSchema(block);
 }
 
 /** The package.json fields the host reads. */
