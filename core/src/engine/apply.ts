@@ -148,10 +148,11 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
     return rest;
   }
 
+  /** The relation being built for a key: the planned one, or for a planned "forget" the old one until it settles. */
   function current(key: string): Relation | null {
     if (!working.has(key)) {
-      const a = plan.after.get(key);
-      working.set(key, a ? structuredClone(a) : a === null ? (plan.before.get(key) ? structuredClone(plan.before.get(key)!) : null) : null);
+      const rel = plan.after.get(key) ?? plan.before.get(key);
+      working.set(key, rel ? structuredClone(rel) : null);
     }
     return working.get(key) ?? null;
   }

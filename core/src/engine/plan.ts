@@ -243,7 +243,6 @@ export function plan(input: PlanInput): Plan {
     }
 
     const sa = a.status, sb = b.status;
-    const present = (s: SideStatus) => s === 'new' || s === 'unchanged' || s === 'changed';
     const gone = (s: SideStatus) => s === 'none' || s === 'deleted';
 
     if (gone(sa) && gone(sb)) {

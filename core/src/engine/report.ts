@@ -66,11 +66,11 @@ export class ReportBuilder {
         this.r.items.push({ action: 'skip', side: s.side, uid: s.key, title: s.title, reason: s.reason, ok: true });
       }
     }
-    if (this.r.dryRun) for (const a of plan.actions) this.count(a, true);
+    if (this.r.dryRun) for (const a of plan.actions) this.count(a);
   }
 
   outcome(o: ActionOutcome): void {
-    if (o.ok) this.count(o.action, true);
+    if (o.ok) this.count(o.action);
     else this.fail(o.action, o.error?.code ?? 'Error', o.error?.message ?? 'failed');
   }
 
@@ -85,12 +85,12 @@ export class ReportBuilder {
     this.r.errors.push({ message });
   }
 
-  private count(a: Action, ok: boolean): void {
+  private count(a: Action): void {
     const c = this.r[a.target];
     if (a.kind === 'create') c.created++;
     else if (a.kind === 'update') c.updated++;
     else c.deleted++;
-    this.r.items.push({ action: a.kind, side: a.target, uid: a.uid, title: a.title, reason: a.reason, ok });
+    this.r.items.push({ action: a.kind, side: a.target, uid: a.uid, title: a.title, reason: a.reason, ok: true });
   }
 
   finish(durationMs: number): RunReport {

@@ -6,7 +6,6 @@ import type { PairingConfig } from '../config/types.js';
 import type { Connector, ListResult } from '../sdk/connector.js';
 import type { ConnectorManifest } from '../sdk/manifest.js';
 import { isDovetailError } from '../sdk/errors.js';
-import type { Entity } from '../sdk/entities.js';
 import type { PairingMeta, PairingState, Relation } from '../state/types.js';
 import { applyPlan, type ApplyResult } from './apply.js';
 import { effectivePolicy, type EffectivePolicy } from './policy.js';
@@ -161,10 +160,12 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
         const id = rel?.[s]?.id ?? (a.kind !== 'create' && a.target === s ? a.id : undefined);
         if (id) ids[s].add(id);
       }
-      // Where the stale item came from (the source of a create/update) is in the original input.
-      for (const s of ['a', 'b'] as const) {
-        for (const item of inputs[s].loaded.values()) if (item.entity.uid === a.uid || item.id === (a as { id?: string }).id) ids[s].add(item.id);
-      }
+    }
+    // The stale items' sources (of a create or update) are in this run's loaded items: one pass per side.
+    const staleUids = new Set(staleActions.map((a) => a.uid));
+    const staleIds = new Set(staleActions.flatMap((a) => (a.kind === 'create' ? [] : [a.id])));
+    for (const s of ['a', 'b'] as const) {
+      for (const item of inputs[s].loaded.values()) if (staleUids.has(item.entity.uid) || staleIds.has(item.id)) ids[s].add(item.id);
     }
     for (const s of ['a', 'b'] as const) {
       const results = ids[s].size ? await opts.endpoints[s].connector.load(pairing[s].collection, [...ids[s]], { entity: pairing.entity }) : [];
@@ -246,7 +247,7 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
         for (const r of results) {
           if (r.ok) {
             inputs[side].listing.set(r.id, r.version);
-            inputs[side].loaded.set(r.id, { id: r.id, version: r.version, entity: normalizeUid(r.item), hash: rules.hashRead(r.item) } satisfies LoadedItem);
+            inputs[side].loaded.set(r.id, { id: r.id, version: r.version, entity: r.item, hash: rules.hashRead(r.item) } satisfies LoadedItem);
           } else if (r.error.code === 'NotFound') {
             inputs[side].listing.delete(r.id); // deleted between list and load
           } else {
@@ -267,10 +268,6 @@ function needsBothSides(rel: Relation, rules: { spanInWindow(span: [number, numb
   if (rel.status === 'synced' && (!rel.a || !rel.b)) return true; // a create still to do
   if (rel.status === 'out-of-scope' && rel.range && rules.spanInWindow(rel.range)) return true; // entered the window
   return false;
-}
-
-function normalizeUid(e: Entity): Entity {
-  return e;
 }
 
 function emptySide(windowed: boolean): SideInput {

@@ -60,13 +60,8 @@ function pairing(mode: SyncMode, conflict: ConflictPolicy, readOnlyA = false): P
 async function sync(w: World, p: PairingConfig, opts: { clock?: () => Date; readOnlyA?: boolean } = {}) {
   return runPairing({
     name: 'p', pairing: p, state: w.state, force: true, now: opts.clock ?? now, sleep: async () => {},
-    endpoints: { a: { connector: memoryConnector(storeView(w.store, 'a'), { readOnly: opts.readOnlyA }) }, b: { connector: memoryConnector(storeView(w.store, 'b')) } },
+    endpoints: { a: { connector: memoryConnector(w.store, { readOnly: opts.readOnlyA }) }, b: { connector: memoryConnector(w.store) } },
   });
-}
-
-/** Both sides live in one store as collections 'a' and 'b'. */
-function storeView(store: MemoryStore, _side: string): MemoryStore {
-  return store;
 }
 
 function userStep(w: World, s: Step): void {
