@@ -8,11 +8,12 @@ export default defineConfig({
     alias: [
       { find: /^@dovetail\/core\/sdk$/, replacement: src('./core/src/sdk/index.ts') },
       { find: /^@dovetail\/core\/testing$/, replacement: src('./core/src/testing/index.ts') },
+      { find: /^@dovetail\/dav$/, replacement: src('./packages/dav/src/index.ts') },
       { find: /^@dovetail\/core$/, replacement: src('./core/src/index.ts') },
     ],
   },
   test: {
-    include: ['core/test/**/*.test.ts', 'connectors/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['core/test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'connectors/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

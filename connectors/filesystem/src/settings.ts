@@ -22,7 +22,6 @@ export const DEFAULT_EXTENSIONS: Readonly<Record<EntityType, string>> = Object.f
 });
 
 /** The vCard version written for new cards (and cards whose source was not 3.0/4.0). */
-export const DEFAULT_NEW_VCARD_VERSION = '3.0' as const;
 
 /** Absolute root folder of the vdir. */
 export function resolveRoot(settings: FilesystemSettings, baseDir: string): string {

@@ -7,3 +7,6 @@ export {
   parseICalendar, serializeICalendar, parseVCard, serializeVCard, contentHash, windowsToIana, toEpochMs, overlaps,
 } from '../model/index.js';
 export type { Parsed, ItemError } from '../model/index.js';
+export {
+  parseSingleItem, serializeSingleItem, structureProblem, withFallbackUid, vcardVersionFor, type SingleItemSource,
+} from '../model/single-item.js';

@@ -1,0 +1,209 @@
+/**
+ * The CalDAV connector: events (VEVENT) and tasks (VTODO) in calendars that hold one or both.
+ * Listing is a sync-collection delta where the server supports it (one request when nothing changed),
+ * otherwise a calendar-query for href + ETag; items load by calendar-multiget in chunks; writes are
+ * conditional PUT/DELETE. Collection ids are calendar hrefs as `discover` prints them.
+ */
+import { createHash } from 'node:crypto';
+import {
+  Invalid, NotFound, Unavailable, isDovetailError, parseSingleItem, serializeSingleItem,
+  type CheckResult, type CollectionInfo, type CollectionSpec, type Connector, type ConnectorContext, type EntityType,
+  type ItemRef, type ListOptions, type ListResult, type LoadResult, type WriteOp, type WriteResult,
+} from '@dovetail/core/sdk';
+import {
+  asCollectionHref, currentSyncToken, deleteMember, findHomes, listCollections, listMembers, multiget,
+  normalizeHref, openDavEndpoint, putMember, safeResourceName, supportsSyncCollection, syncCollection,
+  type DavCollection, type DavEndpoint, type DavEndpointSettings, type Fetched, type Member,
+} from '@dovetail/dav';
+import { calendarQuery, componentFromContentType, componentOfData, mkcalendarBody, type CalendarComponent } from './calendar-query.js';
+
+export type CalDavSettings = DavEndpointSettings;
+
+const COMPONENT: Record<'event' | 'task', CalendarComponent> = { event: 'VEVENT', task: 'VTODO' };
+const CURSOR_PREFIX = 'sync:';
+const ICS_TYPE = 'text/calendar; charset=utf-8';
+
+/** Creates a connector for one CalDAV account. */
+export async function createCalDavConnector(ctx: ConnectorContext<CalDavSettings>): Promise<Connector> {
+  const ep: DavEndpoint = await openDavEndpoint(ctx, 'caldav');
+  const { client, quirks } = ep;
+  /** Data fetched while classifying a delta, served to the `load` that follows (so K changes load K items). */
+  const prefetched = new Map<string, Fetched>();
+  const syncSupport = new Map<string, boolean>();
+  let homes: Promise<string[]> | undefined;
+
+  const findCalendarHomes = () => (homes ??= findHomes(client, 'caldav', ep.startHref).catch((e) => { homes = undefined; throw e; }));
+
+  /** A calendar href from a pairing's collection: an href or URL as given, or a bare name under the first home. */
+  async function collectionHref(collection: string): Promise<string> {
+    if (collection.startsWith('/') || /^https?:\/\//i.test(collection)) return asCollectionHref(normalizeHref(collection, client.baseUrl));
+    const [home] = await findCalendarHomes();
+    return asCollectionHref(normalizeHref(`${asCollectionHref(home!)}${encodeURIComponent(collection)}`, client.baseUrl));
+  }
+
+  async function canSync(href: string): Promise<boolean> {
+    if (!quirks.syncCollection) return false;
+    let v = syncSupport.get(href);
+    if (v === undefined) syncSupport.set(href, (v = await supportsSyncCollection(client, href)));
+    return v;
+  }
+
+  /**
+   * Keeps the members holding `component`. Members whose content type does not say are decided by a
+   * calendar-query (full listings) or by fetching them now (deltas; the data is kept for `load`).
+   */
+  async function ofComponent(href: string, members: Member[], component: CalendarComponent, full: boolean): Promise<Member[]> {
+    const unknown = members.filter((m) => componentFromContentType(m.contentType) === undefined);
+    if (unknown.length === 0) return members.filter((m) => componentFromContentType(m.contentType) === component);
+    let kinds: Map<string, CalendarComponent | 'other'>;
+    if (full) {
+      const matching = new Set((await listMembers(client, href, calendarQuery(component))).map((m) => m.href));
+      kinds = new Map(unknown.map((m) => [m.href, matching.has(m.href) ? component : 'other']));
+    } else {
+      const fetched = await multiget(client, href, unknown.map((m) => m.href), 'calendar', ep.multigetChunk);
+      kinds = new Map();
+      for (const m of unknown) {
+        const f = fetched.get(m.href);
+        if (f?.ok) { prefetched.set(m.href, f); kinds.set(m.href, componentOfData(f.data)); } else kinds.set(m.href, component); // let load report it
+      }
+    }
+    return members.filter((m) => (kinds.get(m.href) ?? componentFromContentType(m.contentType)) === component);
+  }
+
+  const refs = (ms: Member[]): ItemRef[] => ms.map((m) => ({ id: m.href, version: m.etag }));
+
+  async function list(collection: string, options: ListOptions): Promise<ListResult> {
+    const component = componentFor(options.entity);
+    const href = await collectionHref(collection);
+    prefetched.clear();
+    if (options.cursor?.startsWith(CURSOR_PREFIX) && quirks.syncCollection) {
+      const delta = await syncCollection(client, href, options.cursor.slice(CURSOR_PREFIX.length));
+      const changed = await ofComponent(href, delta.changed, component, false);
+      return { kind: 'changes', changed: refs(changed), deleted: delta.deleted, cursor: CURSOR_PREFIX + delta.token };
+    }
+    const sync = await canSync(href);
+    const range = options.window && quirks.timeRangeExpandsRecurrences ? options.window : undefined;
+    if (sync && !range) {
+      const all = await syncCollection(client, href, '');
+      return { kind: 'full', items: refs(await ofComponent(href, all.changed, component, true)), cursor: CURSOR_PREFIX + all.token };
+    }
+    // The token is read before listing: changes made meanwhile show up again in the next delta, never get lost.
+    const token = sync ? await currentSyncToken(client, href) : undefined;
+    const members = await listMembers(client, href, calendarQuery(component, range));
+    return { kind: 'full', items: refs(members), cursor: token ? CURSOR_PREFIX + token : undefined };
+  }
+
+  async function load(collection: string, ids: string[], entity: EntityType): Promise<LoadResult[]> {
+    componentFor(entity);
+    const href = await collectionHref(collection);
+    const wanted = ids.map((id) => normalizeHref(id, client.baseUrl));
+    const missing = wanted.filter((h) => !prefetched.has(h));
+    const fetched = missing.length ? await multiget(client, href, missing, 'calendar', ep.multigetChunk) : new Map<string, Fetched>();
+    return ids.map((id, i) => {
+      const h = wanted[i]!;
+      const f = prefetched.get(h) ?? fetched.get(h);
+      prefetched.delete(h);
+      if (!f || !f.ok) {
+        const status = f && !f.ok ? f.status : 404;
+        return { ok: false, id, error: status === 404 || status === 410 ? new NotFound(`${h}: gone`) : new Unavailable(`${h}: ${status} from the server`) };
+      }
+      try {
+        const item = parseSingleItem(f.data, { name: h, entity, fallbackUid: fallbackUid(h) });
+        return { ok: true, id, version: f.etag, item };
+      } catch (e) {
+        return { ok: false, id, error: isDovetailError(e) ? e : new Invalid(`${h}: ${(e as Error).message}`) };
+      }
+    });
+  }
+
+  async function write(collection: string, ops: WriteOp[]): Promise<WriteResult[]> {
+    const href = await collectionHref(collection);
+    const results: WriteResult[] = [];
+    const withoutEtag: number[] = [];
+    for (const [i, op] of ops.entries()) {
+      try {
+        let outcome;
+        let id: string;
+        if (op.op === 'delete') {
+          id = op.id;
+          outcome = await deleteMember(client, op.id, op.ifVersion);
+        } else {
+          const text = serializeSingleItem(op.item);
+          id = op.op === 'create' ? normalizeHref(href + safeResourceName(op.item.uid, '.ics'), client.baseUrl) : op.id;
+          outcome = await putMember(client, id, text, ICS_TYPE, op.op === 'update' ? { ifMatch: op.ifVersion } : { create: true });
+        }
+        if (!outcome.ok) { results.push({ ok: false, error: outcome.error }); continue; }
+        results.push({ ok: true, id, version: outcome.etag });
+        if (op.op !== 'delete' && !outcome.etag) withoutEtag.push(i);
+      } catch (e) {
+        if (isDovetailError(e, 'AuthFailed') && i === 0) throw e;
+        results.push({ ok: false, error: isDovetailError(e) ? e : new Unavailable((e as Error).message) });
+      }
+    }
+    // A PUT answered without an ETag: the server rewrote the item; read its ETag back.
+    if (withoutEtag.length) {
+      const hrefs = withoutEtag.map((i) => (results[i] as { id: string }).id);
+      const fetched = await multiget(client, href, hrefs, 'calendar', ep.multigetChunk).catch(() => new Map<string, Fetched>());
+      for (const i of withoutEtag) {
+        const r = results[i] as { ok: true; id: string; version?: string };
+        const f = fetched.get(r.id);
+        if (f?.ok) r.version = f.etag;
+      }
+    }
+    return results;
+  }
+
+  async function discover(): Promise<CollectionInfo[]> {
+    const calendars = await listCollections(client, 'caldav', await findCalendarHomes());
+    return calendars.map(toInfo);
+  }
+
+  async function createCollection(spec: CollectionSpec): Promise<CollectionInfo> {
+    if (!quirks.createCollection) throw new Invalid('this server does not let clients create calendars; create it in its web interface and use its href');
+    const href = await collectionHref(spec.id);
+    const components = spec.entities.filter((e): e is 'event' | 'task' => e === 'event' || e === 'task').map((e) => COMPONENT[e]);
+    const name = spec.name && spec.name !== spec.id ? spec.name : decodeURIComponent(href.split('/').filter(Boolean).pop() ?? 'calendar');
+    const color = quirks.colorProperty === 'apple' ? spec.color : undefined;
+    const res = await client.xml('MKCALENDAR', href, mkcalendarBody(name, components.length ? components : ['VEVENT', 'VTODO'], color));
+    if (res.status !== 201 && res.status !== 200) {
+      if (res.status === 405) throw new Invalid(`${href} already exists (MKCALENDAR answered 405)`);
+      throw new Invalid(`creating calendar ${href} failed: ${res.status}`);
+    }
+    ctx.logger.info({ href }, 'created calendar');
+    syncSupport.delete(href);
+    return { id: href, name, entities: components.length ? spec.entities : ['event', 'task'], color: spec.color };
+  }
+
+  async function check(): Promise<CheckResult> {
+    try {
+      const calendars = await listCollections(client, 'caldav', await findCalendarHomes());
+      return { ok: true, message: `${client.url(ep.startHref)}: ${calendars.length} calendar(s)${ctx.settings.insecure ? ' (TLS verification OFF)' : ''}` };
+    } catch (e) {
+      if (isDovetailError(e)) return { ok: false, message: e.message };
+      throw e;
+    }
+  }
+
+  return {
+    check, discover, list, write, createCollection,
+    load: (collection, ids, options) => load(collection, ids, options.entity),
+    close: () => ep.transport.close(),
+  };
+}
+
+function componentFor(entity: EntityType): CalendarComponent {
+  if (entity !== 'event' && entity !== 'task') throw new Invalid(`CalDAV holds events and tasks, not ${entity}s`);
+  return COMPONENT[entity];
+}
+
+function toInfo(c: DavCollection): CollectionInfo {
+  const entities: EntityType[] = [];
+  if (c.components.length === 0 || c.components.includes('VEVENT')) entities.push('event');
+  if (c.components.length === 0 || c.components.includes('VTODO')) entities.push('task');
+  return { id: c.href, name: c.name, entities, color: c.color, readOnly: c.readOnly };
+}
+
+/** UID for a member that has none: stable per href, so it is never duplicated. */
+export function fallbackUid(href: string): string {
+  return `dovetail-dav-${createHash('sha256').update(href).digest('hex').slice(0, 32)}`;
+}

@@ -1,0 +1,7 @@
+/** The CalDAV connector. See README.md. */
+import { defineConnector } from '@dovetail/core/sdk';
+import { createCalDavConnector, type CalDavSettings } from './connector.js';
+
+export { createCalDavConnector, fallbackUid, type CalDavSettings } from './connector.js';
+
+export default defineConnector<CalDavSettings>((ctx) => createCalDavConnector(ctx));

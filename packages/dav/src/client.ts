@@ -1,0 +1,137 @@
+/**
+ * WebDAV requests on tsdav's request helpers (`davRequest`, `createObject`, `updateObject`, `deleteObject`),
+ * sent through our Transport. tsdav builds and sends; we read the full response ourselves with the safe,
+ * namespace-aware parser, because tsdav's own parsing drops namespaces, turns numeric ETags into numbers
+ * and truncates unparsed bodies.
+ */
+import { createObject, davRequest, deleteObject, updateObject } from 'tsdav';
+import { AuthFailed, Invalid, NotFound, Unavailable, type DovetailError } from '@dovetail/core/sdk';
+import { hrefToUrl } from './href.js';
+import { parseMultistatus, type Multistatus } from './multistatus.js';
+import type { HttpResponse, Transport } from './transport.js';
+import { NS, XmlError } from './xml.js';
+
+/** Prefixes used in request bodies. */
+export const XMLNS_ATTRS = {
+  'xmlns:d': NS.DAV, 'xmlns:c': NS.CALDAV, 'xmlns:card': NS.CARDDAV, 'xmlns:cs': NS.CALSERVER, 'xmlns:ical': NS.APPLE,
+} as const;
+
+/** An xml-js compact element (tsdav's body format): `{ 'd:prop': { 'd:getetag': {} } }`. */
+export type XmlBody = Record<string, unknown>;
+
+const XML_CONTENT_TYPE = 'application/xml; charset=utf-8';
+
+/** A multistatus answer together with the raw response. */
+export interface MultistatusResponse {
+  res: HttpResponse;
+  ms: Multistatus;
+}
+
+export class DavClient {
+  constructor(readonly transport: Transport, readonly baseUrl: string) {}
+
+  /** Absolute URL for an href or URL. */
+  url(href: string): string {
+    return hrefToUrl(href, this.baseUrl);
+  }
+
+  /** Sends an XML request (PROPFIND, REPORT, MKCALENDAR, MKCOL, PROPPATCH) and returns the raw response. */
+  async xml(method: string, href: string, body: XmlBody, headers: Record<string, string> = {}): Promise<HttpResponse> {
+    let captured: HttpResponse | undefined;
+    await davRequest({
+      url: this.url(href),
+      init: {
+        method: method as 'PROPFIND',
+        headers: { 'Content-Type': XML_CONTENT_TYPE, ...headers },
+        body: withNamespaces(body),
+      },
+      convertIncoming: true,
+      parseOutgoing: false,
+      fetch: this.transport.fetchFor((r) => { captured = r; }) as typeof fetch,
+    });
+    if (!captured) throw new Unavailable(`${method} ${href}: no response`);
+    return captured;
+  }
+
+  /** PROPFIND with `props` (prefixed names, e.g. `d:getetag`), Depth 0 or 1; typed errors for non-207 answers. */
+  async propfind(href: string, props: string[], depth: '0' | '1'): Promise<MultistatusResponse> {
+    const prop = Object.fromEntries(props.map((p) => [p, {}]));
+    const res = await this.xml('PROPFIND', href, { 'd:propfind': { 'd:prop': prop } }, { Depth: depth });
+    return { res, ms: this.expectMultistatus(res, `PROPFIND ${href}`) };
+  }
+
+  /** REPORT; the caller checks the status first when it means something (a stale sync token). */
+  report(href: string, body: XmlBody, depth: '0' | '1'): Promise<HttpResponse> {
+    return this.xml('REPORT', href, body, { Depth: depth });
+  }
+
+  /** Parses a 207 body, or throws the typed error its status stands for. */
+  expectMultistatus(res: HttpResponse, what: string): Multistatus {
+    if (res.status !== 207) throw errorForStatus(res, what);
+    try {
+      return parseMultistatus(res.text, res.url || this.baseUrl);
+    } catch (e) {
+      const kind = e instanceof XmlError ? e.message : (e as Error).message;
+      throw new Unavailable(`${what}: unreadable answer (${kind})`, { cause: e });
+    }
+  }
+
+  async get(href: string): Promise<HttpResponse> {
+    return this.transport.request(this.url(href), { method: 'GET' });
+  }
+
+  /** PUT: `ifNoneMatch` (create only if absent) or `ifMatch` (update only this version). */
+  async put(href: string, data: string, contentType: string, cond: { ifMatch?: string; ifNoneMatch?: boolean }): Promise<HttpResponse> {
+    let captured: HttpResponse | undefined;
+    const fetch = this.transport.fetchFor((r) => { captured = r; }) as typeof globalThis.fetch;
+    const headers = { 'Content-Type': contentType };
+    if (cond.ifMatch) {
+      await updateObject({ url: this.url(href), data, etag: cond.ifMatch, headers, fetch });
+    } else {
+      await createObject({ url: this.url(href), data, headers: cond.ifNoneMatch ? { ...headers, 'If-None-Match': '*' } : headers, fetch });
+    }
+    return captured!;
+  }
+
+  /** DELETE, conditional on `ifMatch` when given. */
+  async delete(href: string, ifMatch?: string): Promise<HttpResponse> {
+    let captured: HttpResponse | undefined;
+    await deleteObject({ url: this.url(href), etag: ifMatch, fetch: this.transport.fetchFor((r) => { captured = r; }) as typeof fetch });
+    return captured!;
+  }
+}
+
+/** Adds our namespace declarations to the body's root element. */
+function withNamespaces(body: XmlBody): XmlBody {
+  const [rootName, rootValue] = Object.entries(body)[0]!;
+  const el = (rootValue ?? {}) as Record<string, unknown>;
+  return { [rootName]: { ...el, _attributes: { ...XMLNS_ATTRS, ...(el._attributes as object | undefined) } } };
+}
+
+/** The typed error an unexpected status stands for. */
+export function errorForStatus(res: HttpResponse, what: string): DovetailError {
+  const s = res.status;
+  const host = safeHost(res.url);
+  if (s === 401) return new AuthFailed(`${what}: 401 Unauthorized from ${host}`);
+  if (s === 403) return new AuthFailed(`${what}: 403 Forbidden from ${host} (the account may not access this resource)`);
+  if (s === 404 || s === 410) return new NotFound(`${what}: ${s} Not Found`);
+  if (s >= 500) return new Unavailable(`${what}: ${s} from ${host}${snippet(res.text)}`);
+  return new Invalid(`${what}: unexpected ${s}${snippet(res.text)}`);
+}
+
+function safeHost(url: string): string {
+  try { return new URL(url).host; } catch { return url; }
+}
+
+function snippet(text: string): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t ? ` (${t.slice(0, 160)}${t.length > 160 ? '…' : ''})` : '';
+}
+
+/** ETag as sent back in If-Match: servers give strong or weak tags, sometimes unquoted. */
+export function etagValue(raw: string | null | undefined): string | undefined {
+  if (!raw) return undefined;
+  const t = raw.trim();
+  if (!t) return undefined;
+  return /^(W\/)?".*"$/.test(t) ? t : `"${t}"`;
+}

@@ -1,0 +1,15 @@
+/** WebDAV plumbing shared by the CalDAV and CardDAV connectors. */
+export * from './xml.js';
+export * from './href.js';
+export * from './multistatus.js';
+export * from './net-errors.js';
+export * from './digest.js';
+export * from './transport.js';
+export * from './client.js';
+export * from './listing.js';
+export * from './multiget.js';
+export * from './writes.js';
+export * from './discovery.js';
+export * from './presets.js';
+export * from './dns-discovery.js';
+export * from './endpoint.js';

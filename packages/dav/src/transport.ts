@@ -1,0 +1,260 @@
+/**
+ * HTTP for WebDAV: one keep-alive dispatcher per endpoint (custom CA, client certificate, insecure flag,
+ * proxy), per-request timeouts, Basic / Digest (real challenge-response) / Bearer auth, and 429/503
+ * `Retry-After` handling. Statuses other than 401/429/503 are returned to the caller, which knows what
+ * a 403 or 409 means for its request (a stale sync token, a UID clash, ...).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Agent, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
+import { AuthFailed, RateLimited, Unavailable, type Logger } from '@dovetail/core/sdk';
+import { DigestSession, parseWwwAuthenticate } from './digest.js';
+import { describeNetworkError } from './net-errors.js';
+
+/**
+ * How to authenticate. `basic` and `auto` send Basic pre-emptively over TLS or loopback (on challenge otherwise);
+ * `auto` switches to Digest when the server challenges with it; `digest` always waits for the challenge.
+ */
+export type DavAuth =
+  | { type: 'none' }
+  | { type: 'basic' | 'digest' | 'auto'; username: string; password: string }
+  | { type: 'bearer'; token: string };
+
+export interface TransportOptions {
+  auth: DavAuth;
+  /** PEM text of extra CA certificates, or a path to them. */
+  ca?: string;
+  /** Client certificate and key (PEM text or paths), for mutual TLS. */
+  cert?: string;
+  key?: string;
+  passphrase?: string;
+  /** Skip TLS verification. Warned about on every run by the caller. */
+  insecure?: boolean;
+  /** http://[user:pass@]host:port of an HTTP proxy. */
+  proxy?: string;
+  /** Per-request timeout (headers and body); default 30 s. */
+  timeoutMs?: number;
+  /** Retries of 429/503 and of network failures of safe methods; default 3. */
+  maxRetries?: number;
+  /** Longest `Retry-After` waited in place; longer waits surface as `RateLimited`. Default 30 s. */
+  maxRetryWaitMs?: number;
+  /** Relative paths in ca/cert/key resolve against this folder. */
+  baseDir?: string;
+  signal?: AbortSignal;
+  logger?: Logger;
+  userAgent?: string;
+}
+
+export interface HttpRequest {
+  method: string;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** The final URL (after redirects). */
+  url: string;
+}
+
+/** Request counters, for `check`, logs and benchmarks. */
+export interface TransportStats {
+  requests: number;
+  byMethod: Record<string, number>;
+  bytesReceived: number;
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PROPFIND', 'REPORT']);
+
+export class Transport {
+  readonly stats: TransportStats = { requests: 0, byMethod: {}, bytesReceived: 0 };
+  private readonly dispatcher: Dispatcher;
+  private readonly timeoutMs: number;
+  private readonly maxRetries: number;
+  private readonly maxRetryWaitMs: number;
+  private digest?: DigestSession;
+  /** Basic credentials go out once the server asked for them (or at once over TLS/loopback). */
+  private basicArmed = false;
+  private basicSent = false;
+
+  constructor(private readonly options: TransportOptions) {
+    const read = (v?: string) => (v === undefined ? undefined : readPem(v, options.baseDir));
+    const tls = {
+      ca: read(options.ca), cert: read(options.cert), key: read(options.key), passphrase: options.passphrase,
+      rejectUnauthorized: !options.insecure,
+    };
+    this.dispatcher = options.proxy
+      ? new ProxyAgent({ uri: options.proxy, requestTls: tls, proxyTls: tls, token: proxyToken(options.proxy) })
+      : new Agent({ connect: tls, keepAliveTimeout: 10_000, connections: 8 });
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.maxRetries = options.maxRetries ?? 3;
+    this.maxRetryWaitMs = options.maxRetryWaitMs ?? 30_000;
+  }
+
+  /** Sends a request; throws AuthFailed (401 after answering the challenge), RateLimited, Unavailable. */
+  async request(url: string, req: HttpRequest): Promise<HttpResponse> {
+    let authRetried = false;
+    for (let attempt = 0; ; attempt++) {
+      let res: HttpResponse;
+      try {
+        res = await this.send(url, req);
+      } catch (e) {
+        if (this.options.signal?.aborted) throw e;
+        if (SAFE_METHODS.has(req.method) && attempt < this.maxRetries && isTransient(e)) {
+          await this.sleep(backoffMs(attempt));
+          continue;
+        }
+        throw new Unavailable(describeNetworkError(e, url), { cause: e });
+      }
+      if (res.status === 401) {
+        if (!authRetried && this.answerChallenge(res)) { authRetried = true; continue; }
+        throw new AuthFailed(authMessage(res, url, this.options.auth));
+      }
+      if (res.status === 429 || res.status === 503) {
+        const wait = retryAfterMs(res.headers.get('retry-after')) ?? (res.status === 429 ? backoffMs(attempt) : undefined);
+        if (wait !== undefined && wait <= this.maxRetryWaitMs && attempt < this.maxRetries) {
+          this.options.logger?.debug({ url, status: res.status, waitMs: wait }, 'server asked to retry later');
+          await this.sleep(wait);
+          continue;
+        }
+        if (wait !== undefined) throw new RateLimited(wait, `${res.status} from ${new URL(url).host}: retry after ${Math.ceil(wait / 1000)} s`);
+        throw new Unavailable(`${res.status} Service Unavailable from ${new URL(url).host}`);
+      }
+      return res;
+    }
+  }
+
+  /**
+   * A fetch-compatible function over this transport (auth, TLS, retries) for tsdav's request helpers.
+   * `sink` receives the full response: tsdav truncates raw bodies to 4 KiB and coerces values when it parses.
+   */
+  fetchFor(sink: (res: HttpResponse) => void): (input: string | URL | Request, init?: RequestInit) => Promise<Response> {
+    return async (input, init) => {
+      const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+      const headers: Record<string, string> = {};
+      new Headers(init?.headers).forEach((v, k) => { headers[k] = v; });
+      const res = await this.request(url, { method: init?.method ?? 'GET', headers, body: init?.body as string | undefined });
+      sink(res);
+      const nullBody = res.status === 204 || res.status === 304 || (res.status >= 100 && res.status < 200);
+      return new Response(nullBody ? null : res.text, { status: res.status, headers: res.headers });
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close().catch(() => undefined);
+  }
+
+  private async send(url: string, req: HttpRequest): Promise<HttpResponse> {
+    const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'dovetail', ...lower(req.headers) };
+    const auth = this.authorization(req.method, url);
+    if (auth) headers.authorization = auth;
+    const signals = [AbortSignal.timeout(this.timeoutMs), ...(this.options.signal ? [this.options.signal] : [])];
+    this.stats.requests++;
+    this.stats.byMethod[req.method] = (this.stats.byMethod[req.method] ?? 0) + 1;
+    const res = await undiciFetch(url, {
+      method: req.method, headers, body: req.body, dispatcher: this.dispatcher,
+      signal: AbortSignal.any(signals), redirect: 'follow',
+    });
+    const text = await res.text();
+    this.stats.bytesReceived += text.length;
+    return { status: res.status, headers: res.headers as unknown as Headers, text, url: res.url || url };
+  }
+
+  private authorization(method: string, url: string): string | undefined {
+    const a = this.options.auth;
+    if (a.type === 'bearer') return `Bearer ${a.token}`;
+    if (a.type === 'none') return undefined;
+    if (this.digest?.ready) {
+      const u = new URL(url);
+      return this.digest.authorization(method, u.pathname + u.search);
+    }
+    if ((a.type === 'basic' || a.type === 'auto') && (this.basicArmed || safeToSendEagerly(url))) {
+      this.basicSent = true;
+      return basic(a.username, a.password);
+    }
+    return undefined;
+  }
+
+  /** Takes a 401's challenge; true when a retry with (new) credentials makes sense. */
+  private answerChallenge(res: HttpResponse): boolean {
+    const a = this.options.auth;
+    if (a.type === 'none' || a.type === 'bearer') return false;
+    const challenges = parseWwwAuthenticate(res.headers.get('www-authenticate') ?? '');
+    const wantsDigest = challenges.some((c) => c.scheme === 'digest');
+    if (wantsDigest && a.type !== 'basic') {
+      this.digest ??= new DigestSession(a.username, a.password);
+      return this.digest.accept(challenges);
+    }
+    if (a.type === 'digest') return false;
+    if (this.basicSent) return false; // Basic was sent and refused
+    if (!challenges.some((c) => c.scheme === 'basic') && challenges.length > 0) return false;
+    this.basicArmed = true;
+    return true;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const signal = this.options.signal;
+      if (signal?.aborted) { reject(signal.reason); return; }
+      const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
+      const onAbort = () => { clearTimeout(t); reject(signal?.reason); };
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+function readPem(v: string, baseDir?: string): string {
+  if (v.includes('-----BEGIN')) return v;
+  return readFileSync(path.resolve(baseDir ?? process.cwd(), v), 'utf8');
+}
+
+function proxyToken(proxy: string): string | undefined {
+  const u = new URL(proxy);
+  if (!u.username) return undefined;
+  return `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+}
+
+function basic(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+}
+
+/** Credentials may go out before a challenge only over TLS or to this machine. */
+function safeToSendEagerly(url: string): boolean {
+  const u = new URL(url);
+  return u.protocol === 'https:' || ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+}
+
+function lower(h?: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(h ?? {})) out[k.toLowerCase()] = v;
+  return out;
+}
+
+/** Milliseconds from a Retry-After header (delta seconds or an HTTP date); undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const v = header.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+function backoffMs(attempt: number): number {
+  return Math.min(8_000, 250 * 2 ** attempt);
+}
+
+function isTransient(e: unknown): boolean {
+  const code = (e as { cause?: { code?: string } })?.cause?.code ?? (e as { code?: string })?.code;
+  return code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'ECONNREFUSED';
+}
+
+function authMessage(res: HttpResponse, url: string, auth: DavAuth): string {
+  const host = new URL(url).host;
+  if (auth.type === 'none') return `401 Unauthorized from ${host}: the server wants credentials (set username and password, or a token)`;
+  if (auth.type === 'bearer') return `401 Unauthorized from ${host}: the bearer token was refused (expired or wrong scope?)`;
+  const offered = parseWwwAuthenticate(res.headers.get('www-authenticate') ?? '').map((c) => c.scheme);
+  const also = offered.length ? ` (server offers: ${offered.join(', ')})` : '';
+  return `401 Unauthorized from ${host}: check username and password${also}`;
+}
