@@ -10,10 +10,14 @@ export function icalUtc(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 }
 
-/** A calendar-query asking for href + ETag of every `component` (overlapping `range`, when given). */
-export function calendarQuery(component: CalendarComponent, range?: { start: Date; end: Date }): XmlBody {
+/**
+ * A calendar-query asking for href + ETag of every `component`: overlapping `range`, when given, or holding
+ * property `withProp` (e.g. RRULE), when given.
+ */
+export function calendarQuery(component: CalendarComponent, range?: { start: Date; end: Date }, withProp?: string): XmlBody {
   const inner: Record<string, unknown> = { _attributes: { name: component } };
   if (range) inner['c:time-range'] = { _attributes: { start: icalUtc(range.start), end: icalUtc(range.end) } };
+  if (withProp) inner['c:prop-filter'] = { _attributes: { name: withProp } };
   return {
     'c:calendar-query': {
       'd:prop': MEMBER_PROPS,
@@ -42,6 +46,11 @@ export function mkcalendarBody(name: string, components: CalendarComponent[], co
     'd:displayname': name,
     'c:supported-calendar-component-set': { 'c:comp': components.map((c) => ({ _attributes: { name: c } })) },
   };
-  if (color) prop['ical:calendar-color'] = color.length === 7 ? `${color}FF` : color;
+  if (color) prop['ical:calendar-color'] = appleColor(color);
   return { 'c:mkcalendar': { 'd:set': { 'd:prop': prop } } };
+}
+
+/** #RRGGBB → #RRGGBBFF, as Apple clients write calendar-color. */
+export function appleColor(color: string): string {
+  return color.length === 7 ? `${color}FF` : color;
 }

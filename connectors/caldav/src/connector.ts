@@ -13,9 +13,10 @@ import {
 import {
   asCollectionHref, currentSyncToken, deleteMember, findHomes, listCollections, listMembers, multiget,
   normalizeHref, openDavEndpoint, putMember, safeResourceName, supportsSyncCollection, syncCollection,
+  NS, child, childText, parseXml, statusCode,
   type DavCollection, type DavEndpoint, type DavEndpointSettings, type Fetched, type Member,
 } from '@dovetail/dav';
-import { calendarQuery, componentFromContentType, componentOfData, mkcalendarBody, type CalendarComponent } from './calendar-query.js';
+import { appleColor, calendarQuery, componentFromContentType, componentOfData, mkcalendarBody, type CalendarComponent } from './calendar-query.js';
 
 export type CalDavSettings = DavEndpointSettings;
 
@@ -90,6 +91,16 @@ export async function createCalDavConnector(ctx: ConnectorContext<CalDavSettings
     // The token is read before listing: changes made meanwhile show up again in the next delta, never get lost.
     const token = sync ? await currentSyncToken(client, href) : undefined;
     const members = await listMembers(client, href, calendarQuery(component, range));
+    if (range) {
+      // Servers differ in expanding recurrences for time-range (Xandikos does not): every recurring item is
+      // listed too, and the engine decides with its own expansion whether an instance falls in the window.
+      const seen = new Set(members.map((m) => m.href));
+      for (const prop of ['RRULE', 'RDATE']) {
+        for (const m of await listMembers(client, href, calendarQuery(component, undefined, prop))) {
+          if (!seen.has(m.href)) { seen.add(m.href); members.push(m); }
+        }
+      }
+    }
     return { kind: 'full', items: refs(members), cursor: token ? CURSOR_PREFIX + token : undefined };
   }
 
@@ -169,9 +180,18 @@ export async function createCalDavConnector(ctx: ConnectorContext<CalDavSettings
       if (res.status === 405) throw new Invalid(`${href} already exists (MKCALENDAR answered 405)`);
       throw new Invalid(`creating calendar ${href} failed: ${res.status}`);
     }
+    if (color && !confirmsProp(res.text, 'calendar-color')) await setColor(href, color); // Xandikos ignores it in MKCALENDAR
     ctx.logger.info({ href }, 'created calendar');
     syncSupport.delete(href);
     return { id: href, name, entities: components.length ? spec.entities : ['event', 'task'], color: spec.color };
+  }
+
+  /** Sets the Apple calendar-color with PROPPATCH; a refusal is logged, not fatal. */
+  async function setColor(href: string, color: string): Promise<void> {
+    const res = await client.xml('PROPPATCH', href, { 'd:propertyupdate': { 'd:set': { 'd:prop': { 'ical:calendar-color': appleColor(color) } } } });
+    if (res.status >= 300 || (res.status === 207 && !confirmsProp(res.text, 'calendar-color'))) {
+      ctx.logger.warn({ href, status: res.status }, 'the server did not store the calendar colour');
+    }
   }
 
   async function check(): Promise<CheckResult> {
@@ -189,6 +209,21 @@ export async function createCalDavConnector(ctx: ConnectorContext<CalDavSettings
     load: (collection, ids, options) => load(collection, ids, options.entity),
     close: () => ep.transport.close(),
   };
+}
+
+/** True when a (mkcalendar-response or multistatus) body confirms property `local` with a 2xx propstat. */
+function confirmsProp(body: string, local: string): boolean {
+  if (!body.trim()) return false;
+  try {
+    const root = parseXml(body);
+    const propstats = [...root.children, ...root.children.flatMap((r) => r.children)].filter((c) => c.ns === NS.DAV && c.local === 'propstat');
+    return propstats.some((ps) => {
+      const status = statusCode(childText(ps, NS.DAV, 'status')) ?? 200;
+      return status < 300 && !!child(ps, NS.DAV, 'prop')?.children.some((p) => p.local === local);
+    });
+  } catch {
+    return false;
+  }
 }
 
 function componentFor(entity: EntityType): CalendarComponent {

@@ -7,7 +7,7 @@ import { CursorInvalid, Unavailable } from '@dovetail/core/sdk';
 import { errorForStatus, type DavClient, type XmlBody } from './client.js';
 import { asCollectionHref, normalizeHref } from './href.js';
 import { okPropText, parseMultistatus, propKey, type DavResponse } from './multistatus.js';
-import { NS } from './xml.js';
+import { NS, type XmlElement } from './xml.js';
 
 /** A member as listed: href, ETag and (when the server says) its content type. */
 export interface Member {
@@ -30,7 +30,10 @@ export async function supportsSyncCollection(client: DavClient, collection: stri
   const { ms } = await client.propfind(collection, ['d:supported-report-set'], '0');
   const set = ms.responses[0] ? okPropAny(ms.responses[0], NS.DAV, 'supported-report-set') : undefined;
   if (!set) return false;
-  return set.children.some((sr) => sr.children.some((r) => r.children.some((x) => x.ns === NS.DAV && x.local === 'sync-collection')));
+  // RFC 3253: supported-report/report/sync-collection; Xandikos leaves out the <report> level.
+  const has = (el: XmlElement, depth: number): boolean =>
+    el.children.some((c) => (c.ns === NS.DAV && c.local === 'sync-collection') || (depth > 0 && has(c, depth - 1)));
+  return has(set, 2);
 }
 
 function okPropAny(r: DavResponse, ns: string, local: string) {
