@@ -168,10 +168,18 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
         // A forgotten relation whose deletes succeeded; if a delete failed we stay in the error branch.
         return null;
       }
-      return working.get(key) ?? after ?? null;
+      const done = working.get(key) ?? after ?? null;
+      // Every action of the key succeeded: earlier failures are history.
+      if (done && done.status === 'synced' && (done.attempts || done.lastError || done.retryAt)) {
+        return { ...done, attempts: undefined, lastError: undefined, retryAt: undefined };
+      }
+      return done;
     }
-    const attempts = (before?.attempts ?? 0) + 1;
-    const quarantined = attempts >= opts.maxAttempts;
+    // The server being down or busy is not the item's fault: retry on the next run, without counting
+    // towards quarantine. Anything else (the item refused, unreadable) backs off and may be quarantined.
+    const transient = err.startsWith('Unavailable:') || err.startsWith('RateLimited:');
+    const attempts = transient ? (before?.attempts ?? 0) : (before?.attempts ?? 0) + 1;
+    const quarantined = !transient && attempts >= opts.maxAttempts;
     const nowMs = opts.now().getTime();
     // Keep what succeeded for keys that had no relation before (a create on one side of a keep-both copy);
     // otherwise fall back to the old relation so the change is seen again next run.
@@ -183,9 +191,9 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
     return {
       ...base,
       status: quarantined ? 'quarantined' : base.status,
-      attempts,
+      attempts: attempts || undefined,
       lastError: err,
-      retryAt: quarantined ? undefined : nowMs + backoffMs(attempts),
+      retryAt: quarantined || transient ? undefined : nowMs + backoffMs(attempts),
     };
   }
 }

@@ -92,7 +92,7 @@ export function plan(input: PlanInput): Plan {
   const groups = new Map<string, Group>();
   /** The common case, decided without building a group: synced, both versions as stored, nothing loaded. */
   const inSyncAndUntouched = (rel: Relation): boolean =>
-    !input.fullRescan && rel.status === 'synced' && !rel.attempts && !!rel.a && !!rel.b
+    !input.fullRescan && rel.status === 'synced' && !rel.attempts && !rel.lastError && !!rel.a && !!rel.b
     && sides.a.listing.get(rel.a.id) === rel.a.version && sides.b.listing.get(rel.b.id) === rel.b.version
     && !sides.a.loaded.has(rel.a.id) && !sides.b.loaded.has(rel.b.id) && !byUidClash(rel);
   const byUidClash = (rel: Relation): boolean => dupUids.a.has(rel.uid) || dupUids.b.has(rel.uid);
@@ -283,7 +283,7 @@ export function plan(input: PlanInput): Plan {
       }
     }
     if (next && next.status !== 'synced' && next.status !== 'quarantined') next.status = 'synced';
-    if (rel.status === 'quarantined' || rel.attempts) {
+    if (rel.status === 'quarantined' || rel.attempts || rel.lastError) {
       next = { ...(next ?? rel), status: 'synced', attempts: undefined, lastError: undefined, retryAt: undefined };
     }
     return next;
@@ -292,7 +292,7 @@ export function plan(input: PlanInput): Plan {
   function baseRelation(g: Group): Relation {
     const r: Relation = { key: g.key, uid: g.uid, status: 'synced' };
     if (g.rel) {
-      if (g.rel.attempts) { r.attempts = g.rel.attempts; r.lastError = g.rel.lastError; }
+      if (g.rel.attempts || g.rel.lastError) { r.attempts = g.rel.attempts; r.lastError = g.rel.lastError; }
     }
     for (const s of ['a', 'b'] as const) {
       const v = g[s];

@@ -264,7 +264,7 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
 function needsBothSides(rel: Relation, rules: { spanInWindow(span: [number, number | null]): boolean }, nowMs: number): boolean {
   if (rel.status === 'conflict') return true;
   // A failed write is retried once its backoff is over (a change feed would not list the item again).
-  if (rel.attempts && rel.status !== 'quarantined' && (!rel.retryAt || rel.retryAt <= nowMs)) return true;
+  if ((rel.attempts || rel.lastError) && rel.status !== 'quarantined' && (!rel.retryAt || rel.retryAt <= nowMs)) return true;
   if (rel.status === 'synced' && (!rel.a || !rel.b)) return true; // a create still to do
   if (rel.status === 'out-of-scope' && rel.range && rules.spanInWindow(rel.range)) return true; // entered the window
   return false;
