@@ -13,20 +13,26 @@ const TLS_CODES: Record<string, string> = {
 
 /** The innermost error code (undici wraps the socket error in `cause`). */
 export function networkErrorCode(e: unknown): string | undefined {
+  return innermostCoded(e)?.code;
+}
+
+/** The innermost error in the `cause` chain that has a string code, with its message. */
+function innermostCoded(e: unknown): { code: string; message?: string } | undefined {
   let cur: unknown = e;
-  let code: string | undefined;
+  let found: { code: string; message?: string } | undefined;
   for (let i = 0; i < 5 && cur && typeof cur === 'object'; i++) {
     const c = (cur as { code?: unknown }).code;
-    if (typeof c === 'string') code = c;
+    if (typeof c === 'string') found = { code: c, message: (cur as { message?: string }).message };
     cur = (cur as { cause?: unknown }).cause;
   }
-  return code;
+  return found;
 }
 
 /** "DNS: no such host dav.example.com", "connection refused by 127.0.0.1:5232", "TLS: ...", "timed out after ...". */
 export function describeNetworkError(e: unknown, url: string): string {
   const u = new URL(url);
-  const code = networkErrorCode(e);
+  const coded = innermostCoded(e);
+  const code = coded?.code;
   const name = (e as { name?: string })?.name;
   if (name === 'TimeoutError' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return `timed out talking to ${u.host} (server slow or unreachable; see "timeoutMs")`;
@@ -34,10 +40,19 @@ export function describeNetworkError(e: unknown, url: string): string {
   if (name === 'AbortError') return `request to ${u.host} was cancelled`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `DNS: cannot resolve ${u.hostname} (check the URL or your network)`;
   if (code === 'ECONNREFUSED') return `connection refused by ${u.host} (is the server running on this port?)`;
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return `connection to ${u.host} was reset`;
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') {
+    // A server that requires a client certificate closes the connection right after the TLS 1.3 handshake.
+    const hint = u.protocol === 'https:' ? ' (if the server requires a client certificate, set "clientCert" and "clientKey")' : '';
+    return `connection to ${u.host} was reset${hint}`;
+  }
   if (code === 'EHOSTUNREACH' || code === 'ENETUNREACH') return `${u.host} is unreachable from this machine`;
   if (code && TLS_CODES[code]) return `TLS: ${TLS_CODES[code]} (${u.host})`;
   if (code && /CERT|SSL|TLS/.test(code)) return `TLS: ${code} from ${u.host}`;
-  const msg = (e as Error)?.message ?? String(e);
+  // The fetch standard blocks some ports (6000, 6665-6669, 10080, …) before connecting; the cause says only "bad port".
+  if (!code && (e as { cause?: { message?: string } })?.cause?.message === 'bad port') {
+    return `port ${u.port} is blocked by fetch as unsafe ("bad port"): run the server on another port or put a proxy in front of it`;
+  }
+  // undici's own message is just "fetch failed": the coded cause says what happened.
+  const msg = coded?.message || ((e as Error)?.message ?? String(e));
   return `request to ${u.host} failed: ${code ? `${code} ` : ''}${msg}`;
 }

@@ -34,7 +34,7 @@ export const NS = {
 
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
-const FORBIDDEN_REFS = /&#(?:x0*(?:[0-8bcefBCEF]|1[0-9a-fA-F])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]));/g;
+const FORBIDDEN_REFS = /&#(?:x0*(?:[0-8bcefBCEF]|1[0-9a-fA-F]|[fF]{3}[eEfF])|0*(?:[0-8]|1[124-9]|2[0-9]|3[01]|6553[45]));/g;
 
 /** Parses a whole document. Throws `XmlError` for malformed input or a DOCTYPE. */
 export function parseXml(input: string): XmlElement {

@@ -1,0 +1,574 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer, type ServerOptions } from 'node:https';
+import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describeNetworkError, networkErrorCode } from '../src/net-errors.js';
+import { retryAfterMs, Transport, type TransportOptions } from '../src/transport.js';
+
+// ---------------------------------------------------------------------------------------------------------
+// Real servers on 127.0.0.1 (random ports), closed after each test.
+
+/** What a test server saw of one request. */
+interface Seen {
+  method: string;
+  url: string;
+  headers: IncomingMessage['headers'];
+  body: string;
+  /** Common name of the client certificate, for mutual TLS. */
+  clientCn?: string;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, seen: Seen, index: number) => void;
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((c) => c().catch(() => undefined)));
+});
+
+function track<T extends Server | HttpsServer | NetServer>(server: T, sockets = new Set<Socket>()): T {
+  server.on('connection', (s: Socket) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  cleanups.push(() => new Promise((resolve) => {
+    for (const s of sockets) s.destroy();
+    server.close(() => resolve(undefined));
+  }));
+  return server;
+}
+
+async function listen(server: Server | HttpsServer | NetServer): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+function handle(handler: Handler, seen: Seen[]) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => { body += c; });
+    req.on('end', () => {
+      const cn = (req.socket as TLSSocket).getPeerCertificate?.()?.subject?.CN;
+      const s: Seen = { method: req.method!, url: req.url!, headers: req.headers, body, clientCn: Array.isArray(cn) ? cn[0] : cn };
+      seen.push(s);
+      handler(req, res, s, seen.length - 1);
+    });
+  };
+}
+
+/** A plain HTTP server on 127.0.0.1; `url` is its root. */
+async function httpServer(handler: Handler): Promise<{ url: string; port: number; seen: Seen[] }> {
+  const seen: Seen[] = [];
+  const server = track(createServer(handle(handler, seen)));
+  const port = await listen(server);
+  return { url: `http://127.0.0.1:${port}/`, port, seen };
+}
+
+async function httpsServer(options: ServerOptions, handler: Handler): Promise<{ url: string; port: number; seen: Seen[] }> {
+  const seen: Seen[] = [];
+  const server = track(createHttpsServer(options, handle(handler, seen)));
+  const port = await listen(server);
+  return { url: `https://127.0.0.1:${port}/`, port, seen };
+}
+
+/** A port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createNetServer();
+  const port = await listen(server);
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * A forward proxy that only knows CONNECT (undici's ProxyAgent tunnels http:// targets too). Every tunnel goes
+ * to `targetPort` on 127.0.0.1 whatever host was asked for, so a test can address a server by a made-up name.
+ */
+async function connectProxy(targetPort: number): Promise<{ url: string; port: number; connects: { target: string; proxyAuthorization?: string }[] }> {
+  const connects: { target: string; proxyAuthorization?: string }[] = [];
+  const server = track(createServer((_req, res) => { res.writeHead(405).end(); }));
+  server.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+    connects.push({ target: req.url!, proxyAuthorization: req.headers['proxy-authorization'] });
+    const upstream = connect(targetPort, '127.0.0.1', () => {
+      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      if (head.length) upstream.write(head);
+      upstream.pipe(client);
+      client.pipe(upstream);
+    });
+    const end = () => { upstream.destroy(); client.destroy(); };
+    upstream.on('error', end);
+    client.on('error', end);
+    client.on('close', end);
+  });
+  const port = await listen(server);
+  return { url: `http://127.0.0.1:${port}`, port, connects };
+}
+
+function transport(options: Partial<TransportOptions> = {}): Transport {
+  const t = new Transport({ auth: { type: 'none' }, maxRetries: 0, timeoutMs: 5_000, ...options });
+  cleanups.push(() => t.close());
+  return t;
+}
+
+/** The rejection of `p` (fails the test when it resolves). */
+async function rejection(p: Promise<unknown>): Promise<Error & { code?: string; retryAfterMs?: number }> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error & { code?: string };
+  }
+  throw new Error('expected the promise to reject');
+}
+
+const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`, 'utf8').toString('base64')}`;
+
+// ---------------------------------------------------------------------------------------------------------
+
+describe('Transport: authentication', () => {
+  it('sends Basic at once to a loopback server (UTF-8 credentials), and counts requests by method', async () => {
+    const srv = await httpServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('hello'));
+    const t = transport({ auth: { type: 'basic', username: 'ann', password: 'pässwörd' } });
+    const res = await t.request(`${srv.url}cal/`, { method: 'PROPFIND', headers: { Depth: '0' } });
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('hello');
+    expect(srv.seen).toHaveLength(1);
+    expect(srv.seen[0].headers.authorization).toBe(basic('ann', 'pässwörd'));
+    expect(srv.seen[0].headers.depth).toBe('0');
+    expect(srv.seen[0].headers['user-agent']).toBe('dovetail');
+    await t.request(`${srv.url}x.ics`, { method: 'GET' });
+    expect(t.stats).toEqual({ requests: 2, byMethod: { PROPFIND: 1, GET: 1 }, bytesReceived: 10 });
+  });
+
+  // A plain-http host that is not this machine, reached through a CONNECT proxy that tunnels to the test
+  // server: the transport sees the made-up host name, so its "not loopback, not TLS" rule applies.
+  it('over plain http to another host, sends Basic only after a Basic challenge, then keeps sending it', async () => {
+    const srv = await httpServer((req, res) => {
+      if (req.headers.authorization === basic('ann', 'secret')) res.writeHead(200).end('ok');
+      else res.writeHead(401, { 'www-authenticate': 'Basic realm="dav"' }).end();
+    });
+    const proxy = await connectProxy(srv.port);
+    const t = transport({ auth: { type: 'basic', username: 'ann', password: 'secret' }, proxy: proxy.url });
+    const res = await t.request('http://dav.example.test/cal/', { method: 'GET' });
+    expect(res.status).toBe(200);
+    expect(srv.seen.map((s) => s.headers.authorization)).toEqual([undefined, basic('ann', 'secret')]);
+    expect(srv.seen[0].headers.host).toBe('dav.example.test');
+    await t.request('http://dav.example.test/cal/x.ics', { method: 'GET' });
+    expect(srv.seen[2].headers.authorization).toBe(basic('ann', 'secret'));
+    expect(t.stats.requests).toBe(3);
+  });
+
+  it('answers a Basic challenge once; a second 401 is AuthFailed naming the schemes the server offers', async () => {
+    const srv = await httpServer((_req, res) => {
+      res.setHeader('www-authenticate', ['Basic realm="dav"', 'Digest realm="dav", nonce="abc", qop="auth"']);
+      res.writeHead(401).end();
+    });
+    const proxy = await connectProxy(srv.port);
+    const t = transport({ auth: { type: 'basic', username: 'ann', password: 'wrong' }, proxy: proxy.url });
+    const err = await rejection(t.request('http://dav.example.test/cal/', { method: 'PROPFIND' }));
+    expect(err.code).toBe('AuthFailed');
+    expect(err.message).toContain('401 Unauthorized from dav.example.test');
+    expect(err.message).toContain('check username and password');
+    expect(err.message).toMatch(/server offers: basic, digest/);
+    expect(srv.seen.map((s) => s.headers.authorization)).toEqual([undefined, basic('ann', 'wrong')]);
+  });
+
+  it('does not resend Basic credentials that a loopback server refused', async () => {
+    const srv = await httpServer((_req, res) => res.writeHead(401, { 'www-authenticate': 'Basic realm="dav"' }).end());
+    const t = transport({ auth: { type: 'basic', username: 'ann', password: 'wrong' } });
+    const err = await rejection(t.request(srv.url, { method: 'GET' }));
+    expect(err.code).toBe('AuthFailed');
+    expect(err.message).toMatch(/server offers: basic/);
+    expect(srv.seen).toHaveLength(1);
+  });
+
+  it('answers a Digest challenge with a real Digest response, then pre-authorises with the next nonce count', async () => {
+    const realm = 'dav@test';
+    const nonce = 'n0nce-1234';
+    const ha1 = md5(`ann:${realm}:secret`);
+    const srv = await httpServer((req, res, seen) => {
+      const p = digestParams(req.headers.authorization);
+      const ok = p && p.response === md5(`${ha1}:${nonce}:${p.nc}:${p.cnonce}:auth:${md5(`${seen.method}:${p.uri}`)}`)
+        && p.uri === req.url && p.username === 'ann' && p.realm === realm && p.nonce === nonce;
+      if (ok) res.writeHead(200).end('ok');
+      else res.writeHead(401, { 'www-authenticate': `Digest realm="${realm}", nonce="${nonce}", qop="auth", algorithm=MD5` }).end();
+    });
+    const t = transport({ auth: { type: 'digest', username: 'ann', password: 'secret' } });
+    expect((await t.request(`${srv.url}cal/?x=1`, { method: 'PROPFIND' })).status).toBe(200);
+    expect(srv.seen[0].headers.authorization).toBeUndefined();
+    expect(srv.seen[1].headers.authorization).toMatch(/^Digest /);
+    expect(digestParams(srv.seen[1].headers.authorization)).toMatchObject({ uri: '/cal/?x=1', nc: '00000001', qop: 'auth' });
+    expect((await t.request(`${srv.url}cal/a.ics`, { method: 'GET' })).status).toBe(200);
+    expect(srv.seen).toHaveLength(3);
+    expect(digestParams(srv.seen[2].headers.authorization)).toMatchObject({ uri: '/cal/a.ics', nc: '00000002' });
+  });
+
+  it('auto: switches from Basic to Digest when the server challenges with Digest', async () => {
+    const srv = await httpServer((req, res) => {
+      if (req.headers.authorization?.startsWith('Digest ')) res.writeHead(200).end('ok');
+      else res.writeHead(401, { 'www-authenticate': 'Digest realm="r", nonce="n", qop="auth"' }).end();
+    });
+    const t = transport({ auth: { type: 'auto', username: 'ann', password: 'secret' } });
+    expect((await t.request(srv.url, { method: 'GET' })).status).toBe(200);
+    expect(srv.seen.map((s) => s.headers.authorization?.split(' ')[0])).toEqual(['Basic', 'Digest']);
+  });
+
+  it('wrong Digest credentials: AuthFailed after one retry', async () => {
+    const srv = await httpServer((_req, res) => res.writeHead(401, { 'www-authenticate': 'Digest realm="r", nonce="n", qop="auth"' }).end());
+    const t = transport({ auth: { type: 'digest', username: 'ann', password: 'wrong' } });
+    const err = await rejection(t.request(srv.url, { method: 'GET' }));
+    expect(err.code).toBe('AuthFailed');
+    expect(err.message).toMatch(/server offers: digest/);
+    expect(srv.seen).toHaveLength(2);
+  });
+
+  it('sends a bearer token; a 401 is AuthFailed without retrying', async () => {
+    const srv = await httpServer((_req, res) => res.writeHead(401, { 'www-authenticate': 'Bearer error="invalid_token"' }).end());
+    const t = transport({ auth: { type: 'bearer', token: 'tok-123' } });
+    const err = await rejection(t.request(srv.url, { method: 'GET' }));
+    expect(srv.seen.map((s) => s.headers.authorization)).toEqual(['Bearer tok-123']);
+    expect(err.code).toBe('AuthFailed');
+    expect(err.message).toMatch(/bearer token was refused/);
+  });
+
+  it('no credentials configured: a 401 says the server wants some', async () => {
+    const srv = await httpServer((_req, res) => res.writeHead(401, { 'www-authenticate': 'Basic realm="x"' }).end());
+    const err = await rejection(transport().request(srv.url, { method: 'GET' }));
+    expect(err.code).toBe('AuthFailed');
+    expect(err.message).toMatch(/wants credentials/);
+    expect(srv.seen[0].headers.authorization).toBeUndefined();
+  });
+});
+
+function md5(s: string): string {
+  return createHash('md5').update(s, 'utf8').digest('hex');
+}
+
+/** Digest Authorization parameters (quoted or not), as a server reads them. */
+function digestParams(header: string | undefined): Record<string, string> | undefined {
+  const m = /^Digest\s+(.*)$/s.exec(header ?? '');
+  if (!m) return undefined;
+  const out: Record<string, string> = {};
+  for (const p of m[1].matchAll(/([a-z0-9*-]+)=(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/gi)) out[p[1].toLowerCase()] = p[2] ?? p[3];
+  return out;
+}
+
+describe('Transport: rate limits and retries', () => {
+  it('429 with Retry-After: 1 waits about a second, then succeeds', async () => {
+    const srv = await httpServer((_req, res, _s, i) => {
+      if (i === 0) res.writeHead(429, { 'retry-after': '1' }).end();
+      else res.writeHead(200).end('done');
+    });
+    const t = transport({ maxRetries: 3 });
+    const started = Date.now();
+    const res = await t.request(srv.url, { method: 'GET' });
+    const elapsed = Date.now() - started;
+    expect(res.text).toBe('done');
+    expect(elapsed).toBeGreaterThanOrEqual(900);
+    expect(elapsed).toBeLessThan(3_000);
+    expect(t.stats.requests).toBe(2);
+  });
+
+  it('503 with a Retry-After beyond maxRetryWaitMs surfaces as RateLimited at once', async () => {
+    const srv = await httpServer((_req, res) => res.writeHead(503, { 'retry-after': '120' }).end());
+    const t = transport({ maxRetries: 3, maxRetryWaitMs: 5_000 });
+    const started = Date.now();
+    const err = await rejection(t.request(srv.url, { method: 'GET' }));
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(err.code).toBe('RateLimited');
+    expect(err.retryAfterMs).toBe(120_000);
+    expect(err.message).toMatch(/503 from 127\.0\.0\.1:\d+: retry after 120 s/);
+    expect(srv.seen).toHaveLength(1);
+  });
+
+  it('503 with an HTTP-date Retry-After: a date an hour ahead is RateLimited for about an hour', async () => {
+    const at = new Date(Date.now() + 3_600_000);
+    const srv = await httpServer((_req, res) => res.writeHead(503, { 'retry-after': at.toUTCString() }).end());
+    const err = await rejection(transport({ maxRetries: 3 }).request(srv.url, { method: 'GET' }));
+    expect(err.code).toBe('RateLimited');
+    expect(err.retryAfterMs).toBeGreaterThan(3_600_000 - 3_000);
+    expect(err.retryAfterMs).toBeLessThanOrEqual(3_600_000);
+  });
+
+  it('503 with an HTTP-date already past is retried at once', async () => {
+    const srv = await httpServer((_req, res, _s, i) => {
+      if (i === 0) res.writeHead(503, { 'retry-after': 'Wed, 21 Oct 2015 07:28:00 GMT' }).end();
+      else res.writeHead(200).end('ok');
+    });
+    const t = transport({ maxRetries: 1 });
+    const started = Date.now();
+    expect((await t.request(srv.url, { method: 'GET' })).status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(800);
+    expect(srv.seen).toHaveLength(2);
+  });
+
+  it('503 without Retry-After is Unavailable; 429 again after the last retry is RateLimited', async () => {
+    const s503 = await httpServer((_req, res) => res.writeHead(503).end());
+    const e503 = await rejection(transport({ maxRetries: 3 }).request(s503.url, { method: 'GET' }));
+    expect(e503.code).toBe('Unavailable');
+    expect(e503.message).toMatch(/503 Service Unavailable from 127\.0\.0\.1/);
+    expect(s503.seen).toHaveLength(1);
+
+    const s429 = await httpServer((_req, res) => res.writeHead(429, { 'retry-after': '0' }).end());
+    const e429 = await rejection(transport({ maxRetries: 2 }).request(s429.url, { method: 'REPORT' }));
+    expect(e429.code).toBe('RateLimited');
+    expect(e429.retryAfterMs).toBe(0);
+    expect(s429.seen).toHaveLength(3);
+  });
+
+  it('retryAfterMs reads delta seconds and HTTP dates, and ignores junk', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(retryAfterMs('7', now)).toBe(7_000);
+    expect(retryAfterMs(' 0 ', now)).toBe(0);
+    expect(retryAfterMs('Thu, 01 Jan 2026 00:00:30 GMT', now)).toBe(30_000);
+    expect(retryAfterMs('Wed, 31 Dec 2025 23:00:00 GMT', now)).toBe(0);
+    expect(retryAfterMs('soon', now)).toBeUndefined();
+    expect(retryAfterMs(null, now)).toBeUndefined();
+  });
+});
+
+describe('Transport: network failures', () => {
+  it('connection refused is Unavailable naming the host and port', async () => {
+    const port = await closedPort();
+    const t = transport({ maxRetries: 0 });
+    const err = await rejection(t.request(`http://127.0.0.1:${port}/cal/`, { method: 'PROPFIND' }));
+    expect(err.code).toBe('Unavailable');
+    expect(err.message).toBe(`connection refused by 127.0.0.1:${port} (is the server running on this port?)`);
+    expect(t.stats.requests).toBe(1);
+  });
+
+  it('retries a refused connection for safe methods only', async () => {
+    const port = await closedPort();
+    const reads = transport({ maxRetries: 1 });
+    const started = Date.now();
+    await rejection(reads.request(`http://127.0.0.1:${port}/`, { method: 'REPORT' }));
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200); // one backoff
+    expect(reads.stats.requests).toBe(2);
+
+    const writes = transport({ maxRetries: 3 });
+    const err = await rejection(writes.request(`http://127.0.0.1:${port}/x.ics`, { method: 'PUT', body: 'x' }));
+    expect(err.code).toBe('Unavailable');
+    expect(writes.stats.requests).toBe(1);
+  });
+
+  it('a server that never answers times out after timeoutMs', async () => {
+    const srv = await httpServer(() => { /* never answers */ });
+    const t = transport({ timeoutMs: 200 });
+    const started = Date.now();
+    const err = await rejection(t.request(srv.url, { method: 'GET' }));
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(err.code).toBe('Unavailable');
+    expect(err.message).toMatch(/^timed out talking to 127\.0\.0\.1:\d+/);
+  });
+
+  it('a host that does not resolve is a DNS error', async () => {
+    const err = await rejection(transport().request('http://does-not-exist.invalid/', { method: 'GET' }));
+    expect(err.code).toBe('Unavailable');
+    expect(err.message).toBe('DNS: cannot resolve does-not-exist.invalid (check the URL or your network)');
+    expect(networkErrorCode((err as Error).cause)).toMatch(/^(ENOTFOUND|EAI_AGAIN)$/);
+  });
+
+  it('options.signal aborts a request in flight', async () => {
+    const srv = await httpServer(() => { /* never answers */ });
+    const controller = new AbortController();
+    const t = transport({ signal: controller.signal, timeoutMs: 10_000 });
+    setTimeout(() => controller.abort(), 100);
+    const started = Date.now();
+    const err = await rejection(t.request(srv.url, { method: 'GET' }));
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(err.name).toBe('AbortError');
+    expect(srv.seen).toHaveLength(1); // the server got it; we stopped waiting for the answer
+  });
+
+  it('options.signal aborts a Retry-After wait', async () => {
+    const srv = await httpServer((_req, res) => res.writeHead(429, { 'retry-after': '20' }).end());
+    const controller = new AbortController();
+    const t = transport({ signal: controller.signal, maxRetries: 3 });
+    setTimeout(() => controller.abort(new Error('stopped by test')), 150);
+    const started = Date.now();
+    const err = await rejection(t.request(srv.url, { method: 'GET' }));
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(err.message).toBe('stopped by test');
+    expect(srv.seen).toHaveLength(1);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// TLS with a CA, server and client certificates made by openssl for this run.
+
+interface Pki { dir: string; caPem: string; serverKey: string; serverCert: string; clientKey: string; clientCert: string }
+let pki: Pki;
+
+function makePki(): Pki {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dav-tls-'));
+  const ossl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  ossl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=Dovetail Test CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  const leaf = (name: string, cn: string, ext: string) => {
+    writeFileSync(path.join(dir, `${name}.ext`), ext);
+    ossl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`);
+    ossl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2',
+      '-out', `${name}.pem`, '-extfile', `${name}.ext`);
+  };
+  leaf('server', 'localhost', 'subjectAltName=DNS:localhost,DNS:dav.example.test,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  leaf('client', 'dav-client', 'extendedKeyUsage=clientAuth\n');
+  const read = (f: string) => readFileSync(path.join(dir, f), 'utf8');
+  return {
+    dir, caPem: read('ca.pem'), serverKey: read('server.key'), serverCert: read('server.pem'),
+    clientKey: read('client.key'), clientCert: read('client.pem'),
+  };
+}
+
+describe('Transport: TLS', () => {
+  beforeAll(() => { pki = makePki(); });
+  afterAll(() => { rmSync(pki.dir, { recursive: true, force: true }); });
+
+  const ok: Handler = (_req, res) => res.writeHead(200).end('secure');
+  const server = () => httpsServer({ key: pki.serverKey, cert: pki.serverCert }, ok);
+
+  it('refuses a certificate from an unknown CA with a TLS: message', async () => {
+    const srv = await server();
+    const err = await rejection(transport().request(srv.url, { method: 'GET' }));
+    expect(err.code).toBe('Unavailable');
+    expect(err.message).toMatch(/^TLS: .*caFile.*\(127\.0\.0\.1:\d+\)$/);
+    expect(srv.seen).toHaveLength(0);
+  });
+
+  it('trusts the CA given as a path (absolute or relative to baseDir) or as PEM text', async () => {
+    const srv = await server();
+    for (const options of [{ ca: path.join(pki.dir, 'ca.pem') }, { ca: 'ca.pem', baseDir: pki.dir }, { ca: pki.caPem }]) {
+      const res = await transport(options).request(srv.url, { method: 'GET' });
+      expect(res.text).toBe('secure');
+    }
+    expect(srv.seen).toHaveLength(3);
+  });
+
+  it('insecure: true skips verification', async () => {
+    const srv = await server();
+    expect((await transport({ insecure: true }).request(srv.url, { method: 'GET' })).text).toBe('secure');
+  });
+
+  it('sends Basic at once over TLS to another host (reached through a proxy)', async () => {
+    const srv = await server();
+    const proxy = await connectProxy(srv.port);
+    const t = transport({ ca: pki.caPem, proxy: proxy.url, auth: { type: 'basic', username: 'ann', password: 'x' } });
+    expect((await t.request('https://dav.example.test/cal/', { method: 'GET' })).text).toBe('secure');
+    expect(proxy.connects.map((c) => c.target)).toEqual(['dav.example.test:443']);
+    expect(srv.seen.map((s) => s.headers.authorization)).toEqual([basic('ann', 'x')]);
+  });
+
+  it('mutual TLS: a server that requires a client certificate refuses us without one and accepts cert + key', async () => {
+    const srv = await httpsServer(
+      { key: pki.serverKey, cert: pki.serverCert, ca: pki.caPem, requestCert: true, rejectUnauthorized: true }, ok);
+    const without = await rejection(transport({ ca: pki.caPem }).request(srv.url, { method: 'GET' }));
+    expect(without.code).toBe('Unavailable');
+    expect(without.message).toMatch(/client certificate/);
+    expect(srv.seen).toHaveLength(0);
+
+    const withCert = transport({ ca: pki.caPem, cert: path.join(pki.dir, 'client.pem'), key: pki.clientKey });
+    expect((await withCert.request(srv.url, { method: 'GET' })).text).toBe('secure');
+    expect(srv.seen[0].clientCn).toBe('dav-client');
+  });
+});
+
+describe('Transport: proxy', () => {
+  it('tunnels through an HTTP proxy and sends the proxy credentials from its URL', async () => {
+    const srv = await httpServer((req, res) => res.writeHead(200).end(`path ${req.url}`));
+    const proxy = await connectProxy(srv.port);
+    const t = transport({ proxy: `http://proxy%20user:p%40ss@127.0.0.1:${proxy.port}` });
+    const res = await t.request('http://dav.example.test:8008/cal/a%40b.ics', { method: 'GET' });
+    expect(res.text).toBe('path /cal/a%40b.ics');
+    await t.request('http://dav.example.test:8008/cal/', { method: 'GET' });
+    expect(proxy.connects.length).toBeGreaterThanOrEqual(1);
+    expect(proxy.connects[0]).toEqual({ target: 'dav.example.test:8008', proxyAuthorization: basic('proxy user', 'p@ss') });
+    expect(srv.seen).toHaveLength(2);
+    expect(srv.seen[0].headers['proxy-authorization']).toBeUndefined();
+  });
+
+  it('a proxy without credentials gets no Proxy-Authorization', async () => {
+    const srv = await httpServer((_req, res) => res.writeHead(204).end());
+    const proxy = await connectProxy(srv.port);
+    expect((await transport({ proxy: proxy.url }).request('http://dav.example.test/', { method: 'GET' })).status).toBe(204);
+    expect(proxy.connects).toEqual([{ target: 'dav.example.test:80', proxyAuthorization: undefined }]);
+  });
+});
+
+describe('Transport.fetchFor', () => {
+  it('gives the sink the whole response (beyond 4 KiB) and returns a fetch Response', async () => {
+    const big = `<multistatus xmlns="DAV:">${'<response><href>/cal/x.ics</href></response>'.repeat(400)}</multistatus>`;
+    expect(big.length).toBeGreaterThan(4096 * 4);
+    const srv = await httpServer((_req, res) => res.writeHead(207, { 'content-type': 'application/xml', etag: '"1"' }).end(big));
+    const t = transport();
+    const sunk: { status: number; text: string; url: string }[] = [];
+    const fetch = t.fetchFor((r) => sunk.push(r));
+    const res = await fetch(new URL(`${srv.url}cal/`), { method: 'REPORT', headers: { Depth: '1' }, body: '<sync-collection/>' });
+    expect(res.status).toBe(207);
+    expect(await res.text()).toBe(big);
+    expect(res.headers.get('etag')).toBe('"1"');
+    expect(sunk).toHaveLength(1);
+    expect(sunk[0].text).toBe(big);
+    expect(sunk[0].url).toBe(`${srv.url}cal/`);
+    expect(srv.seen[0]).toMatchObject({ method: 'REPORT', url: '/cal/', body: '<sync-collection/>' });
+    expect(srv.seen[0].headers.depth).toBe('1');
+    expect(t.stats.bytesReceived).toBe(big.length);
+  });
+
+  it('a 204 becomes a Response without a body', async () => {
+    const srv = await httpServer((_req, res) => res.writeHead(204).end());
+    const res = await transport().fetchFor(() => undefined)(srv.url, { method: 'DELETE' });
+    expect(res.status).toBe(204);
+    expect(res.body).toBeNull();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+
+describe('describeNetworkError', () => {
+  const url = 'https://dav.example.com:8443/cal/';
+  /** undici's shape: TypeError('fetch failed') whose cause is the socket error with a code. */
+  const wrapped = (code: string, message = code) =>
+    new TypeError('fetch failed', { cause: Object.assign(new Error(message), { code }) });
+
+  it('ENOTFOUND from a real lookup', async () => {
+    const { lookup } = await import('node:dns/promises');
+    const e = await rejection(lookup('does-not-exist.invalid'));
+    expect(describeNetworkError(new TypeError('fetch failed', { cause: e }), 'http://does-not-exist.invalid/'))
+      .toBe('DNS: cannot resolve does-not-exist.invalid (check the URL or your network)');
+  });
+
+  it('ECONNREFUSED, resets and unreachable hosts', () => {
+    expect(describeNetworkError(wrapped('ECONNREFUSED'), url)).toBe('connection refused by dav.example.com:8443 (is the server running on this port?)');
+    expect(describeNetworkError(wrapped('ECONNRESET'), 'http://dav.example.com/')).toBe('connection to dav.example.com was reset');
+    expect(describeNetworkError(wrapped('UND_ERR_SOCKET', 'other side closed'), url))
+      .toBe('connection to dav.example.com:8443 was reset (if the server requires a client certificate, set "clientCert" and "clientKey")');
+    expect(describeNetworkError(wrapped('EHOSTUNREACH'), url)).toBe('dav.example.com:8443 is unreachable from this machine');
+  });
+
+  it('timeouts: AbortSignal.timeout and undici timeout codes', () => {
+    expect(describeNetworkError(new DOMException('The operation was aborted due to timeout', 'TimeoutError'), url))
+      .toMatch(/^timed out talking to dav\.example\.com:8443/);
+    expect(describeNetworkError(wrapped('UND_ERR_CONNECT_TIMEOUT'), url)).toMatch(/^timed out/);
+    expect(describeNetworkError(new DOMException('aborted', 'AbortError'), url)).toBe('request to dav.example.com:8443 was cancelled');
+  });
+
+  it('TLS codes: known ones explained, unknown ones named', () => {
+    expect(describeNetworkError(wrapped('CERT_HAS_EXPIRED'), url)).toBe('TLS: the server certificate has expired (dav.example.com:8443)');
+    expect(describeNetworkError(wrapped('DEPTH_ZERO_SELF_SIGNED_CERT'), url)).toMatch(/^TLS: .*self-signed.*caFile/);
+    expect(describeNetworkError(wrapped('ERR_TLS_CERT_ALTNAME_INVALID'), url)).toMatch(/^TLS: the certificate does not name this host/);
+    expect(describeNetworkError(wrapped('ERR_SSL_WRONG_VERSION_NUMBER'), url)).toMatch(/plain HTTP\? try http:\/\//);
+    expect(describeNetworkError(wrapped('ERR_SSL_SOMETHING_NEW'), url)).toBe('TLS: ERR_SSL_SOMETHING_NEW from dav.example.com:8443');
+  });
+
+  it('anything else keeps its code and message', () => {
+    expect(describeNetworkError(wrapped('EWEIRD', 'odd failure'), url)).toBe('request to dav.example.com:8443 failed: EWEIRD odd failure');
+    expect(describeNetworkError(new Error('plain'), url)).toBe('request to dav.example.com:8443 failed: plain');
+  });
+
+  it('https to a plain-http port says so (real server)', async () => {
+    const srv = await httpServer((_req, res) => res.writeHead(200).end());
+    const err = await rejection(transport().request(`https://127.0.0.1:${srv.port}/`, { method: 'GET' }));
+    expect(err.message).toMatch(/^TLS: TLS handshake failed \(is this port plain HTTP\? try http:\/\/\)/);
+  });
+});
