@@ -4,15 +4,14 @@
  * otherwise a calendar-query for href + ETag; items load by calendar-multiget in chunks; writes are
  * conditional PUT/DELETE. Collection ids are calendar hrefs as `discover` prints them.
  */
-import { createHash } from 'node:crypto';
 import {
-  Invalid, NotFound, Unavailable, isDovetailError, parseSingleItem, serializeSingleItem,
+  Invalid, isDovetailError, serializeSingleItem,
   type CheckResult, type CollectionInfo, type CollectionSpec, type Connector, type ConnectorContext, type EntityType,
   type ItemRef, type ListOptions, type ListResult, type LoadResult, type WriteOp, type WriteResult,
 } from '@dovetail/core/sdk';
 import {
-  asCollectionHref, currentSyncToken, deleteMember, findHomes, listCollections, listMembers, multiget,
-  normalizeHref, openDavEndpoint, putMember, safeResourceName, supportsSyncCollection, syncCollection,
+  asCollectionHref, currentSyncToken, findHomes, listCollections, listMembers, loadMembers, multiget,
+  normalizeHref, openDavEndpoint, supportsSyncCollection, syncCollection, writeMembers, type MemberFormat,
   NS, child, childText, parseXml, statusCode,
   type DavCollection, type DavEndpoint, type DavEndpointSettings, type Fetched, type Member,
 } from '@dovetail/dav';
@@ -22,7 +21,7 @@ export type CalDavSettings = DavEndpointSettings;
 
 const COMPONENT: Record<'event' | 'task', CalendarComponent> = { event: 'VEVENT', task: 'VTODO' };
 const CURSOR_PREFIX = 'sync:';
-const ICS_TYPE = 'text/calendar; charset=utf-8';
+const ICS_FORMAT: MemberFormat = { multiget: 'calendar', extension: '.ics', contentType: 'text/calendar; charset=utf-8', serialize: (item) => serializeSingleItem(item) };
 
 /** Creates a connector for one CalDAV account. */
 export async function createCalDavConnector(ctx: ConnectorContext<CalDavSettings>): Promise<Connector> {
@@ -106,62 +105,11 @@ export async function createCalDavConnector(ctx: ConnectorContext<CalDavSettings
 
   async function load(collection: string, ids: string[], entity: EntityType): Promise<LoadResult[]> {
     componentFor(entity);
-    const href = await collectionHref(collection);
-    const wanted = ids.map((id) => normalizeHref(id, client.baseUrl));
-    const missing = wanted.filter((h) => !prefetched.has(h));
-    const fetched = missing.length ? await multiget(client, href, missing, 'calendar', ep.multigetChunk) : new Map<string, Fetched>();
-    return ids.map((id, i) => {
-      const h = wanted[i]!;
-      const f = prefetched.get(h) ?? fetched.get(h);
-      prefetched.delete(h);
-      if (!f || !f.ok) {
-        const status = f && !f.ok ? f.status : 404;
-        return { ok: false, id, error: status === 404 || status === 410 ? new NotFound(`${h}: gone`) : new Unavailable(`${h}: ${status} from the server`) };
-      }
-      try {
-        const item = parseSingleItem(f.data, { name: h, entity, fallbackUid: fallbackUid(h) });
-        return { ok: true, id, version: f.etag, item };
-      } catch (e) {
-        return { ok: false, id, error: isDovetailError(e) ? e : new Invalid(`${h}: ${(e as Error).message}`) };
-      }
-    });
+    return loadMembers(client, await collectionHref(collection), ids, entity, 'calendar', ep.multigetChunk, prefetched);
   }
 
   async function write(collection: string, ops: WriteOp[]): Promise<WriteResult[]> {
-    const href = await collectionHref(collection);
-    const results: WriteResult[] = [];
-    const withoutEtag: number[] = [];
-    for (const [i, op] of ops.entries()) {
-      try {
-        let outcome;
-        let id: string;
-        if (op.op === 'delete') {
-          id = op.id;
-          outcome = await deleteMember(client, op.id, op.ifVersion);
-        } else {
-          const text = serializeSingleItem(op.item);
-          id = op.op === 'create' ? normalizeHref(href + safeResourceName(op.item.uid, '.ics'), client.baseUrl) : op.id;
-          outcome = await putMember(client, id, text, ICS_TYPE, op.op === 'update' ? { ifMatch: op.ifVersion } : { create: true });
-        }
-        if (!outcome.ok) { results.push({ ok: false, error: outcome.error }); continue; }
-        results.push({ ok: true, id, version: outcome.etag });
-        if (op.op !== 'delete' && !outcome.etag) withoutEtag.push(i);
-      } catch (e) {
-        if (isDovetailError(e, 'AuthFailed') && i === 0) throw e;
-        results.push({ ok: false, error: isDovetailError(e) ? e : new Unavailable((e as Error).message) });
-      }
-    }
-    // A PUT answered without an ETag: the server rewrote the item; read its ETag back.
-    if (withoutEtag.length) {
-      const hrefs = withoutEtag.map((i) => (results[i] as { id: string }).id);
-      const fetched = await multiget(client, href, hrefs, 'calendar', ep.multigetChunk).catch(() => new Map<string, Fetched>());
-      for (const i of withoutEtag) {
-        const r = results[i] as { ok: true; id: string; version?: string };
-        const f = fetched.get(r.id);
-        if (f?.ok) r.version = f.etag;
-      }
-    }
-    return results;
+    return writeMembers(client, await collectionHref(collection), ops, ICS_FORMAT, ep.multigetChunk);
   }
 
   async function discover(): Promise<CollectionInfo[]> {
@@ -199,8 +147,10 @@ export async function createCalDavConnector(ctx: ConnectorContext<CalDavSettings
       const calendars = await listCollections(client, 'caldav', await findCalendarHomes());
       return { ok: true, message: `${client.url(ep.startHref)}: ${calendars.length} calendar(s)${ctx.settings.insecure ? ' (TLS verification OFF)' : ''}` };
     } catch (e) {
-      if (isDovetailError(e)) return { ok: false, message: e.message };
-      throw e;
+      if (!isDovetailError(e)) throw e;
+      // A 403 while finding the calendars usually means the URL is another account's: say who we are.
+      const forbidden = isDovetailError(e, 'AuthFailed') && /\b403\b/.test(e.message) && ctx.settings.username;
+      return { ok: false, message: forbidden ? `${e.message}; signed in as "${ctx.settings.username}": check that "url" belongs to this account (or use the server root)` : e.message };
     }
   }
 
@@ -236,9 +186,4 @@ function toInfo(c: DavCollection): CollectionInfo {
   if (c.components.length === 0 || c.components.includes('VEVENT')) entities.push('event');
   if (c.components.length === 0 || c.components.includes('VTODO')) entities.push('task');
   return { id: c.href, name: c.name, entities, color: c.color, readOnly: c.readOnly };
-}
-
-/** UID for a member that has none: stable per href, so it is never duplicated. */
-export function fallbackUid(href: string): string {
-  return `dovetail-dav-${createHash('sha256').update(href).digest('hex').slice(0, 32)}`;
 }

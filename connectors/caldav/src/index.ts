@@ -2,6 +2,6 @@
 import { defineConnector } from '@dovetail/core/sdk';
 import { createCalDavConnector, type CalDavSettings } from './connector.js';
 
-export { createCalDavConnector, fallbackUid, type CalDavSettings } from './connector.js';
+export { createCalDavConnector, type CalDavSettings } from './connector.js';
 
 export default defineConnector<CalDavSettings>((ctx) => createCalDavConnector(ctx));

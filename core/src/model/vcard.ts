@@ -26,8 +26,9 @@ export const VCARD_PRODID = '-//Dovetail//Dovetail//EN';
 function versionOf(lines: ContentLine[]): string {
   const v = lines.find((l) => l.name === 'VERSION')?.value.trim();
   if (v === '2.1' || v === '3.0' || v === '4.0') return v;
+  if (v) throw new Error(`unsupported vCard VERSION "${v}" (2.1, 3.0 and 4.0 are read)`);
   if (lines.some((l) => l.params.some((p) => p.bare) || /QUOTED-PRINTABLE/i.test(l.params.map((p) => p.values.join()).join()))) return '2.1';
-  return v || '3.0';
+  return '3.0';
 }
 
 function derivedUid(lines: ContentLine[], taken: Set<string>): string {

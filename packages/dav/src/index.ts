@@ -13,3 +13,4 @@ export * from './discovery.js';
 export * from './presets.js';
 export * from './dns-discovery.js';
 export * from './endpoint.js';
+export * from './members.js';

@@ -1,0 +1,136 @@
+/**
+ * The CardDAV connector: contacts and groups (vCard 2.1/3.0/4.0, Apple and RFC 6350 groups) in one or more
+ * address books. Listing is a sync-collection delta where supported (one request when nothing changed),
+ * otherwise a PROPFIND of every card's ETag; cards load by addressbook-multiget in chunks; writes are
+ * conditional PUT/DELETE. Collection ids are address book hrefs as `discover` prints them.
+ */
+import {
+  Invalid, isDovetailError, serializeSingleItem,
+  type CheckResult, type CollectionInfo, type CollectionSpec, type Connector, type ConnectorContext, type ContactEntity,
+  type EntityType, type ItemRef, type ListOptions, type ListResult, type LoadResult, type WriteOp, type WriteResult,
+} from '@dovetail/core/sdk';
+import {
+  asCollectionHref, findHomes, listCollections, listMembers, loadMembers, normalizeHref, openDavEndpoint,
+  supportsSyncCollection, syncCollection, writeMembers,
+  type DavEndpoint, type DavEndpointSettings, type Member, type MemberFormat,
+} from '@dovetail/dav';
+
+export interface CardDavSettings extends DavEndpointSettings {
+  /** vCard version for new cards (a card read from the server keeps its own). */
+  vcardVersion?: '3.0' | '4.0';
+  /** Largest photo (decoded bytes) written; larger ones fail that card alone. Default 1 MiB. */
+  maxPhotoBytes?: number;
+}
+
+const CURSOR_PREFIX = 'sync:';
+const DEFAULT_MAX_PHOTO = 1024 * 1024;
+
+/** Creates a connector for one CardDAV account. */
+export async function createCardDavConnector(ctx: ConnectorContext<CardDavSettings>): Promise<Connector> {
+  const ep: DavEndpoint = await openDavEndpoint(ctx, 'carddav');
+  const { client, quirks } = ep;
+  const maxPhoto = ctx.settings.maxPhotoBytes ?? DEFAULT_MAX_PHOTO;
+  const syncSupport = new Map<string, boolean>();
+  let homes: Promise<string[]> | undefined;
+  const findBookHomes = () => (homes ??= findHomes(client, 'carddav', ep.startHref).catch((e) => { homes = undefined; throw e; }));
+
+  const format: MemberFormat = {
+    multiget: 'addressbook', extension: '.vcf', contentType: 'text/vcard; charset=utf-8',
+    serialize(item) {
+      if (item.type !== 'contact') throw new Invalid(`CardDAV holds contacts, not ${item.type}s`);
+      checkPhoto(item, maxPhoto);
+      return serializeSingleItem(item, ctx.settings.vcardVersion);
+    },
+  };
+
+  /** An address book href from a pairing's collection: an href or URL as given, or a bare name under the first home. */
+  async function collectionHref(collection: string): Promise<string> {
+    if (collection.startsWith('/') || /^https?:\/\//i.test(collection)) return asCollectionHref(normalizeHref(collection, client.baseUrl));
+    const [home] = await findBookHomes();
+    return asCollectionHref(normalizeHref(`${asCollectionHref(home!)}${encodeURIComponent(collection)}`, client.baseUrl));
+  }
+
+  async function canSync(href: string): Promise<boolean> {
+    if (!quirks.syncCollection) return false;
+    let v = syncSupport.get(href);
+    if (v === undefined) syncSupport.set(href, (v = await supportsSyncCollection(client, href)));
+    return v;
+  }
+
+  const refs = (ms: Member[]): ItemRef[] => ms.map((m) => ({ id: m.href, version: m.etag }));
+
+  async function list(collection: string, options: ListOptions): Promise<ListResult> {
+    contactsOnly(options.entity);
+    const href = await collectionHref(collection);
+    if (options.cursor?.startsWith(CURSOR_PREFIX) && quirks.syncCollection) {
+      const delta = await syncCollection(client, href, options.cursor.slice(CURSOR_PREFIX.length));
+      return { kind: 'changes', changed: refs(delta.changed), deleted: delta.deleted, cursor: CURSOR_PREFIX + delta.token };
+    }
+    if (await canSync(href)) {
+      const all = await syncCollection(client, href, '');
+      return { kind: 'full', items: refs(all.changed), cursor: CURSOR_PREFIX + all.token };
+    }
+    return { kind: 'full', items: refs(await listMembers(client, href)) };
+  }
+
+  async function load(collection: string, ids: string[], entity: EntityType): Promise<LoadResult[]> {
+    contactsOnly(entity);
+    return loadMembers(client, await collectionHref(collection), ids, 'contact', 'addressbook', ep.multigetChunk);
+  }
+
+  async function write(collection: string, ops: WriteOp[]): Promise<WriteResult[]> {
+    return writeMembers(client, await collectionHref(collection), ops, format, ep.multigetChunk);
+  }
+
+  async function discover(): Promise<CollectionInfo[]> {
+    const books = await listCollections(client, 'carddav', await findBookHomes());
+    return books.map((b) => ({ id: b.href, name: b.name, entities: ['contact'], color: b.color, readOnly: b.readOnly }));
+  }
+
+  async function createCollection(spec: CollectionSpec): Promise<CollectionInfo> {
+    if (!quirks.createCollection) throw new Invalid('this server does not let clients create address books; create it in its web interface and use its href');
+    const href = await collectionHref(spec.id);
+    const name = spec.name && spec.name !== spec.id ? spec.name : decodeURIComponent(href.split('/').filter(Boolean).pop() ?? 'contacts');
+    const body = { 'd:mkcol': { 'd:set': { 'd:prop': { 'd:resourcetype': { 'd:collection': {}, 'card:addressbook': {} }, 'd:displayname': name } } } };
+    const res = await client.xml('MKCOL', href, body);
+    if (res.status !== 201 && res.status !== 200) {
+      if (res.status === 405) throw new Invalid(`${href} already exists (MKCOL answered 405)`);
+      throw new Invalid(`creating address book ${href} failed: ${res.status}`);
+    }
+    ctx.logger.info({ href }, 'created address book');
+    syncSupport.delete(href);
+    return { id: href, name, entities: ['contact'] };
+  }
+
+  async function check(): Promise<CheckResult> {
+    try {
+      const books = await listCollections(client, 'carddav', await findBookHomes());
+      return { ok: true, message: `${client.url(ep.startHref)}: ${books.length} address book(s)${ctx.settings.insecure ? ' (TLS verification OFF)' : ''}` };
+    } catch (e) {
+      if (!isDovetailError(e)) throw e;
+      const forbidden = isDovetailError(e, 'AuthFailed') && /\b403\b/.test(e.message) && ctx.settings.username;
+      return { ok: false, message: forbidden ? `${e.message}; signed in as "${ctx.settings.username}": check that "url" belongs to this account (or use the server root)` : e.message };
+    }
+  }
+
+  return {
+    check, discover, list, write, createCollection,
+    load: (collection, ids, options) => load(collection, ids, options.entity),
+    close: () => ep.transport.close(),
+  };
+}
+
+function contactsOnly(entity: EntityType): void {
+  if (entity !== 'contact') throw new Invalid(`CardDAV holds contacts, not ${entity}s`);
+}
+
+/** Refuses a card whose inline photo is larger than `max` decoded bytes (servers refuse or truncate them). */
+function checkPhoto(item: ContactEntity, max: number): void {
+  const data = item.photo?.data;
+  if (!data) return;
+  const bytes = Math.floor((data.replace(/\s+/g, '').length * 3) / 4);
+  if (bytes > max) {
+    const mb = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
+    throw new Invalid(`${item.formattedName ?? item.uid}: the photo is ${mb(bytes)}, larger than the ${mb(max)} allowed ("maxPhotoBytes"); scale it down`);
+  }
+}
