@@ -127,6 +127,12 @@ export function parseICalendar(text: string): Parsed<EventEntity | TaskEntity> {
   return { items, errors };
 }
 
+function hasValidDtstamp(comp: ICAL.Component): boolean {
+  const prop = comp.getFirstProperty('dtstamp');
+  const v = prop?.getFirstValue() as ICAL.Time | undefined;
+  return !!prop && prop.type === 'date-time' && !!v && !v.isDate && v.zone?.tzid === 'UTC';
+}
+
 function nowUtc(): ICAL.Time {
   return ICAL.Time.fromJSDate(new Date(), true);
 }
@@ -224,7 +230,13 @@ function patchRaw(entity: EventEntity | TaskEntity): string | undefined {
     // A missing UID (derived one) is written without counting as an edit; a UID with stray blanks is left alone.
     if (String(comp.getFirstPropertyValue('uid') ?? '').trim() !== entity.uid) writeText(comp, 'uid', entity.uid);
   }
-  if (changed) for (const comp of cal.getAllSubcomponents(name)) comp.updatePropertyWithValue('dtstamp', nowUtc());
+  for (const comp of cal.getAllSubcomponents(name)) {
+    if (changed || !hasValidDtstamp(comp)) {
+      // RFC 5545: DTSTAMP is a UTC date-time; a source's DATE or local form is replaced (servers refuse it).
+      comp.removeAllProperties('dtstamp');
+      comp.addPropertyWithValue('dtstamp', nowUtc());
+    }
+  }
   return finishCalendar(cal);
 }
 

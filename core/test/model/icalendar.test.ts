@@ -228,3 +228,16 @@ describe('fresh build', () => {
     expect(parseICalendar(out).items[0]).toMatchObject({ summary: 'Fresh', showAs: 'tentative', start: { kind: 'date', value: '2024-05-01' } });
   });
 });
+
+describe('DTSTAMP written back', () => {
+  it('a DATE or floating DTSTAMP from the source becomes a UTC date-time; a valid one is kept', () => {
+    const src = (stamp: string) => `BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:x\r\n${stamp}\r\nDTSTART;VALUE=DATE:20110804\r\nSUMMARY:s\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n`;
+    for (const bad of ['DTSTAMP;VALUE=DATE:20120214T224612', 'DTSTAMP:20120214T224612']) {
+      const out = serializeICalendar(parseICalendar(src(bad)).items[0]!);
+      expect(out).toMatch(/^DTSTAMP:\d{8}T\d{6}Z\r$/m);
+      expect(out).not.toContain('20120214');
+    }
+    const good = serializeICalendar(parseICalendar(src('DTSTAMP:20120214T224612Z')).items[0]!);
+    expect(good).toContain('DTSTAMP:20120214T224612Z');
+  });
+});

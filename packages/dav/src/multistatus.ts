@@ -15,6 +15,8 @@ export interface DavResponse {
   propstats: PropStat[];
   /** Precondition element names inside <error>, e.g. `{urn:ietf:params:xml:ns:caldav}no-uid-conflict`. */
   errors: string[];
+  /** The server's <responsedescription>, when given. */
+  description?: string;
 }
 
 export interface Multistatus {
@@ -50,9 +52,10 @@ export function parseMultistatus(body: string, base: string): Multistatus {
       return { status: statusCode(childText(ps, NS.DAV, 'status')) ?? 200, props };
     });
     const errors = (child(r, NS.DAV, 'error')?.children ?? []).map((e) => propKey(e.ns, e.local));
+    const description = childText(r, NS.DAV, 'responsedescription') || undefined;
     // RFC 4918 allows several hrefs sharing one status in a response.
     for (const h of hrefs) {
-      responses.push({ href: normalizeHref(h.text, base), status, propstats, errors });
+      responses.push({ href: normalizeHref(h.text, base), status, propstats, errors, description });
     }
   }
   return { responses, syncToken: childText(root, NS.DAV, 'sync-token') };

@@ -56,8 +56,12 @@ export function writeError(res: HttpResponse, what: string, creating: boolean): 
     try {
       const inner = parseMultistatus(res.text, res.url).responses.find((r) => r.status !== undefined && r.status >= 300);
       if (inner?.status) status = inner.status;
-      body = inner?.errors.join(' ') ?? body;
+      if (inner) body = [...inner.errors, inner.description ?? ''].join(' ');
     } catch { /* keep 207 */ }
+  }
+  // The item itself is refused (bad data, too large) — whatever status carries it (Xandikos: a 207 wrapping 412).
+  if (status >= 400 && /valid-calendar|valid-address|supported-calendar|supported-address|max-resource-size/.test(body) && !/no-uid-conflict/.test(body)) {
+    return new Invalid(`${what}: the server refused the item (${status}${reason(body)})`);
   }
   if (status === 412) {
     return new PreconditionFailed(creating
@@ -75,6 +79,6 @@ export function writeError(res: HttpResponse, what: string, creating: boolean): 
 }
 
 function reason(body: string): string {
-  const t = body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  const t = body.replace(/<[^>]*>/g, ' ').replace(/\{[^}]*\}/g, '').replace(/\s+/g, ' ').trim();
   return t ? `: ${t.slice(0, 160)}` : '';
 }

@@ -104,6 +104,7 @@ describe('parseMultistatus', () => {
       status: 412,
       propstats: [],
       errors: [propKey(NS.CALDAV, 'no-uid-conflict'), propKey(NS.CALDAV, 'valid-calendar-data')],
+      description: 'UID already in use.',
     }]);
   });
 

@@ -111,3 +111,15 @@ describe('writeError', () => {
     }
   });
 });
+
+describe('writeError: an item the server refuses inside a 207/412', () => {
+  it('Xandikos valid-calendar-data wrapped in 412 is Invalid with the server reason, not a clash', () => {
+    const body = '<multistatus xmlns="DAV:"><response><href>/user/calendars/calendar/x.ics</href><status>HTTP/1.1 412 Precondition Failed</status>'
+      + '<error><valid-calendar-data xmlns="urn:ietf:params:xml:ns:caldav"/></error>'
+      + '<responsedescription>Not a valid calendar file: Invalid iCalendar duration: -P1W6DT15H</responsedescription></response></multistatus>';
+    const e = writeError({ status: 207, headers: new Headers(), text: body, url: 'http://127.0.0.1:1/user/calendars/calendar/x.ics' }, 'PUT x.ics', true);
+    expect(e.code).toBe('Invalid');
+    expect(e.message).toContain('Invalid iCalendar duration: -P1W6DT15H');
+    expect(e.message).toContain('valid-calendar-data');
+  });
+});
