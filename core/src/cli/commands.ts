@@ -10,6 +10,7 @@ import type { RunReport } from '../engine/report.js';
 import { RulesInvalid } from '../engine/rules.js';
 import { planTable, summary, table } from './format.js';
 import { UsageError } from './errors.js';
+import { configSnapshot, discoverAndPair, type PairOptions } from './discover-pair.js';
 
 export interface CommandContext {
   args: string[];
@@ -18,6 +19,8 @@ export interface CommandContext {
   dryRun: boolean;
   force: boolean;
   keep?: string;
+  /** `discover --pair-with ENDPOINT2 [--write] [--mode M] [--entity E]`: propose (and add) pairings. */
+  pair?: PairOptions;
   io: { out: (s: string) => void; err: (s: string) => void };
   tty: boolean;
 }
@@ -125,10 +128,13 @@ const check: Command = async (ctx) => {
 
 const discover: Command = async (ctx) => {
   const [name] = ctx.args;
-  if (!name) throw new UsageError('usage: dovetail discover ENDPOINT [--json]');
+  if (!name || ctx.args.length > 1) throw new UsageError('usage: dovetail discover ENDPOINT [--json] [--pair-with ENDPOINT2 [--write] [--mode MODE] [--entity event|task|contact]]');
+  // With --write, the file as written is read first: a change made while we work is then noticed, not overwritten.
+  const snapshot = ctx.pair?.write ? await configSnapshot(resolve(ctx.configFile)) : undefined;
   const { loaded, host } = await prepare(ctx);
   try {
     if (!loaded.config.endpoints[name]) throw new UsageError(`unknown endpoint '${name}'; endpoints: ${Object.keys(loaded.config.endpoints).join(', ')}`);
+    if (ctx.pair) return await discoverAndPair(ctx, loaded, host, name, ctx.pair, snapshot);
     const ep = await host.activate(name);
     let cols;
     try {

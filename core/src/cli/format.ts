@@ -1,6 +1,7 @@
 /** Plain-text rendering for the CLI: aligned tables and run summaries. */
 import type { RunReport } from '../engine/report.js';
 import type { Plan } from '../engine/plan-types.js';
+import type { PairingConfig } from '../config/types.js';
 
 /** Left-aligned columns separated by two spaces; long cells are cut with an ellipsis. */
 export function table(headers: string[], rows: string[][], maxCell = 48): string {
@@ -28,4 +29,12 @@ export function planTable(plan: Plan): string {
   if (!plan.actions.length) return '  nothing to do';
   const rows = plan.actions.map((a) => [a.kind, a.target, a.title, a.reason]);
   return table(['action', 'side', 'item', 'why'], rows).split('\n').map((l) => `  ${l}`).join('\n');
+}
+
+/** Proposed pairings (`discover --pair-with`): one row per pairing, from side A's collection to side B's new one. */
+export function pairPlanTable(proposed: { name: string; source: { id: string; name: string }; pairing: PairingConfig }[]): string {
+  return table(['pairing', 'entity', 'from collection', 'name', 'to collection', 'mode'], proposed.map((p) => [
+    p.name, p.pairing.entity, p.pairing.a.collection, p.source.name,
+    `${p.pairing.b.collection}${p.pairing.b.create ? ' (new)' : ''}`, `${p.pairing.mode ?? 'two-way'}${p.pairing.a.readOnly ? ' (a read-only)' : ''}`,
+  ]));
 }

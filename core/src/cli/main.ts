@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { commands, type CommandContext } from './commands.js';
+import type { PairOptions } from './discover-pair.js';
 import { UsageError } from './errors.js';
 
 const HELP = `dovetail — sync calendars, tasks and contacts between any two endpoints
@@ -15,6 +16,8 @@ Usage:
   dovetail validate [-c FILE] [--json]            check the config; exit 2 with every problem and its JSON pointer
   dovetail check [-c FILE] [ENDPOINT...]          connect and authenticate; exit 3 on failure
   dovetail discover [-c FILE] ENDPOINT [--json]   list an endpoint's collections
+  dovetail discover [-c FILE] ENDPOINT --pair-with ENDPOINT2 [--write] [--mode MODE] [--entity TYPE] [--json]
+                                                  propose one pairing per collection into new collections on ENDPOINT2
   dovetail sync [-c FILE] [PAIRING...] [--dry-run] [--json] [--force]
                                                   sync all (or the named) pairings
   dovetail status [-c FILE] [--json]              last run, counts and health per pairing
@@ -28,6 +31,10 @@ Options:
   --dry-run           print the plan, change nothing
   --force             run even when a guard (mass delete, side suddenly empty) would stop it
   --keep a|b|both     with 'conflicts resolve': which version wins
+  --pair-with NAME    with 'discover': pair every collection with a new collection on endpoint NAME
+  --write             with '--pair-with': add the proposed pairings to the config file (default: only print them)
+  --mode MODE         with '--pair-with': mode of the new pairings (default two-way)
+  --entity TYPE       with '--pair-with': only event, task or contact collections
 
 Exit codes: 0 done · 1 done with item failures or stopped by a guard · 2 usage/config error · 3 could not run
 Config reference: schemas/config.schema.json (point your editor at it with "$schema").`;
@@ -53,6 +60,10 @@ export async function main(argv: string[], io: { out: (s: string) => void; err: 
         'dry-run': { type: 'boolean' },
         force: { type: 'boolean' },
         keep: { type: 'string' },
+        'pair-with': { type: 'string' },
+        write: { type: 'boolean' },
+        mode: { type: 'string' },
+        entity: { type: 'string' },
         version: { type: 'boolean', short: 'V' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -70,6 +81,11 @@ export async function main(argv: string[], io: { out: (s: string) => void; err: 
     io.err(`dovetail: unknown command '${name}'. Commands: ${Object.keys(commands).join(', ')}.\nRun 'dovetail --help' for usage.`);
     return 2;
   }
+  const pairing = pairOptions(name, values);
+  if (typeof pairing === 'string') {
+    io.err(`dovetail: ${pairing}\nRun 'dovetail --help' for usage.`);
+    return 2;
+  }
   const ctx: CommandContext = {
     args,
     configFile: values.config ?? 'dovetail.json',
@@ -77,6 +93,7 @@ export async function main(argv: string[], io: { out: (s: string) => void; err: 
     dryRun: !!values['dry-run'],
     force: !!values.force,
     keep: values.keep,
+    pair: pairing,
     io,
     tty: !!process.stdout.isTTY,
   };
@@ -89,4 +106,14 @@ export async function main(argv: string[], io: { out: (s: string) => void; err: 
     }
     throw e;
   }
+}
+
+/** The --pair-with options (only with `discover`), or why they do not fit. */
+function pairOptions(command: string, values: { 'pair-with'?: string; write?: boolean; mode?: string; entity?: string }): PairOptions | undefined | string {
+  const given = (['write', 'mode', 'entity'] as const).filter((k) => values[k] !== undefined).map((k) => `--${k}`);
+  if (values['pair-with'] === undefined) {
+    return given.length ? `${given.join(', ')} only go${given.length === 1 ? 'es' : ''} with 'dovetail discover ENDPOINT --pair-with ENDPOINT2'` : undefined;
+  }
+  if (command !== 'discover') return `--pair-with only goes with 'dovetail discover ENDPOINT --pair-with ENDPOINT2'`;
+  return { pairWith: values['pair-with'], write: !!values.write, mode: values.mode, entity: values.entity };
 }
