@@ -36,10 +36,11 @@ export async function createCardDavConnector(ctx: ConnectorContext<CardDavSettin
 
   const format: MemberFormat = {
     multiget: 'addressbook', extension: '.vcf', contentType: 'text/vcard; charset=utf-8',
-    serialize(item) {
+    serialize(item, op) {
       if (item.type !== 'contact') throw new Invalid(`CardDAV holds contacts, not ${item.type}s`);
-      checkPhoto(item, maxPhoto);
-      return serializeSingleItem(item, ctx.settings.vcardVersion);
+      if (op === 'create' || !photoUnchanged(item)) checkPhoto(item, maxPhoto);
+      // New cards take the configured version; an update keeps the version the server's card has.
+      return serializeSingleItem(item, op === 'create' ? ctx.settings.vcardVersion : undefined);
     },
   };
 
@@ -124,13 +125,23 @@ function contactsOnly(entity: EntityType): void {
   if (entity !== 'contact') throw new Invalid(`CardDAV holds contacts, not ${entity}s`);
 }
 
+/**
+ * On an update: the photo is the one the card already carries (another field changed), so a card whose large
+ * photo came from elsewhere stays editable. (A same-version source carries its raw, so a new large photo
+ * from it passes here; the server then answers 413, which is the same per-card error.)
+ */
+function photoUnchanged(item: ContactEntity): boolean {
+  const data = item.photo?.data;
+  return !data || (item.raw?.format === 'vcard' && item.raw.text.replace(/\r?\n[ \t]/g, '').includes(data.slice(0, 256)));
+}
+
 /** Refuses a card whose inline photo is larger than `max` decoded bytes (servers refuse or truncate them). */
 function checkPhoto(item: ContactEntity, max: number): void {
   const data = item.photo?.data;
   if (!data) return;
-  const bytes = Math.floor((data.replace(/\s+/g, '').length * 3) / 4);
+  const bytes = Buffer.byteLength(data.replace(/\s+/g, ''), 'base64');
   if (bytes > max) {
-    const mb = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
-    throw new Invalid(`${item.formattedName ?? item.uid}: the photo is ${mb(bytes)}, larger than the ${mb(max)} allowed ("maxPhotoBytes"); scale it down`);
+    const size = (n: number) => (n >= 1048576 ? `${(n / 1048576).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} bytes`);
+    throw new Invalid(`${item.formattedName ?? item.uid}: the photo is ${size(bytes)} (${bytes} bytes), larger than the ${size(max)} (${max} bytes) allowed ("maxPhotoBytes"); scale it down`);
   }
 }

@@ -213,6 +213,11 @@ export function plan(input: PlanInput): Plan {
         unchanged++;
         return;
       }
+      // Never synced and still as it was when it fell out of scope (so not loaded): it stays frozen.
+      if ((a.status === 'unchanged' && !a.item && b.status === 'none') || (b.status === 'unchanged' && !b.item && a.status === 'none')) {
+        unchanged++;
+        return;
+      }
     }
     if (rel?.status === 'quarantined') {
       if (a.status === 'unchanged' && b.status !== 'changed' && b.status !== 'new' || (a.status === 'none' && b.status === 'unchanged')) {

@@ -37,9 +37,12 @@ export function compileRules(p: PairingConfig, now: Date): CompiledRules {
 
   const compose = (direction: 'aToB' | 'bToA', source: Entity, target: Entity | undefined): Entity => {
     const mapped = direction === 'aToB' ? mapping.aToB(source, target, ctx) : mapping.bToA(source, target, ctx);
-    // Same format (or nothing to patch): carry the source's raw so properties the model does not know travel too.
-    // Different formats: patch the target's own copy.
-    const raw = target?.raw && source.raw && target.raw.format !== source.raw.format ? target.raw : (source.raw ?? target?.raw);
+    // Same format and version (or nothing to patch): carry the source's raw so properties the model does not
+    // know travel too. Different formats, or vCards of different versions: patch the target's own copy, so the
+    // target keeps its version and what only that version can hold.
+    const differs = !!target?.raw && !!source.raw && (target.raw.format !== source.raw.format
+      || (target.raw.format === 'vcard' && source.raw.format === 'vcard' && target.raw.version !== source.raw.version));
+    const raw = differs ? target!.raw : (source.raw ?? target?.raw);
     return { ...mapped, uid: target?.uid ?? source.uid, raw } as Entity;
   };
 

@@ -8,7 +8,8 @@ export type VCardVersion = '2.1' | '3.0' | '4.0';
 export function escapeFor(version: string, value: string, structured = false): string {
   if (version === '2.1') return structured ? value.replace(/\\/g, '\\\\').replace(/;/g, '\\;') : value;
   const escaped = value.replace(/\\/g, '\\\\').replace(/;/g, '\\;').replace(/\r\n|\r|\n/g, '\\n');
-  return structured ? escaped : escaped.replace(/,/g, '\\,');
+  // Commas are escaped in components too: the model holds each component as one text, so a comma is literal.
+  return escaped.replace(/,/g, '\\,');
 }
 
 function qpEncode(text: string): string {

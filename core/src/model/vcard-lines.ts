@@ -163,7 +163,13 @@ export function splitCards(input: string): CardText[] {
       }
     }
     if (trimmed === '') {
-      if (logical && isBase64(logical.text)) flush(); // 2.1: a blank line ends a base64 value
+      if (logical && isQp(logical.text) && logical.text.endsWith('=')) {
+        // A quoted-printable soft line break onto a blank line: the value ends there (the blank line is kept in
+        // the source so an untouched line renders, and re-reads, the same).
+        logical.text = logical.text.slice(0, -1);
+        logical.source.push(...entry.source);
+        flush();
+      } else if (logical && isBase64(logical.text)) flush(); // 2.1: a blank line ends a base64 value
       continue;
     }
     if (logical && isQp(logical.text) && (logical.text.endsWith('=') || !PROPERTY_START.test(entry.text))) {

@@ -233,15 +233,28 @@ function patchLines(lines: ContentLine[], c: ContactEntity, old: ContactEntity, 
 }
 
 /** The raw card's X- lines (not modelled), re-encoded for `version`, groups kept. */
+/** Standard properties the model does not hold, carried as they are when a card changes version. */
+const CARRIED_PLAIN = new Set(['LABEL', 'GEO', 'TZ', 'KEY', 'SOUND', 'MAILER', 'SORT-STRING', 'CLASS']);
+/** Single-valued properties the model holds once; further occurrences are carried as they are. */
+const SINGLE_MODELLED = new Set(['ORG', 'NOTE', 'TITLE', 'ROLE']);
+
 function carriedXLines(raw: ContentLine[], rawVersion: string, version: string, x: Record<string, string> | undefined): ContentLine[] {
   const out: ContentLine[] = [];
+  const seen = new Map<string, number>();
   for (const line of raw) {
-    if (!line.name.startsWith('X-') || MODELLED_VCARD_X.has(line.name)) continue;
-    if (!line.group && !(x && line.name in x)) continue; // removed from x by the caller
+    const n = (seen.get(line.name) ?? 0) + 1;
+    seen.set(line.name, n);
+    const plain = CARRIED_PLAIN.has(line.name) && !(version === '4.0' && line.name === 'LABEL');
+    const surplus = n > 1 && SINGLE_MODELLED.has(line.name); // a 2nd ORG/NOTE/…: the model holds only the first
+    if (!plain && !surplus) {
+      if (!line.name.startsWith('X-') || MODELLED_VCARD_X.has(line.name)) continue;
+      if (!line.group && !(x && line.name in x)) continue; // removed from x by the caller
+    }
+    const structured = line.name === 'ORG';
     const value = unescapeFor(rawVersion, decodedValue(line));
-    const fresh = makeLine(version, line.name, escapeFor(version, value), line);
+    const fresh = makeLine(version, line.name, structured ? value : escapeFor(version, value), line);
     if (version === '2.1') fresh.params = fresh.params.map((p) => ({ ...p }));
-    else fresh.params = fresh.params.map((p) => ({ name: p.name, values: p.values }));
+    else fresh.params = fresh.params.filter((p) => p.name !== 'ENCODING' && p.name !== 'CHARSET').map((p) => ({ name: p.name, values: p.values }));
     out.push(fresh);
   }
   return out;
@@ -257,12 +270,15 @@ function buildCard(c: ContactEntity, version: VCardVersion, raw?: { lines: Conte
   const reserved: ContentLine[] = carried.filter((l) => l.group);
   const body: ContentLine[] = [...reserved];
   patchLines(body, { ...c, x: undefined }, empty, version);
+  // FN is required in 3.0 and 4.0, N in 3.0: written even when the contact has neither (patchLines skips absent fields).
+  if (version !== '2.1' && !body.some((l) => l.name === 'FN')) writeScalar(body, SCALARS.formattedName, c, version);
+  if (version === '3.0' && !body.some((l) => l.name === 'N')) writeScalar(body, SCALARS.name, c, version);
   lines.push(...body.filter((l) => !reserved.includes(l)));
   const xNames = new Set(carried.filter((l) => !l.group).map((l) => l.name));
   for (const line of carried) {
     if (!line.group && c.x?.[line.name] !== undefined) {
       lines.push(textLine(version, line.name, c.x[line.name], line));
-    } else if (line.group) lines.push(line);
+    } else if (line.group || !line.name.startsWith('X-')) lines.push(line);
   }
   for (const [name, value] of Object.entries(c.x ?? {})) {
     const upper = name.toUpperCase();

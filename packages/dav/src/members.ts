@@ -18,8 +18,8 @@ export interface MemberFormat {
   multiget: MultigetKind;
   extension: '.ics' | '.vcf';
   contentType: string;
-  /** The resource text for an item; throws `Invalid` when it cannot be written. */
-  serialize(item: Entity): string;
+  /** The resource text for an item being created or updated; throws `Invalid` when it cannot be written. */
+  serialize(item: Entity, op: 'create' | 'update'): string;
 }
 
 /** UID for a member that has none: stable per href, so it is never duplicated. */
@@ -66,7 +66,7 @@ export async function writeMembers(client: DavClient, collection: string, ops: W
         id = op.id;
         outcome = await deleteMember(client, op.id, op.ifVersion);
       } else {
-        const text = format.serialize(op.item);
+        const text = format.serialize(op.item, op.op);
         id = op.op === 'create' ? normalizeHref(collection + safeResourceName(op.item.uid, format.extension), client.baseUrl) : op.id;
         outcome = await putMember(client, id, text, format.contentType, op.op === 'update' ? { ifMatch: op.ifVersion } : { create: true });
       }
