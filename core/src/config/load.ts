@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { JsonSyntaxError, parseJsonText } from './json-text.js';
+import { expandPresets } from './preset-expand.js';
 import type { ConfigFile, LoadedConfig } from './types.js';
 
 /** The config file could not be read or parsed; `line`/`column` are set for JSON syntax errors. */
@@ -16,7 +17,9 @@ export class ConfigLoadError extends Error {
 export const DEFAULT_STATE_DIR = '.dovetail';
 
 /**
- * Loads a config file. Relative paths (`state`) resolve against the config's folder.
+ * Loads a config file. Relative paths (`state`) resolve against the config's folder. Pairings that name a
+ * `preset` come back expanded into plain pairings (`source` keeps the config as written); a preset that
+ * cannot be applied leaves its pairing as written, for validateConfig to report.
  * Throws ConfigLoadError when the file is missing, unreadable, not JSON (with line:column) or not an object.
  */
 export async function loadConfig(file: string): Promise<LoadedConfig> {
@@ -39,8 +42,9 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ConfigLoadError(`${abs}: the config must be a JSON object with "endpoints" and "pairings"`, abs);
   }
-  const config = parsed as ConfigFile;
+  const source = parsed as ConfigFile;
+  const config = expandPresets(source).config as ConfigFile;
   const baseDir = path.dirname(abs);
   const state = typeof config.state === 'string' && config.state !== '' ? config.state : DEFAULT_STATE_DIR;
-  return { file: abs, baseDir, stateDir: path.resolve(baseDir, state), config };
+  return { file: abs, baseDir, stateDir: path.resolve(baseDir, state), config, source };
 }

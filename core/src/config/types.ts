@@ -78,8 +78,19 @@ export interface WindowConfig {
   to?: string;
 }
 
+/** A preset option value (PC CADDIE field groups): `none` keeps each side's own value, `export` flows A → B, `both` both ways. */
+export type PresetOptionValue = 'none' | 'export' | 'both';
+
+/**
+ * A pairing's preset (core/presets/<entity>/<id>.json): its id, or the id with options. loadConfig expands it
+ * into a plain pairing before validation, so the engine never sees it.
+ */
+export type PresetRef = string | { id: string; options?: Record<string, PresetOptionValue> };
+
 export interface PairingConfig {
   entity: EntityType;
+  /** Start from a preset's defaults; keys set here override them (see config/preset-merge.ts). */
+  preset?: PresetRef;
   a: SideConfig;
   b: SideConfig;
   mode?: SyncMode;
@@ -122,5 +133,8 @@ export interface LoadedConfig {
   baseDir: string;
   /** Absolute state folder. */
   stateDir: string;
+  /** The config with presets expanded (each pairing as the engine sees it). */
   config: ConfigFile;
+  /** The config as written in the file, before presets were expanded. */
+  source?: ConfigFile;
 }

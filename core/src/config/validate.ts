@@ -8,6 +8,8 @@ import path from 'node:path';
 import type { DiscoveredConnector, HostProblem } from '../host/types.js';
 import { schemaValidator } from './schema-validator.js';
 import { joinPointer } from './json-pointer.js';
+import { expandPresets, issuesAsWritten } from './preset-expand.js';
+import { presetRuleIssues } from './preset-rules.js';
 import type { SchemaIssue } from './schema-issues.js';
 import { closest, oneOf, suggestion } from './suggest.js';
 import type { LoadedConfig } from './types.js';
@@ -35,9 +37,19 @@ function isDirectory(p: string): boolean {
   try { return statSync(p).isDirectory(); } catch { return false; }
 }
 
-/** Validates `loaded` against the schema and the connectors `host` knows. Empty array = valid. */
+/**
+ * Validates `loaded` against the schema and the connectors `host` knows. Empty array = valid. Presets are
+ * expanded first (already done by loadConfig; done here for a config built in memory), and problems in an
+ * expanded pairing are reported where the file says it (see preset-expand.ts).
+ */
 export function validateConfig(loaded: LoadedConfig, host: ConnectorCatalog): ConfigIssue[] {
-  const config: unknown = loaded.config;
+  const expansion = expandPresets(loaded.config);
+  const found = findIssues(expansion.config, loaded, host);
+  return [...expansion.issues, ...issuesAsWritten(expansion, [...found, ...presetRuleIssues(expansion, found)])];
+}
+
+/** The issues of a config whose presets are expanded. */
+function findIssues(config: unknown, loaded: LoadedConfig, host: ConnectorCatalog): ConfigIssue[] {
   const issues: ConfigIssue[] = [...configSchemaIssues(config)];
   if (!isObject(config)) return issues;
 
