@@ -147,7 +147,9 @@ export class Transport {
   }
 
   private async send(url: string, req: HttpRequest): Promise<HttpResponse> {
-    const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'dovetail', ...lower(req.headers) };
+    // identity: undici 7 aborts the process (assert(!this.paused), nodejs/undici#5360) on large gzip answers
+    // from HTTP/1.0 servers that close the connection, as Radicale does; undici 8 needs Node 22.
+    const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'dovetail', 'accept-encoding': 'identity', ...lower(req.headers) };
     const auth = this.authorization(req.method, url);
     if (auth) headers.authorization = auth;
     const signals = [AbortSignal.timeout(this.timeoutMs), ...(this.options.signal ? [this.options.signal] : [])];
