@@ -5,14 +5,13 @@
  * conditional PUT/DELETE. Collection ids are calendar hrefs as `discover` prints them.
  */
 import {
-  Invalid, isDovetailError, serializeSingleItem,
-  type CheckResult, type CollectionInfo, type CollectionSpec, type Connector, type ConnectorContext, type EntityType,
+  Invalid, serializeSingleItem,
+  type CollectionInfo, type CollectionSpec, type Connector, type ConnectorContext, type EntityType,
   type ItemRef, type ListOptions, type ListResult, type LoadResult, type WriteOp, type WriteResult,
 } from '@dovetail/core/sdk';
 import {
-  asCollectionHref, currentSyncToken, findHomes, listCollections, listMembers, loadMembers, multiget,
-  normalizeHref, openDavEndpoint, supportsSyncCollection, syncCollection, writeMembers, type MemberFormat,
-  NS, child, childText, parseXml, statusCode,
+  currentSyncToken, davAccount, listMembers, loadMembers, multiget, openDavEndpoint, syncCollection, writeMembers,
+  NS, child, childText, parseXml, statusCode, type MemberFormat,
   type DavCollection, type DavEndpoint, type DavEndpointSettings, type Fetched, type Member,
 } from '@dovetail/dav';
 import { appleColor, calendarQuery, componentFromContentType, componentOfData, mkcalendarBody, type CalendarComponent } from './calendar-query.js';
@@ -29,24 +28,8 @@ export async function createCalDavConnector(ctx: ConnectorContext<CalDavSettings
   const { client, quirks } = ep;
   /** Data fetched while classifying a delta, served to the `load` that follows (so K changes load K items). */
   const prefetched = new Map<string, Fetched>();
-  const syncSupport = new Map<string, boolean>();
-  let homes: Promise<string[]> | undefined;
-
-  const findCalendarHomes = () => (homes ??= findHomes(client, 'caldav', ep.startHref).catch((e) => { homes = undefined; throw e; }));
-
-  /** A calendar href from a pairing's collection: an href or URL as given, or a bare name under the first home. */
-  async function collectionHref(collection: string): Promise<string> {
-    if (collection.startsWith('/') || /^https?:\/\//i.test(collection)) return asCollectionHref(normalizeHref(collection, client.baseUrl));
-    const [home] = await findCalendarHomes();
-    return asCollectionHref(normalizeHref(`${asCollectionHref(home!)}${encodeURIComponent(collection)}`, client.baseUrl));
-  }
-
-  async function canSync(href: string): Promise<boolean> {
-    if (!quirks.syncCollection) return false;
-    let v = syncSupport.get(href);
-    if (v === undefined) syncSupport.set(href, (v = await supportsSyncCollection(client, href)));
-    return v;
-  }
+  const account = davAccount(ctx, ep, 'caldav');
+  const { collectionHref, canSync } = account;
 
   /**
    * Keeps the members holding `component`. Members whose content type does not say are decided by a
@@ -113,24 +96,16 @@ export async function createCalDavConnector(ctx: ConnectorContext<CalDavSettings
   }
 
   async function discover(): Promise<CollectionInfo[]> {
-    const calendars = await listCollections(client, 'caldav', await findCalendarHomes());
-    return calendars.map(toInfo);
+    return (await account.collections()).map(toInfo);
   }
 
   async function createCollection(spec: CollectionSpec): Promise<CollectionInfo> {
-    if (!quirks.createCollection) throw new Invalid('this server does not let clients create calendars; create it in its web interface and use its href');
     const href = await collectionHref(spec.id);
     const components = spec.entities.filter((e): e is 'event' | 'task' => e === 'event' || e === 'task').map((e) => COMPONENT[e]);
     const name = spec.name && spec.name !== spec.id ? spec.name : decodeURIComponent(href.split('/').filter(Boolean).pop() ?? 'calendar');
     const color = quirks.colorProperty === 'apple' ? spec.color : undefined;
-    const res = await client.xml('MKCALENDAR', href, mkcalendarBody(name, components.length ? components : ['VEVENT', 'VTODO'], color));
-    if (res.status !== 201 && res.status !== 200) {
-      if (res.status === 405) throw new Invalid(`${href} already exists (MKCALENDAR answered 405)`);
-      throw new Invalid(`creating calendar ${href} failed: ${res.status}`);
-    }
+    const res = await account.create(href, 'MKCALENDAR', mkcalendarBody(name, components.length ? components : ['VEVENT', 'VTODO'], color));
     if (color && !confirmsProp(res.text, 'calendar-color')) await setColor(href, color); // Xandikos ignores it in MKCALENDAR
-    ctx.logger.info({ href }, 'created calendar');
-    syncSupport.delete(href);
     return { id: href, name, entities: components.length ? spec.entities : ['event', 'task'], color: spec.color };
   }
 
@@ -142,20 +117,8 @@ export async function createCalDavConnector(ctx: ConnectorContext<CalDavSettings
     }
   }
 
-  async function check(): Promise<CheckResult> {
-    try {
-      const calendars = await listCollections(client, 'caldav', await findCalendarHomes());
-      return { ok: true, message: `${client.url(ep.startHref)}: ${calendars.length} calendar(s)${ctx.settings.insecure ? ' (TLS verification OFF)' : ''}` };
-    } catch (e) {
-      if (!isDovetailError(e)) throw e;
-      // A 403 while finding the calendars usually means the URL is another account's: say who we are.
-      const forbidden = isDovetailError(e, 'AuthFailed') && /\b403\b/.test(e.message) && ctx.settings.username;
-      return { ok: false, message: forbidden ? `${e.message}; signed in as "${ctx.settings.username}": check that "url" belongs to this account (or use the server root)` : e.message };
-    }
-  }
-
   return {
-    check, discover, list, write, createCollection,
+    check: account.check, discover, list, write, createCollection,
     load: (collection, ids, options) => load(collection, ids, options.entity),
     close: () => ep.transport.close(),
   };

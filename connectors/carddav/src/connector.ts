@@ -5,13 +5,12 @@
  * conditional PUT/DELETE. Collection ids are address book hrefs as `discover` prints them.
  */
 import {
-  Invalid, isDovetailError, serializeSingleItem,
-  type CheckResult, type CollectionInfo, type CollectionSpec, type Connector, type ConnectorContext, type ContactEntity,
+  Invalid, serializeSingleItem,
+  type CollectionInfo, type CollectionSpec, type Connector, type ConnectorContext, type ContactEntity,
   type EntityType, type ItemRef, type ListOptions, type ListResult, type LoadResult, type WriteOp, type WriteResult,
 } from '@dovetail/core/sdk';
 import {
-  asCollectionHref, findHomes, listCollections, listMembers, loadMembers, normalizeHref, openDavEndpoint,
-  supportsSyncCollection, syncCollection, writeMembers,
+  davAccount, listMembers, loadMembers, openDavEndpoint, syncCollection, writeMembers,
   type DavEndpoint, type DavEndpointSettings, type Member, type MemberFormat,
 } from '@dovetail/dav';
 
@@ -30,9 +29,8 @@ export async function createCardDavConnector(ctx: ConnectorContext<CardDavSettin
   const ep: DavEndpoint = await openDavEndpoint(ctx, 'carddav');
   const { client, quirks } = ep;
   const maxPhoto = ctx.settings.maxPhotoBytes ?? DEFAULT_MAX_PHOTO;
-  const syncSupport = new Map<string, boolean>();
-  let homes: Promise<string[]> | undefined;
-  const findBookHomes = () => (homes ??= findHomes(client, 'carddav', ep.startHref).catch((e) => { homes = undefined; throw e; }));
+  const account = davAccount(ctx, ep, 'carddav');
+  const { collectionHref, canSync } = account;
 
   const format: MemberFormat = {
     multiget: 'addressbook', extension: '.vcf', contentType: 'text/vcard; charset=utf-8',
@@ -43,20 +41,6 @@ export async function createCardDavConnector(ctx: ConnectorContext<CardDavSettin
       return serializeSingleItem(item, op === 'create' ? ctx.settings.vcardVersion : undefined);
     },
   };
-
-  /** An address book href from a pairing's collection: an href or URL as given, or a bare name under the first home. */
-  async function collectionHref(collection: string): Promise<string> {
-    if (collection.startsWith('/') || /^https?:\/\//i.test(collection)) return asCollectionHref(normalizeHref(collection, client.baseUrl));
-    const [home] = await findBookHomes();
-    return asCollectionHref(normalizeHref(`${asCollectionHref(home!)}${encodeURIComponent(collection)}`, client.baseUrl));
-  }
-
-  async function canSync(href: string): Promise<boolean> {
-    if (!quirks.syncCollection) return false;
-    let v = syncSupport.get(href);
-    if (v === undefined) syncSupport.set(href, (v = await supportsSyncCollection(client, href)));
-    return v;
-  }
 
   const refs = (ms: Member[]): ItemRef[] => ms.map((m) => ({ id: m.href, version: m.etag }));
 
@@ -84,38 +68,19 @@ export async function createCardDavConnector(ctx: ConnectorContext<CardDavSettin
   }
 
   async function discover(): Promise<CollectionInfo[]> {
-    const books = await listCollections(client, 'carddav', await findBookHomes());
-    return books.map((b) => ({ id: b.href, name: b.name, entities: ['contact'], color: b.color, readOnly: b.readOnly }));
+    return (await account.collections()).map((b) => ({ id: b.href, name: b.name, entities: ['contact'], color: b.color, readOnly: b.readOnly }));
   }
 
   async function createCollection(spec: CollectionSpec): Promise<CollectionInfo> {
-    if (!quirks.createCollection) throw new Invalid('this server does not let clients create address books; create it in its web interface and use its href');
     const href = await collectionHref(spec.id);
     const name = spec.name && spec.name !== spec.id ? spec.name : decodeURIComponent(href.split('/').filter(Boolean).pop() ?? 'contacts');
     const body = { 'd:mkcol': { 'd:set': { 'd:prop': { 'd:resourcetype': { 'd:collection': {}, 'card:addressbook': {} }, 'd:displayname': name } } } };
-    const res = await client.xml('MKCOL', href, body);
-    if (res.status !== 201 && res.status !== 200) {
-      if (res.status === 405) throw new Invalid(`${href} already exists (MKCOL answered 405)`);
-      throw new Invalid(`creating address book ${href} failed: ${res.status}`);
-    }
-    ctx.logger.info({ href }, 'created address book');
-    syncSupport.delete(href);
+    await account.create(href, 'MKCOL', body);
     return { id: href, name, entities: ['contact'] };
   }
 
-  async function check(): Promise<CheckResult> {
-    try {
-      const books = await listCollections(client, 'carddav', await findBookHomes());
-      return { ok: true, message: `${client.url(ep.startHref)}: ${books.length} address book(s)${ctx.settings.insecure ? ' (TLS verification OFF)' : ''}` };
-    } catch (e) {
-      if (!isDovetailError(e)) throw e;
-      const forbidden = isDovetailError(e, 'AuthFailed') && /\b403\b/.test(e.message) && ctx.settings.username;
-      return { ok: false, message: forbidden ? `${e.message}; signed in as "${ctx.settings.username}": check that "url" belongs to this account (or use the server root)` : e.message };
-    }
-  }
-
   return {
-    check, discover, list, write, createCollection,
+    check: account.check, discover, list, write, createCollection,
     load: (collection, ids, options) => load(collection, ids, options.entity),
     close: () => ep.transport.close(),
   };

@@ -6,7 +6,7 @@ import { NotFound } from '@dovetail/core/sdk';
 import type { DavClient } from './client.js';
 import { asCollectionHref, normalizeHref } from './href.js';
 import { okProp, okPropText, type DavResponse } from './multistatus.js';
-import { childText, NS, type XmlElement } from './xml.js';
+import { NS, type XmlElement } from './xml.js';
 
 export type DavProtocolKind = 'caldav' | 'carddav';
 
