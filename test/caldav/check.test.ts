@@ -7,33 +7,12 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { connect, createServer as createNetServer } from 'node:net';
+import { accepts, freePort } from '../support/ports.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Workspace, type RunResult } from '../support/workspace.js';
 
 // ---------------------------------------------------------------------------------------------
 // Servers this test owns
-
-/** A port that was free a moment ago on 127.0.0.1 (nothing listens on it once this returns). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createNetServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-/** True once something accepts TCP connections on the port. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 interface Radicale { url: string; child: ChildProcess }
 
@@ -247,7 +226,7 @@ describe('dovetail check on CalDAV endpoints', () => {
     expect(lines.filter((l) => l.startsWith('ok')).map((l) => l.split(/\s+/)[1])).toEqual(['tls-insecure:', 'tls-ca-file:', 'right-password:']);
     const json = await ws.run(['check', '--json']);
     expect(json.code).toBe(3);
-    const results = (json.json as { results: { endpoint: string; ok: boolean; message: string }[] }).results;
+    const results = (json.json as unknown as { results: { endpoint: string; ok: boolean; message: string }[] }).results;
     expect(results.map((x) => x.endpoint)).toEqual(Object.keys(config.endpoints));
     for (const x of results) expect(x.message, x.endpoint).toMatch(/^[^\n]+$/);
     expect(results.filter((x) => x.ok).map((x) => x.endpoint)).toEqual(['tls-insecure', 'tls-ca-file', 'right-password']);

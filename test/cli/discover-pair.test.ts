@@ -9,9 +9,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import {
   chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync,
 } from 'node:fs';
-import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { accepts, freePort } from '../support/ports.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ics, Workspace } from '../support/workspace.js';
 
@@ -20,25 +20,6 @@ import { ics, Workspace } from '../support/workspace.js';
 
 const USER = 'user';
 const WORK_UUID = '8f14e45f-ceea-467f-a0e6-9e2b0a1c3d4e';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => { socket.destroy(); resolve(true); });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 /** Rights: the owner may do everything in their home except write to `holidays`. */
 function rights(readOnlyHolidays: boolean): string {
