@@ -22,6 +22,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { eventText as generatedEvent, nameOf, uidOf } from './lib/events.mjs';
+import { gnuTime, median, runChild as runInScratch, which } from './lib/processes.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..');
@@ -53,8 +55,6 @@ if (!existsSync(path.join(repoRoot, 'core', 'dist', 'cli')) || !existsSync(path.
   console.error('core/dist or connectors/caldav/dist is missing: run `npx tsc -b` first');
   process.exit(2);
 }
-const which = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).stdout.trim() || undefined;
-const gnuTime = existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%M', 'true'], { encoding: 'utf8' }).status === 0 ? '/usr/bin/time' : undefined;
 const radicale = which('radicale');
 const vdirsyncer = which('vdirsyncer');
 const curl = which('curl');
@@ -68,48 +68,8 @@ if (missing.length) {
 // Generated data: our own iCalendar text, one event per resource: varied summaries and times, every
 // 10th all-day, every 5th in Europe/Berlin with its VTIMEZONE, every 7th recurring.
 
-const WORDS = ['Standup', 'Review', 'Planning', 'Retro', '1:1', 'Lunch', 'Offsite', 'Demo', 'Interview', 'Budget', 'Roadmap', 'Training', 'Sync', 'Workshop'];
-const TEAMS = ['Platform', 'Sales', 'Design', 'Support', 'Finance', 'Ops', 'Mobile', 'Data'];
-const ROOMS = ['Room Ada', 'Room Turing', 'Room Hopper', 'Video call', 'Cafeteria', ''];
-const BERLIN = [
-  'BEGIN:VTIMEZONE', 'TZID:Europe/Berlin',
-  'BEGIN:DAYLIGHT', 'TZOFFSETFROM:+0100', 'TZOFFSETTO:+0200', 'TZNAME:CEST', 'DTSTART:19700329T020000', 'RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU', 'END:DAYLIGHT',
-  'BEGIN:STANDARD', 'TZOFFSETFROM:+0200', 'TZOFFSETTO:+0100', 'TZNAME:CET', 'DTSTART:19701025T030000', 'RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU', 'END:STANDARD',
-  'END:VTIMEZONE',
-];
-const pad2 = (n) => String(n).padStart(2, '0');
-const basic = (d, withTime = true) =>
-  `${d.getUTCFullYear()}${pad2(d.getUTCMonth() + 1)}${pad2(d.getUTCDate())}` + (withTime ? `T${pad2(d.getUTCHours())}${pad2(d.getUTCMinutes())}00` : '');
-const nameOf = (i) => `bench-${String(i).padStart(6, '0')}`;
-const uidOf = (i) => `${nameOf(i)}@dovetail.test`;
 const hrefOf = (i) => `${CAL_HREF}${nameOf(i)}.ics`;
-
-/** Event i at revision rev (0 = as created; a change bumps SUMMARY, SEQUENCE and LAST-MODIFIED). */
-function eventText(i, rev) {
-  const start = new Date(Date.UTC(2025, 0, 1, 7 + (i % 11), (i % 4) * 15) + (i % 900) * 86_400_000);
-  const end = new Date(start.getTime() + (30 + (i % 4) * 30) * 60_000);
-  const stamp = new Date(Date.UTC(2025, 0, 1) + rev * 3_600_000);
-  const allDay = i % 10 === 3;
-  const zoned = !allDay && i % 5 === 1;
-  const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Dovetail//caldav-sync bench//EN'];
-  if (zoned) lines.push(...BERLIN);
-  lines.push('BEGIN:VEVENT', `UID:${uidOf(i)}`, `DTSTAMP:${basic(stamp)}Z`, `LAST-MODIFIED:${basic(stamp)}Z`, `SEQUENCE:${rev}`);
-  if (allDay) {
-    lines.push(`DTSTART;VALUE=DATE:${basic(start, false)}`, `DTEND;VALUE=DATE:${basic(new Date(start.getTime() + 86_400_000), false)}`);
-  } else if (zoned) {
-    lines.push(`DTSTART;TZID=Europe/Berlin:${basic(start)}`, `DTEND;TZID=Europe/Berlin:${basic(end)}`);
-  } else {
-    lines.push(`DTSTART:${basic(start)}Z`, `DTEND:${basic(end)}Z`);
-  }
-  lines.push(`SUMMARY:${TEAMS[i % TEAMS.length]} ${WORDS[(i * 7) % WORDS.length]} #${i}` + (rev ? ` (rev ${rev})` : ''));
-  const room = ROOMS[i % ROOMS.length];
-  if (room) lines.push(`LOCATION:${room}`);
-  if (i % 3 === 0) lines.push(`DESCRIPTION:Agenda for item ${i}:\\n- status\\n- next steps`);
-  if (i % 7 === 0) lines.push(i % 14 === 0 ? 'RRULE:FREQ=WEEKLY;COUNT=12' : 'RRULE:FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20271231T235959Z');
-  if (i % 11 === 0) lines.push('CATEGORIES:Work,Team');
-  lines.push('END:VEVENT', 'END:VCALENDAR', '');
-  return lines.join('\r\n');
-}
+const eventText = (i, rev) => generatedEvent(i, rev, '-//Dovetail//caldav-sync bench//EN');
 
 /**
  * Seeds Radicale's storage directly (the server is not running yet): the calendar folder with the
@@ -276,33 +236,8 @@ async function startProxy(targetPort) {
 // ---------------------------------------------------------------------------------------------
 // Running a child: wall time measured here, peak RSS (maxrss, KiB) from GNU time's `-f %M`.
 
-function runChild(cmd, args, { cwd, input } = {}) {
-  const rssFile = path.join(work, `rss-${process.hrtime.bigint()}`);
-  const [file, argv] = gnuTime ? [gnuTime, ['-f', '%M', '-o', rssFile, cmd, ...args]] : [cmd, args];
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(file, argv, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.stdin.on('error', () => undefined); // a child that never reads its input
-    child.stdin.end(input ?? '');
-    child.on('close', async (code) => {
-      const ms = performance.now() - t0;
-      let rssKiB;
-      if (gnuTime) {
-        const text = await readFile(rssFile, 'utf8').catch(() => '');
-        rssKiB = Number(text.trim().split('\n').pop());
-        await rm(rssFile, { force: true });
-      }
-      resolve({ code, ms, rssKiB, stdout, stderr });
-    });
-  });
-}
+const runChild = (cmd, args, options) => runInScratch(work, cmd, args, options);
 
-const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** name → "size:mtimeNs" of every .ics file in `dir`. */

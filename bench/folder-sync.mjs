@@ -7,13 +7,15 @@
 //
 // Run: npx tsc -b && node bench/folder-sync.mjs [--items 10000]
 // Exits non-zero when the no-change run writes anything or a run writes other than what was edited.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { eventText as generatedEvent, uidOf } from './lib/events.mjs';
+import { gnuTime, median, runChild as runInScratch, which } from './lib/processes.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..');
@@ -35,55 +37,13 @@ if (!existsSync(path.join(repoRoot, 'core', 'dist', 'cli'))) {
   console.error('core/dist is missing: run `npx tsc -b` first');
   process.exit(2);
 }
-const which = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).stdout.trim() || undefined;
-const gnuTime = existsSync('/usr/bin/time') && spawnSync('/usr/bin/time', ['-f', '%M', 'true'], { encoding: 'utf8' }).status === 0 ? '/usr/bin/time' : undefined;
 const vdirsyncer = which('vdirsyncer');
 
 // ---------------------------------------------------------------------------------------------
 // Generated data: our own iCalendar text, one event per file, varied summaries, times and shapes.
 
-const WORDS = ['Standup', 'Review', 'Planning', 'Retro', '1:1', 'Lunch', 'Offsite', 'Demo', 'Interview', 'Budget', 'Roadmap', 'Training', 'Sync', 'Workshop'];
-const TEAMS = ['Platform', 'Sales', 'Design', 'Support', 'Finance', 'Ops', 'Mobile', 'Data'];
-const ROOMS = ['Room Ada', 'Room Turing', 'Room Hopper', 'Video call', 'Cafeteria', ''];
-const BERLIN = [
-  'BEGIN:VTIMEZONE', 'TZID:Europe/Berlin',
-  'BEGIN:DAYLIGHT', 'TZOFFSETFROM:+0100', 'TZOFFSETTO:+0200', 'TZNAME:CEST', 'DTSTART:19700329T020000', 'RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU', 'END:DAYLIGHT',
-  'BEGIN:STANDARD', 'TZOFFSETFROM:+0200', 'TZOFFSETTO:+0100', 'TZNAME:CET', 'DTSTART:19701025T030000', 'RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU', 'END:STANDARD',
-  'END:VTIMEZONE',
-];
-const pad2 = (n) => String(n).padStart(2, '0');
-const basic = (d, withTime = true) =>
-  `${d.getUTCFullYear()}${pad2(d.getUTCMonth() + 1)}${pad2(d.getUTCDate())}` + (withTime ? `T${pad2(d.getUTCHours())}${pad2(d.getUTCMinutes())}00` : '');
-const uidOf = (i) => `bench-${String(i).padStart(6, '0')}@dovetail.test`;
 const fileOf = (i) => `${uidOf(i)}.ics`;
-
-/** Event i at revision rev (0 = as created; each edit bumps SUMMARY, SEQUENCE and LAST-MODIFIED). */
-function eventText(i, rev) {
-  const start = new Date(Date.UTC(2025, 0, 1, 7 + (i % 11), (i % 4) * 15) + (i % 900) * 86_400_000);
-  const end = new Date(start.getTime() + (30 + (i % 4) * 30) * 60_000);
-  const stamp = new Date(Date.UTC(2025, 0, 1) + rev * 3_600_000);
-  const allDay = i % 10 === 3;
-  const zoned = !allDay && i % 5 === 1;
-  const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Dovetail//folder-sync bench//EN'];
-  if (zoned) lines.push(...BERLIN);
-  lines.push('BEGIN:VEVENT', `UID:${uidOf(i)}`, `DTSTAMP:${basic(stamp)}Z`, `LAST-MODIFIED:${basic(stamp)}Z`, `SEQUENCE:${rev}`);
-  if (allDay) {
-    lines.push(`DTSTART;VALUE=DATE:${basic(start, false)}`, `DTEND;VALUE=DATE:${basic(new Date(start.getTime() + 86_400_000), false)}`);
-  } else if (zoned) {
-    lines.push(`DTSTART;TZID=Europe/Berlin:${basic(start)}`, `DTEND;TZID=Europe/Berlin:${basic(end)}`);
-  } else {
-    lines.push(`DTSTART:${basic(start)}Z`, `DTEND:${basic(end)}Z`);
-  }
-  const summary = `${TEAMS[i % TEAMS.length]} ${WORDS[(i * 7) % WORDS.length]} #${i}` + (rev ? ` (rev ${rev})` : '');
-  lines.push(`SUMMARY:${summary}`);
-  const room = ROOMS[i % ROOMS.length];
-  if (room) lines.push(`LOCATION:${room}`);
-  if (i % 3 === 0) lines.push(`DESCRIPTION:Agenda for item ${i}:\\n- status\\n- next steps`);
-  if (i % 7 === 0) lines.push(i % 14 === 0 ? 'RRULE:FREQ=WEEKLY;COUNT=12' : 'RRULE:FREQ=WEEKLY;BYDAY=MO,WE;UNTIL=20271231T235959Z');
-  if (i % 11 === 0) lines.push('CATEGORIES:Work,Team');
-  lines.push('END:VEVENT', 'END:VCALENDAR', '');
-  return lines.join('\r\n');
-}
+const eventText = (i, rev) => generatedEvent(i, rev, '-//Dovetail//folder-sync bench//EN');
 
 async function writeCollection(root, make) {
   const dir = path.join(root, COLLECTION);
@@ -111,32 +71,8 @@ async function editItems(roots, count, rev) {
 // ---------------------------------------------------------------------------------------------
 // Running a child: wall time measured here, peak RSS (maxrss, KiB) from GNU time's `-f %M`.
 
-function runChild(cmd, args, { cwd, input } = {}) {
-  const rssFile = path.join(work, `rss-${process.hrtime.bigint()}`);
-  const [file, argv] = gnuTime ? [gnuTime, ['-f', '%M', '-o', rssFile, cmd, ...args]] : [cmd, args];
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(file, argv, { cwd, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.stdin.end(input ?? '');
-    child.on('close', async (code) => {
-      const ms = performance.now() - t0;
-      let rssKiB;
-      if (gnuTime) {
-        const text = await readFile(rssFile, 'utf8').catch(() => '');
-        rssKiB = Number(text.trim().split('\n').pop());
-        await rm(rssFile, { force: true });
-      }
-      resolve({ code, ms, rssKiB, stdout, stderr });
-    });
-  });
-}
+const runChild = (cmd, args, options) => runInScratch(work, cmd, args, options);
 
-const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
 
 // ---------------------------------------------------------------------------------------------
 // Dovetail side.
