@@ -56,6 +56,8 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
   const stale: Action[] = [];
   const working = new Map<string, Relation | null>();
   const failedKeys = new Map<string, string>();
+  /** Keys whose failure was the server's (down, busy), not the item's. */
+  const transientKeys = new Set<string>();
   const staleKeys = new Set<string>();
   /** Keys whose update failed: the source side to mark as "changed" when there is no old relation to fall back to. */
   const dirtySources = new Map<string, Side>();
@@ -114,6 +116,8 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
       }
       outcomes.push({ action, ok: false, error: { code, message: res.error.message } });
       failedKeys.set(action.key, `${code}: ${res.error.message}`);
+      if (code === 'Unavailable' || code === 'RateLimited') transientKeys.add(action.key);
+      else transientKeys.delete(action.key);
       if (action.kind === 'update') dirtySources.set(action.key, action.target === 'a' ? 'b' : 'a');
     });
     const put: Relation[] = [];
@@ -177,7 +181,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
     }
     // The server being down or busy is not the item's fault: retry on the next run, without counting
     // towards quarantine. Anything else (the item refused, unreadable) backs off and may be quarantined.
-    const transient = err.startsWith('Unavailable:') || err.startsWith('RateLimited:');
+    const transient = transientKeys.has(key);
     const attempts = transient ? (before?.attempts ?? 0) : (before?.attempts ?? 0) + 1;
     const quarantined = !transient && attempts >= opts.maxAttempts;
     const nowMs = opts.now().getTime();
