@@ -83,7 +83,7 @@ async function startUrlFor(s: DavEndpointSettings, protocol: DavProtocol, preset
     try {
       return presetUrl(preset, protocol, { server: s.server, username: s.username });
     } catch (e) {
-      throw new Invalid(`preset "${preset.id}": ${(e as Error).message}`);
+      throw new Invalid((e as Error).message); // names the preset and the setting to add
     }
   }
   const domain = domainFor(s.domain ?? s.username ?? '');

@@ -254,12 +254,12 @@ export function presetUrl(preset: DavPreset, protocol: DavProtocol, values: { se
   const filled = template.replace(PLACEHOLDER, (_match, name: string) => {
     if (name === 'server') {
       if (!values.server?.trim()) {
-        throw new Error(`preset "${preset.id}": the ${protocol} URL needs a server (e.g. https://dav.example.com)`);
+        throw new Error(`preset "${preset.id}": the ${protocol} URL needs a server: set "server" (e.g. "https://dav.example.com")`);
       }
       return normaliseServer(values.server, preset.id);
     }
     if (name === 'username') {
-      if (!values.username) throw new Error(`preset "${preset.id}": the ${protocol} URL needs a username`);
+      if (!values.username) throw new Error(`preset "${preset.id}": the ${protocol} URL needs a username: set "username"`);
       return encodeURIComponent(values.username);
     }
     throw new Error(`preset "${preset.id}": unknown placeholder {${name}} in the ${protocol} URL`);
