@@ -230,20 +230,35 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
     return { listing, cursor: res.cursor, windowed: !!window };
   }
 
+  /**
+   * Loads what the plan asked for, chunk by chunk. The next chunk's load starts as soon as the current one
+   * returns, so it is under way while the current one is hashed: the connector's I/O overlaps the engine's
+   * work, and still only one `load` call is in flight at a time.
+   */
   async function loadWanted(): Promise<void> {
     for (const side of ['a', 'b'] as const) {
       const ids = [...want[side]].filter((id) => !inputs[side].loaded.has(id) && !inputs[side].failed.has(id));
       want[side].clear();
-      for (let i = 0; i < ids.length; i += policy.chunkSize) {
-        const part = ids.slice(i, i + policy.chunkSize);
-        let results;
-        try {
-          results = await opts.endpoints[side].connector.load(pairing[side].collection, part, { entity: pairing.entity });
-        } catch (e) {
-          if (isDovetailError(e, 'AuthFailed')) throw new RunFailed(`side ${side}: ${(e as Error).message}`, { cause: e });
+      const parts: string[][] = [];
+      for (let i = 0; i < ids.length; i += policy.chunkSize) parts.push(ids.slice(i, i + policy.chunkSize));
+      const start = (part: string[]) => opts.endpoints[side].connector.load(pairing[side].collection, part, { entity: pairing.entity })
+        .then((results) => ({ results }), (error: unknown) => ({ error }));
+      let next = parts.length ? start(parts[0]!) : undefined;
+      let done = 0;
+      for (const [k, part] of parts.entries()) {
+        const outcome = await next!;
+        next = k + 1 < parts.length ? start(parts[k + 1]!) : undefined;
+        done += part.length;
+        if ('error' in outcome) {
+          const e = outcome.error;
+          if (isDovetailError(e, 'AuthFailed')) {
+            await next; // settled, never rejects: no load left running behind the failed run
+            throw new RunFailed(`side ${side}: ${(e as Error).message}`, { cause: e });
+          }
           for (const id of part) inputs[side].failed.set(id, `load failed: ${(e as Error).message}`);
           continue;
         }
+        const { results } = outcome;
         for (const r of results) {
           if (r.ok) {
             inputs[side].listing.set(r.id, r.version);
@@ -254,7 +269,7 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
             inputs[side].failed.set(r.id, `${r.error.code}: ${r.error.message}`);
           }
         }
-        opts.onProgress?.(`load ${side}`, Math.min(i + part.length, ids.length), ids.length);
+        opts.onProgress?.(`load ${side}`, done, ids.length);
       }
     }
   }
