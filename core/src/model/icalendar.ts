@@ -257,10 +257,17 @@ function buildFresh(entity: EventEntity | TaskEntity): string {
 
 /** Serializes an event/task; patches `raw` when present, builds a fresh VCALENDAR otherwise. */
 export function serializeICalendar(entity: EventEntity | TaskEntity): string {
-  if (entity.raw?.format === 'icalendar') {
-    const patched = patchRaw(entity);
-    if (patched !== undefined) return patched;
+  let text = written.get(entity);
+  if (text === undefined) {
+    text = (entity.raw?.format === 'icalendar' ? patchRaw(entity) : undefined) ?? buildFresh(entity);
+    written.set(entity, text);
   }
-  return buildFresh(entity);
+  return text;
 }
+
+/**
+ * Texts already written per entity object. The engine serialises an item once to hash what it will write and
+ * the connector again to write it; entities are not changed once composed, so the second call is a lookup.
+ */
+const written = new WeakMap<EventEntity | TaskEntity, string>();
 

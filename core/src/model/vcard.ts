@@ -289,6 +289,25 @@ function buildCard(c: ContactEntity, version: VCardVersion, raw?: { lines: Conte
 
 /** Serializes a contact in `version` (default: the raw's version, else 4.0); patches `raw` when the version matches. */
 export function serializeVCard(entity: ContactEntity, version?: '2.1' | '3.0' | '4.0'): string {
+  const own = entity.raw?.format === 'vcard' ? entity.raw.version : undefined;
+  const target = version ?? (own === '2.1' || own === '3.0' || own === '4.0' ? own : '4.0');
+  const memo = written.get(entity);
+  const known = memo?.get(target);
+  if (known !== undefined) return known;
+  const text = serializeCard(entity, target);
+  if (memo) memo.set(target, text);
+  else written.set(entity, new Map([[target, text]]));
+  return text;
+}
+
+/**
+ * Texts already written per entity object and vCard version. The engine serialises an item once to hash
+ * what it will write and the connector again to write it; entities are not changed once composed, so the
+ * second call is a lookup.
+ */
+const written = new WeakMap<ContactEntity, Map<string, string>>();
+
+function serializeCard(entity: ContactEntity, version?: '2.1' | '3.0' | '4.0'): string {
   const raw = entity.raw?.format === 'vcard' ? parseVCard(entity.raw.text).items[0] : undefined;
   const rawVersion = raw?.raw?.version;
   const target = (version ?? (rawVersion === '2.1' || rawVersion === '3.0' || rawVersion === '4.0' ? rawVersion : '4.0')) as VCardVersion;
