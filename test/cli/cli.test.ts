@@ -1,9 +1,10 @@
 /** The CLI contract as a new user meets it: help, version, connectors, validate, exit codes, locking. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { cpSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { Workspace, repoRoot } from '../support/workspace.js';
+import { Workspace, cliPath, repoRoot } from '../support/workspace.js';
 
 let ws: Workspace;
 afterEach(() => ws?.cleanup());
@@ -20,6 +21,25 @@ describe('dovetail CLI', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/unknown command 'frobnicate'/);
     expect((await ws.run(['sync', '--bogus'])).code).toBe(2);
+  });
+
+  it('output piped into a reader that stops early (`| head -c 100`): the run finishes, exits 0, and prints no stack trace', async () => {
+    ws = new Workspace();
+    ws.pairing();
+    for (let i = 0; i < 1000; i++) ws.put('left', { uid: `pipe-${i}@example.org`, summary: `Item ${i}`, start: '20260110T090000Z' });
+    // A real pipe into head, as a shell makes it; bash reports the CLI's own exit status.
+    const ended = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      const line = `"${process.execPath}" "${cliPath}" sync --json | head -c 100 > /dev/null; echo "status $\{PIPESTATUS[0]}" >&2`;
+      const child = spawn('bash', ['-c', line], { cwd: ws.dir, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', () => resolve({ code: Number(/status (\d+)/.exec(stderr)?.[1]), stderr: stderr.replace(/status \d+\s*$/, '') }));
+    });
+    expect(ended.stderr).not.toMatch(/EPIPE|Error/);
+    expect(ended.code).toBe(0);
+    expect(readdirSync(ws.path('right', 'cal')).filter((f) => f.endsWith('.ics'))).toHaveLength(1000); // more report than a pipe buffer (64 KiB) holds
+    const again = await ws.run(['sync', '--json']);
+    expect(again.json!.runs).toEqual([expect.objectContaining({ ok: true, a: { created: 0, updated: 0, deleted: 0 }, b: { created: 0, updated: 0, deleted: 0 } })]);
   });
 
   it('connectors --json lists the filesystem connector with entities and capabilities; a package in connectorDirs appears', async () => {
