@@ -9,13 +9,14 @@
 // Exits non-zero when the no-change run writes anything or a run writes other than what was edited.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { eventText as generatedEvent, uidOf } from './lib/events.mjs';
 import { gnuTime, median, runChild as runInScratch, which } from './lib/processes.mjs';
+import { exitOnFailures, inWorkDir, table } from './lib/report.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..');
@@ -192,18 +193,10 @@ const fmtBytes = (n) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n 
 const ratio = (x, y) => (y ? `${(x / y).toFixed(2)}x` : 'n/a');
 const failures = [];
 
-function table(header, rows) {
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => String(r[c]).length)));
-  const line = (cells) => cells.map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join('  ');
-  console.log(line(header));
-  for (const r of rows) console.log(line(r));
-}
-
 // ---------------------------------------------------------------------------------------------
 
 const started = performance.now();
-await mkdir(work, { recursive: true });
-try {
+await inWorkDir(work, async () => {
   console.log(`folder-sync bench: ${ITEMS} events, one .ics per file, two-way vdir ↔ vdir, real CLI per run`);
   console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} at start`);
   console.log(`peak RSS: ${gnuTime ? `${gnuTime} -f %M (maxrss of the child)` : 'not measured (GNU time not found)'}`);
@@ -288,12 +281,6 @@ try {
   console.log(`wall = spawn to exit, measured by this script; in-engine = durationMs from the sync report.`);
   console.log(`load average at end: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s`);
-} finally {
-  await rm(work, { recursive: true, force: true });
-  await rmdir(path.dirname(work)).catch(() => undefined); // bench/.work, when empty
-}
+});
 
-if (failures.length) {
-  console.error(`\nFAILED:\n- ${failures.join('\n- ')}`);
-  process.exit(1);
-}
+exitOnFailures(failures);

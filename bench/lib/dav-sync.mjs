@@ -12,7 +12,7 @@
 // connection closed after each answer) fails. Speed and memory targets are reported, not asserted.
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -20,6 +20,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { gnuTime, median, runChild as runInScratch, which } from './processes.mjs';
+import { exitOnFailures, inWorkDir, table } from './report.mjs';
 
 /**
  * What differs between a calendar and an address book bench; everything else is shared.
@@ -408,14 +409,6 @@ const fmtBytes = (n) => (n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n 
 const fmtRatio = (x, y) => (y ? `${(x / y).toFixed(2)}x` : 'n/a');
 const methods = (c) => Object.entries(c.byMethod).map(([m, n]) => `${n} ${m}`).join(' + ') || '0';
 
-function table(header, rows) {
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => String(r[c]).length)));
-  const line = (cells) => cells.map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join('  ');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of rows) console.log(line(r));
-}
-
 async function nodeStartup() {
   const runs = [];
   for (let k = 0; k < NODE_START_REPEATS; k += 1) runs.push(await runChild(process.execPath, ['-e', '0']));
@@ -660,18 +653,10 @@ export async function runDavSyncBench(kind) {
   work = path.join(repoRoot, 'bench', '.work', `${K.bench}-${process.pid}`);
 
   const started = performance.now();
-  await mkdir(work, { recursive: true });
-  try {
+  await inWorkDir(work, async () => {
     if (RSS_SCALE) await rssScale();
     else await compare();
     console.log(`\nload average at end: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}; total ${((performance.now() - started) / 1000).toFixed(0)} s`);
-  } finally {
-    await rm(work, { recursive: true, force: true });
-    await rmdir(path.dirname(work)).catch(() => undefined); // bench/.work, when empty
-  }
-
-  if (failures.length) {
-    console.error(`\nFAILED:\n- ${failures.join('\n- ')}`);
-    process.exit(1);
-  }
+  });
+  exitOnFailures(failures);
 }
