@@ -307,10 +307,9 @@ export function serializeVCard(entity: ContactEntity, version?: '2.1' | '3.0' | 
  */
 const written = new WeakMap<ContactEntity, Map<string, string>>();
 
-function serializeCard(entity: ContactEntity, version?: '2.1' | '3.0' | '4.0'): string {
+function serializeCard(entity: ContactEntity, target: VCardVersion): string {
   const raw = entity.raw?.format === 'vcard' ? parseVCard(entity.raw.text).items[0] : undefined;
   const rawVersion = raw?.raw?.version;
-  const target = (version ?? (rawVersion === '2.1' || rawVersion === '3.0' || rawVersion === '4.0' ? rawVersion : '4.0')) as VCardVersion;
   const rawCard = raw?.raw ? splitCards(raw.raw.text)[0] : undefined;
   if (raw && rawCard && rawVersion === target) {
     const lines = rawCard.lines;
