@@ -16,7 +16,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { eventText as generatedEvent, uidOf } from './lib/events.mjs';
 import { gnuTime, median, runChild as runInScratch, which } from './lib/processes.mjs';
-import { exitOnFailures, inWorkDir, table } from './lib/report.mjs';
+import { exitOnFailures, inWorkDir, syncReport, table } from './lib/report.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..');
@@ -142,13 +142,7 @@ function stateDelta(before, after) {
 async function dovetailSync(label, expectWritten) {
   const before = await stateFiles();
   const r = await runChild(process.execPath, [cli, 'sync', '-c', dtConfig, '--json'], { cwd: dtRoot });
-  let report;
-  try {
-    report = JSON.parse(r.stdout).runs[0];
-  } catch {
-    throw new Error(`dovetail sync (${label}) printed no JSON report (exit ${r.code}):\n${r.stderr.slice(0, 2000)}`);
-  }
-  if (r.code !== 0 || !report.ok) throw new Error(`dovetail sync (${label}) failed, exit ${r.code}: ${JSON.stringify(report.errors ?? []).slice(0, 1000)}`);
+  const report = syncReport(r, label);
   const sum = (s) => s.created + s.updated + s.deleted;
   const written = sum(report.a) + sum(report.b);
   const state = stateDelta(before, await stateFiles());

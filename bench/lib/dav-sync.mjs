@@ -20,7 +20,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { gnuTime, median, runChild as runInScratch, which } from './processes.mjs';
-import { exitOnFailures, inWorkDir, table } from './report.mjs';
+import { exitOnFailures, inWorkDir, syncReport, table } from './report.mjs';
 
 /**
  * What differs between a calendar and an address book bench; everything else is shared.
@@ -293,13 +293,7 @@ function dovetailTool(root, proxyUrl, extraSettings = {}) {
       const counter = proxy.begin();
       const r = await runChild(process.execPath, [...extraNodeArgs, cli, 'sync', '-c', config, '--json'], { cwd: root });
       proxy.begin();
-      let report;
-      try {
-        report = JSON.parse(r.stdout).runs[0];
-      } catch {
-        throw new Error(`dovetail sync (${label}) printed no JSON report (exit ${r.code}):\n${r.stderr.slice(0, 2000)}`);
-      }
-      if (r.code !== 0 || !report.ok) throw new Error(`dovetail sync (${label}) failed, exit ${r.code}: ${JSON.stringify(report.errors ?? []).slice(0, 1000)}`);
+      const report = syncReport(r, label);
       const after = await folderState(folder);
       const sum = (s) => s.created + s.updated + s.deleted;
       return {

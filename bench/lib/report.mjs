@@ -23,6 +23,21 @@ export async function inWorkDir(work, body) {
   }
 }
 
+/**
+ * The first run of a `dovetail sync --json` child (`runChild`'s result); throws, naming `label`, when the
+ * child printed no report or the run failed.
+ */
+export function syncReport(r, label) {
+  let report;
+  try {
+    report = JSON.parse(r.stdout).runs[0];
+  } catch {
+    throw new Error(`dovetail sync (${label}) printed no JSON report (exit ${r.code}):\n${r.stderr.slice(0, 2000)}`);
+  }
+  if (r.code !== 0 || !report.ok) throw new Error(`dovetail sync (${label}) failed, exit ${r.code}: ${JSON.stringify(report.errors ?? []).slice(0, 1000)}`);
+  return report;
+}
+
 /** Exits 1 listing `failures` when there are any. */
 export function exitOnFailures(failures) {
   if (!failures.length) return;
