@@ -9,7 +9,7 @@ import { findHomes, listCollections, type DavCollection, type DavProtocolKind } 
 import type { DavEndpoint, DavEndpointSettings } from './endpoint.js';
 import { asCollectionHref, normalizeHref } from './href.js';
 import { supportsSyncCollection } from './listing.js';
-import type { HttpResponse } from './transport.js';
+import type { HttpResponse } from '@dovetail/http';
 
 export interface DavAccount {
   /** Calendars or address books in the account's homes. */

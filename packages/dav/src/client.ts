@@ -8,7 +8,7 @@ import { createObject, davRequest, deleteObject, updateObject } from 'tsdav';
 import { AuthFailed, Invalid, NotFound, Unavailable, type DovetailError } from '@dovetail/core/sdk';
 import { hrefToUrl } from './href.js';
 import { parseMultistatus, type Multistatus } from './multistatus.js';
-import type { HttpResponse, Transport } from './transport.js';
+import type { HttpResponse, Transport } from '@dovetail/http';
 import { NS, XmlError } from './xml.js';
 
 /** Prefixes used in request bodies. */

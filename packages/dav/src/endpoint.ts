@@ -6,7 +6,7 @@ import { Invalid, type ConnectorContext } from '@dovetail/core/sdk';
 import { DavClient } from './client.js';
 import { domainFor, lookupDavService } from './dns-discovery.js';
 import { effectiveQuirks, getPreset, PRESET_IDS, presetUrl, type DavProtocol, type DavQuirks } from './presets.js';
-import { Transport, type DavAuth } from './transport.js';
+import { Transport, type HttpAuth } from '@dovetail/http';
 
 /** The settings both DAV connectors accept (their settings.schema.json describes them for users). */
 export interface DavEndpointSettings {
@@ -93,7 +93,7 @@ async function startUrlFor(s: DavEndpointSettings, protocol: DavProtocol, preset
   return `https://${domain}/.well-known/${protocol}`;
 }
 
-async function authFor(ctx: ConnectorContext<DavEndpointSettings>, presetAuth?: readonly string[]): Promise<DavAuth> {
+async function authFor(ctx: ConnectorContext<DavEndpointSettings>, presetAuth?: readonly string[]): Promise<HttpAuth> {
   const s = ctx.settings;
   const token = await ctx.secrets.maybe('token');
   const type = s.auth ?? (token ? 'bearer' : presetAuth?.[0] === 'digest' ? 'digest' : s.username ? 'auto' : 'none');

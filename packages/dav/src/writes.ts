@@ -6,7 +6,7 @@ import { Invalid, NotFound, PreconditionFailed, isDovetailError, type DovetailEr
 import { errorForStatus, etagValue, type DavClient } from './client.js';
 import { okPropText, parseMultistatus } from './multistatus.js';
 import { NS } from './xml.js';
-import type { HttpResponse } from './transport.js';
+import type { HttpResponse } from '@dovetail/http';
 
 export type PutOutcome = { ok: true; etag?: string } | { ok: false; error: DovetailError };
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DavClient } from '../src/client.js';
 import { multiget } from '../src/multiget.js';
-import { Transport } from '../src/transport.js';
+import { Transport } from '@dovetail/http';
 
 /** An address book server on loopback: answers addressbook-multiget after `delayMs`, or with a status. */
 async function bookServer(options: { delayMs: number; failOnRequest?: number }) {

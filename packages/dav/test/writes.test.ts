@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import type { HttpResponse } from '../src/transport.js';
-import { Transport } from '../src/transport.js';
+import type { HttpResponse } from '@dovetail/http';
+import { Transport } from '@dovetail/http';
 import { writeError } from '../src/writes.js';
 
 const url = 'http://127.0.0.1:5232/user/calendars/calendar/x.ics';

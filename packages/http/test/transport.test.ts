@@ -495,6 +495,44 @@ describe('Transport: proxy', () => {
   });
 });
 
+describe('response size limit', () => {
+  it('refuses a declared Content-Length above the limit without reading the body, naming the setting', async () => {
+    const srv = await httpServer((_req, res) => res.writeHead(200, { 'content-length': '5000' }).end('x'.repeat(5000)));
+    const t = transport({ maxResponseBytes: 1000, maxResponseBytesSetting: 'maxFeedBytes' });
+    const err = await t.request(srv.url, { method: 'GET' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'Invalid' });
+    expect((err as Error).message).toMatch(/larger than 1000 bytes; raise "maxFeedBytes"/);
+    expect(srv.seen).toHaveLength(1); // not retried
+  });
+
+  it('stops reading a chunked body as soon as it passes the limit', async () => {
+    let written = 0;
+    const srv = await httpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      const chunk = 'y'.repeat(64 * 1024);
+      const pump = () => {
+        while (written < 50 * 1024 * 1024) {
+          written += chunk.length;
+          if (!res.write(chunk)) { res.once('drain', pump); return; }
+        }
+        res.end();
+      };
+      pump();
+    });
+    const t = transport({ maxResponseBytes: 256 * 1024 });
+    const err = await t.request(srv.url, { method: 'GET' }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/larger than 256 KiB; raise "maxResponseBytes"/);
+    expect(t.stats.bytesReceived).toBeLessThan(2 * 1024 * 1024);
+    expect(written).toBeLessThan(50 * 1024 * 1024);
+  });
+
+  it('reads a body up to the limit, dropping a UTF-8 BOM as fetch does', async () => {
+    const srv = await httpServer((_req, res) => res.writeHead(200).end('\ufeffBEGIN:VCALENDAR'));
+    const res = await transport({ maxResponseBytes: 18 }).request(srv.url, { method: 'GET' });
+    expect(res.text).toBe('BEGIN:VCALENDAR');
+  });
+});
+
 describe('Transport.fetchFor', () => {
   it('gives the sink the whole response (beyond 4 KiB) and returns a fetch Response', async () => {
     const big = `<multistatus xmlns="DAV:">${'<response><href>/cal/x.ics</href></response>'.repeat(400)}</multistatus>`;

@@ -1,13 +1,14 @@
 /**
- * HTTP for WebDAV: one keep-alive dispatcher per endpoint (custom CA, client certificate, insecure flag,
- * proxy), per-request timeouts, Basic / Digest (real challenge-response) / Bearer auth, and 429/503
- * `Retry-After` handling. Statuses other than 401/429/503 are returned to the caller, which knows what
- * a 403 or 409 means for its request (a stale sync token, a UID clash, ...).
+ * HTTP for Dovetail's network connectors (WebDAV, EWS, iCal feeds): one keep-alive dispatcher per endpoint
+ * (custom CA, client certificate, insecure flag, proxy), per-request timeouts, a cap on response bodies,
+ * Basic / Digest (real challenge-response) / Bearer auth, and 429/503 `Retry-After` handling. Statuses
+ * other than 401/429/503 are returned to the caller, which knows what a 403 or 409 means for its request
+ * (a stale sync token, a UID clash, ...).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Agent, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
-import { AuthFailed, RateLimited, Unavailable, type Logger } from '@dovetail/core/sdk';
+import { AuthFailed, Invalid, RateLimited, Unavailable, type Logger } from '@dovetail/core/sdk';
 import { DigestSession, parseWwwAuthenticate } from './digest.js';
 import { describeNetworkError } from './net-errors.js';
 
@@ -15,13 +16,13 @@ import { describeNetworkError } from './net-errors.js';
  * How to authenticate. `basic` and `auto` send Basic pre-emptively over TLS or loopback (on challenge otherwise);
  * `auto` switches to Digest when the server challenges with it; `digest` always waits for the challenge.
  */
-export type DavAuth =
+export type HttpAuth =
   | { type: 'none' }
   | { type: 'basic' | 'digest' | 'auto'; username: string; password: string }
   | { type: 'bearer'; token: string };
 
 export interface TransportOptions {
-  auth: DavAuth;
+  auth: HttpAuth;
   /** PEM text of extra CA certificates, or a path to them. */
   ca?: string;
   /** Client certificate and key (PEM text or paths), for mutual TLS. */
@@ -34,6 +35,13 @@ export interface TransportOptions {
   proxy?: string;
   /** Per-request timeout (headers and body); default 30 s. */
   timeoutMs?: number;
+  /**
+   * Largest response body read, in bytes; a bigger one fails the request with `Invalid` naming this limit
+   * (`settingName`), before it is held in memory. Default 64 MiB.
+   */
+  maxResponseBytes?: number;
+  /** The connector setting that sets `maxResponseBytes`, named in the error (default "maxResponseBytes"). */
+  maxResponseBytesSetting?: string;
   /** Retries of 429/503 and of network failures of safe methods; default 3. */
   maxRetries?: number;
   /** Longest `Retry-After` waited in place; longer waits surface as `RateLimited`. Default 30 s. */
@@ -67,6 +75,16 @@ export interface TransportStats {
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PROPFIND', 'REPORT']);
+const UTF8 = new TextDecoder('utf-8');
+/** Default cap on a response body. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+/** A response body larger than the transport's `maxResponseBytes`. */
+export class ResponseTooLarge extends Invalid {
+  constructor(readonly url: string, readonly limit: number, setting: string) {
+    super(`the response from ${safeHost(url)} is larger than ${formatBytes(limit)}; raise "${setting}" in the endpoint's settings if this is expected`);
+  }
+}
 
 export class Transport {
   readonly stats: TransportStats = { requests: 0, byMethod: {}, bytesReceived: 0 };
@@ -74,6 +92,7 @@ export class Transport {
   private readonly timeoutMs: number;
   private readonly maxRetries: number;
   private readonly maxRetryWaitMs: number;
+  private readonly maxResponseBytes: number;
   private digest?: DigestSession;
   /** Basic credentials go out once the server asked for them (or at once over TLS/loopback). */
   private basicArmed = false;
@@ -91,6 +110,7 @@ export class Transport {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.maxRetries = options.maxRetries ?? 3;
     this.maxRetryWaitMs = options.maxRetryWaitMs ?? 30_000;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   }
 
   /** Sends a request; throws AuthFailed (401 after answering the challenge), RateLimited, Unavailable. */
@@ -101,7 +121,7 @@ export class Transport {
       try {
         res = await this.send(url, req);
       } catch (e) {
-        if (this.options.signal?.aborted) throw e;
+        if (this.options.signal?.aborted || e instanceof ResponseTooLarge) throw e;
         if (SAFE_METHODS.has(req.method) && attempt < this.maxRetries && isTransient(e)) {
           await this.sleep(backoffMs(attempt));
           continue;
@@ -159,9 +179,32 @@ export class Transport {
       method: req.method, headers, body: req.body, dispatcher: this.dispatcher,
       signal: AbortSignal.any(signals), redirect: 'follow',
     });
-    const text = await res.text();
-    this.stats.bytesReceived += text.length;
+    const text = await this.readBody(res, url);
     return { status: res.status, headers: res.headers as unknown as Headers, text, url: res.url || url };
+  }
+
+  /** The body as text, refused (and the connection dropped) as soon as it exceeds `maxResponseBytes`. */
+  private async readBody(res: Awaited<ReturnType<typeof undiciFetch>>, url: string): Promise<string> {
+    const limit = this.maxResponseBytes;
+    const tooLarge = () => new ResponseTooLarge(url, limit, this.options.maxResponseBytesSetting ?? 'maxResponseBytes');
+    const declared = Number(res.headers.get('content-length'));
+    if (Number.isFinite(declared) && declared > limit) {
+      await res.body?.cancel().catch(() => undefined);
+      throw tooLarge();
+    }
+    if (!res.body) return '';
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      size += chunk.byteLength;
+      this.stats.bytesReceived += chunk.byteLength;
+      if (size > limit) {
+        await res.body.cancel().catch(() => undefined);
+        throw tooLarge();
+      }
+      chunks.push(chunk);
+    }
+    return UTF8.decode(Buffer.concat(chunks, size)); // a leading BOM is dropped, as fetch's text() does
   }
 
   private authorization(method: string, url: string): string | undefined {
@@ -205,6 +248,14 @@ export class Transport {
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
+}
+
+function safeHost(url: string): string {
+  try { return new URL(url).host; } catch { return 'the server'; }
+}
+
+function formatBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${Math.round((n / 1024 / 1024) * 10) / 10} MiB` : n >= 1024 ? `${Math.round(n / 1024)} KiB` : `${n} bytes`;
 }
 
 function readPem(v: string, baseDir?: string): string {
@@ -252,7 +303,7 @@ function isTransient(e: unknown): boolean {
   return code === 'ECONNRESET' || code === 'UND_ERR_SOCKET' || code === 'EPIPE' || code === 'ECONNREFUSED';
 }
 
-function authMessage(res: HttpResponse, url: string, auth: DavAuth): string {
+function authMessage(res: HttpResponse, url: string, auth: HttpAuth): string {
   const host = new URL(url).host;
   if (auth.type === 'none') return `401 Unauthorized from ${host}: the server wants credentials (set username and password, or a token)`;
   if (auth.type === 'bearer') return `401 Unauthorized from ${host}: the bearer token was refused (expired or wrong scope?)`;

@@ -1,0 +1,4 @@
+/** HTTP plumbing shared by the network connectors (CalDAV, CardDAV, iCal feeds, Exchange). */
+export * from './net-errors.js';
+export * from './digest.js';
+export * from './transport.js';
