@@ -3,6 +3,8 @@ export * from './entities.js';
 export * from './errors.js';
 export * from './connector.js';
 export type * from './manifest.js';
+export * from './time.js';
+export { canonicalJson } from '../model/canonical-json.js';
 export {
   parseICalendar, serializeICalendar, parseVCard, serializeVCard, contentHash, windowsToIana, toEpochMs, overlaps,
 } from '../model/index.js';

@@ -10,16 +10,20 @@ import path from 'node:path';
 import { Agent, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { AuthFailed, Invalid, RateLimited, Unavailable, type Logger } from '@dovetail/core/sdk';
 import { DigestSession, parseWwwAuthenticate } from './digest.js';
+import { NtlmSession } from './ntlm.js';
 import { describeNetworkError } from './net-errors.js';
 
 /**
  * How to authenticate. `basic` and `auto` send Basic pre-emptively over TLS or loopback (on challenge otherwise);
- * `auto` switches to Digest when the server challenges with it; `digest` always waits for the challenge.
+ * `auto` switches to Digest when the server challenges with it; `digest` always waits for the challenge;
+ * `ntlm` answers the server's NTLM challenge (the username may be `DOMAIN\\user` or `user@domain`).
  */
 export type HttpAuth =
   | { type: 'none' }
   | { type: 'basic' | 'digest' | 'auto'; username: string; password: string }
-  | { type: 'bearer'; token: string };
+  | { type: 'bearer'; token: string }
+  /** NTLMv2 on a single keep-alive connection (NTLM authenticates the connection, not the request). */
+  | { type: 'ntlm'; username: string; password: string; workstation?: string };
 
 export interface TransportOptions {
   auth: HttpAuth;
@@ -106,7 +110,7 @@ export class Transport {
     };
     this.dispatcher = options.proxy
       ? new ProxyAgent({ uri: options.proxy, requestTls: tls, proxyTls: tls, token: proxyToken(options.proxy) })
-      : new Agent({ connect: tls, keepAliveTimeout: 10_000, connections: 8 });
+      : new Agent({ connect: tls, keepAliveTimeout: 10_000, connections: options.auth.type === 'ntlm' ? 1 : 8 });
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.maxRetries = options.maxRetries ?? 3;
     this.maxRetryWaitMs = options.maxRetryWaitMs ?? 30_000;
@@ -127,6 +131,10 @@ export class Transport {
           continue;
         }
         throw new Unavailable(describeNetworkError(e, url), { cause: e });
+      }
+      if (res.status === 401 && this.options.auth.type === 'ntlm' && !authRetried) {
+        authRetried = true;
+        res = await this.ntlmHandshake(url, req, res, this.options.auth);
       }
       if (res.status === 401) {
         if (!authRetried && this.answerChallenge(res)) { authRetried = true; continue; }
@@ -166,11 +174,40 @@ export class Transport {
     await this.dispatcher.close().catch(() => undefined);
   }
 
-  private async send(url: string, req: HttpRequest): Promise<HttpResponse> {
+  /**
+   * NTLM's handshake after a 401: negotiate (type 1), take the challenge from the second 401, answer it
+   * (type 3); all three requests go over the one connection the dispatcher keeps. Returns the final answer.
+   */
+  private async ntlmHandshake(url: string, req: HttpRequest, first: HttpResponse, auth: Extract<HttpAuth, { type: 'ntlm' }>): Promise<HttpResponse> {
+    if (!parseWwwAuthenticate(first.headers.get('www-authenticate') ?? '').some((c) => c.scheme === 'ntlm')) return first;
+    const session = new NtlmSession(auth.username, auth.password, auth.workstation);
+    const challenged = await this.sendOrFail(url, req, session.negotiate());
+    if (challenged.status !== 401) return challenged;
+    const token = parseWwwAuthenticate(challenged.headers.get('www-authenticate') ?? '').find((c) => c.scheme === 'ntlm')?.params.token68;
+    if (!token) throw new AuthFailed(`401 Unauthorized from ${safeHost(url)}: the server did not answer the NTLM negotiation with a challenge`);
+    let answer: string;
+    try {
+      answer = session.authenticate(token);
+    } catch (e) {
+      throw new AuthFailed(`NTLM with ${safeHost(url)} failed: ${(e as Error).message}`, { cause: e });
+    }
+    return this.sendOrFail(url, req, answer);
+  }
+
+  private async sendOrFail(url: string, req: HttpRequest, authorization: string): Promise<HttpResponse> {
+    try {
+      return await this.send(url, req, authorization);
+    } catch (e) {
+      if (this.options.signal?.aborted || e instanceof ResponseTooLarge) throw e;
+      throw new Unavailable(describeNetworkError(e, url), { cause: e });
+    }
+  }
+
+  private async send(url: string, req: HttpRequest, authorization?: string): Promise<HttpResponse> {
     // identity: undici 7 aborts the process (assert(!this.paused), nodejs/undici#5360) on large gzip answers
     // from HTTP/1.0 servers that close the connection, as Radicale does; undici 8 needs Node 22.
     const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'dovetail', 'accept-encoding': 'identity', ...lower(req.headers) };
-    const auth = this.authorization(req.method, url);
+    const auth = authorization ?? this.authorization(req.method, url);
     if (auth) headers.authorization = auth;
     const signals = [AbortSignal.timeout(this.timeoutMs), ...(this.options.signal ? [this.options.signal] : [])];
     this.stats.requests++;
@@ -210,7 +247,7 @@ export class Transport {
   private authorization(method: string, url: string): string | undefined {
     const a = this.options.auth;
     if (a.type === 'bearer') return `Bearer ${a.token}`;
-    if (a.type === 'none') return undefined;
+    if (a.type === 'none' || a.type === 'ntlm') return undefined;
     if (this.digest?.ready) {
       const u = new URL(url);
       return this.digest.authorization(method, u.pathname + u.search);
@@ -225,7 +262,7 @@ export class Transport {
   /** Takes a 401's challenge; true when a retry with (new) credentials makes sense. */
   private answerChallenge(res: HttpResponse): boolean {
     const a = this.options.auth;
-    if (a.type === 'none' || a.type === 'bearer') return false;
+    if (a.type === 'none' || a.type === 'bearer' || a.type === 'ntlm') return false;
     const challenges = parseWwwAuthenticate(res.headers.get('www-authenticate') ?? '');
     const wantsDigest = challenges.some((c) => c.scheme === 'digest');
     if (wantsDigest && a.type !== 'basic') {
@@ -307,6 +344,7 @@ function authMessage(res: HttpResponse, url: string, auth: HttpAuth): string {
   const host = new URL(url).host;
   if (auth.type === 'none') return `401 Unauthorized from ${host}: the server wants credentials (set username and password, or a token)`;
   if (auth.type === 'bearer') return `401 Unauthorized from ${host}: the bearer token was refused (expired or wrong scope?)`;
+  if (auth.type === 'ntlm') return `401 Unauthorized from ${host}: NTLM sign-in refused; check username (DOMAIN\\user or user@domain) and password`;
   const offered = parseWwwAuthenticate(res.headers.get('www-authenticate') ?? '').map((c) => c.scheme);
   const also = offered.length ? ` (server offers: ${offered.join(', ')})` : '';
   return `401 Unauthorized from ${host}: check username and password${also}`;

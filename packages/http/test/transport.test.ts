@@ -10,6 +10,7 @@ import type { TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeNetworkError, networkErrorCode } from '../src/net-errors.js';
 import { retryAfterMs, Transport, type TransportOptions } from '../src/transport.js';
+import { ntlmGuard } from './ntlm-server.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // Real servers on 127.0.0.1 (random ports), closed after each test.
@@ -492,6 +493,34 @@ describe('Transport: proxy', () => {
     const proxy = await connectProxy(srv.port);
     expect((await transport({ proxy: proxy.url }).request('http://dav.example.test/', { method: 'GET' })).status).toBe(204);
     expect(proxy.connects).toEqual([{ target: 'dav.example.test:80', proxyAuthorization: undefined }]);
+  });
+});
+
+describe('NTLM', () => {
+  it('answers the challenge on one connection, then the connection stays signed in', async () => {
+    const guard = ntlmGuard({ 'ann@corp.example': 'pässword', 'corp\\bob': 'secret' }, (req, res, user) => res.writeHead(200).end(`${req.method} as ${user}`));
+    const srv = await httpServer((req, res) => guard(req, res));
+    const t = transport({ auth: { type: 'ntlm', username: 'ann@corp.example', password: 'pässword' } });
+    const first = await t.request(`${srv.url}EWS/Exchange.asmx`, { method: 'POST', body: '<soap/>' });
+    expect(first.status).toBe(200);
+    expect(first.text).toBe('POST as ann@corp.example');
+    const second = await t.request(`${srv.url}EWS/Exchange.asmx`, { method: 'POST', body: '<soap/>' });
+    expect(second.text).toBe('POST as ann@corp.example');
+    expect(guard.stats).toEqual({ negotiations: 1, authenticated: 1, refused: 0 });
+    // unauthenticated try, negotiate, answer, then one request on the signed-in connection; the body each time
+    expect(srv.seen.map((s) => [s.headers.authorization?.slice(0, 4) ?? '', s.body])).toEqual([
+      ['', '<soap/>'], ['NTLM', '<soap/>'], ['NTLM', '<soap/>'], ['', '<soap/>']]);
+    const bob = await transport({ auth: { type: 'ntlm', username: 'CORP\\bob', password: 'secret' } }).request(srv.url, { method: 'GET' });
+    expect(bob.text).toBe('GET as bob');
+  });
+
+  it('a wrong password is AuthFailed with what to check, after one handshake', async () => {
+    const guard = ntlmGuard({ ann: 'right' }, (_req, res) => res.writeHead(200).end());
+    const srv = await httpServer((req, res) => guard(req, res));
+    const err = await transport({ auth: { type: 'ntlm', username: 'ann', password: 'wrong' } }).request(srv.url, { method: 'GET' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'AuthFailed' });
+    expect((err as Error).message).toMatch(/NTLM sign-in refused; check username \(DOMAIN\\user or user@domain\) and password/);
+    expect(guard.stats).toEqual({ negotiations: 1, authenticated: 0, refused: 1 });
   });
 });
 
