@@ -1,5 +1,6 @@
 /** CardDAV connectors built through the package's default export, pointed at a harness server. */
-import type { Connector, ConnectorContext, Logger } from '@dovetail/core/sdk';
+import type { Connector, Logger } from '@dovetail/core/sdk';
+import { testContext } from '@dovetail/core/testing';
 import type { DavServer } from '../../../test/support/dav-servers.js';
 import definition, { type CardDavSettings } from '../src/index.js';
 
@@ -10,12 +11,8 @@ export async function cardDavFor(server: DavServer, extra: Partial<CardDavSettin
   const settings: CardDavSettings = server.kind === 'radicale'
     ? { url: server.url, username: server.username, password: 'from-secrets', ...extra }
     : { url: server.url, ...extra };
-  const context: ConnectorContext<CardDavSettings> = {
-    endpoint: 'contacts', settings: Object.freeze(settings), logger,
-    secrets: { get: async () => server.password, maybe: async (key) => (key === 'password' && server.kind === 'radicale' ? server.password : undefined) },
-    signal: new AbortController().signal, baseDir: process.cwd(),
-  };
-  return definition.create(context);
+  const secrets: Record<string, string> = server.kind === 'radicale' ? { password: server.password } : {};
+  return definition.create(testContext(settings, { secrets, logger, endpoint: 'contacts' }));
 }
 
 let counter = 0;

@@ -3,15 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Connector, ConnectorContext, Logger } from '@dovetail/core/sdk';
+import type { Connector } from '@dovetail/core/sdk';
+import { testContext } from '@dovetail/core/testing';
 import definition, { type FilesystemSettings } from '../src/index.js';
-
-/** A logger that records lines instead of printing them. */
-export function recordingLogger(lines: unknown[] = []): Logger {
-  const log = (obj: object | string, msg?: string) => { lines.push(msg ?? obj); };
-  const logger: Logger = { trace: log, debug: log, info: log, warn: log, error: log, child: () => logger };
-  return logger;
-}
 
 /** A fresh temp folder; removed by the returned `cleanup`. */
 export function tempDir(prefix = 'dovetail-fs-'): { dir: string; cleanup: () => void } {
@@ -21,18 +15,7 @@ export function tempDir(prefix = 'dovetail-fs-'): { dir: string; cleanup: () => 
 
 /** A connector for `settings`, with relative paths resolving against `baseDir`. */
 export async function makeConnector(baseDir: string, settings: FilesystemSettings): Promise<Connector> {
-  const context: ConnectorContext<FilesystemSettings> = {
-    endpoint: 'local',
-    settings: Object.freeze({ ...settings }),
-    logger: recordingLogger(),
-    secrets: {
-      get: async (key) => { throw new Error(`no secret ${key}`); },
-      maybe: async () => undefined,
-    },
-    signal: new AbortController().signal,
-    baseDir,
-  };
-  return definition.create(context);
+  return definition.create(testContext(settings, { baseDir, endpoint: 'local' }));
 }
 
 /** Writes `files` (name → content) into `dir`, creating it. */

@@ -8,4 +8,4 @@ export { parseVCard, serializeVCard } from './vcard.js';
 export { contentHash } from './hash.js';
 export { windowsToIana } from './windows-zones.js';
 export { toEpochMs } from './time-value.js';
-export { overlaps } from './recurrence.js';
+export { overlaps, ruleInstants } from './recurrence.js';

@@ -92,6 +92,23 @@ function recurringOverlaps(
   return false;
 }
 
+/**
+ * The instants (epoch ms) of the occurrences one RRULE generates from `start` (which counts as the first), in
+ * order, up to and including `untilMs`, at most `max` of them. EXDATEs and overrides are not applied.
+ */
+export function ruleInstants(start: TimeValue, rrule: string, untilMs: number, max = MAX_INSTANCES): number[] {
+  const rule = ICAL.Recur.fromString(rrule.replace(/^RRULE:/i, ''));
+  localizeUntil(rule, start);
+  const iterator = rule.iterator(icalFloating(wallMs(start.value), start.kind === 'date'));
+  const out: number[] = [];
+  for (let next = iterator.next(); next && out.length < max; next = iterator.next()) {
+    const epoch = toEpochMs({ ...start, value: formatWall(wallOf(next), start.kind) });
+    if (epoch > untilMs) break;
+    out.push(epoch);
+  }
+  return out;
+}
+
 /** True when the event/task (any recurrence instance) overlaps [start, end). Items without dates are in range. */
 export function overlaps(entity: EventEntity | TaskEntity, start: Date, end: Date): boolean {
   const from = start.getTime();

@@ -6,7 +6,7 @@ export type * from './manifest.js';
 export * from './time.js';
 export { canonicalJson } from '../model/canonical-json.js';
 export {
-  parseICalendar, serializeICalendar, parseVCard, serializeVCard, contentHash, windowsToIana, toEpochMs, overlaps,
+  parseICalendar, serializeICalendar, parseVCard, serializeVCard, contentHash, windowsToIana, toEpochMs, overlaps, ruleInstants,
 } from '../model/index.js';
 export type { Parsed, ItemError } from '../model/index.js';
 export {

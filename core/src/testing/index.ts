@@ -3,5 +3,6 @@
  * Nothing here imports a test runner; pass your runner's describe/it/expect to the conformance suite.
  */
 export * from './conformance.js';
+export * from './context.js';
 export * from './memory-connector.js';
 export * from './memory-state.js';

@@ -15,8 +15,9 @@ import { describeNetworkError } from './net-errors.js';
 
 /**
  * How to authenticate. `basic` and `auto` send Basic pre-emptively over TLS or loopback (on challenge otherwise);
- * `auto` switches to Digest when the server challenges with it; `digest` always waits for the challenge;
- * `ntlm` answers the server's NTLM challenge (the username may be `DOMAIN\\user` or `user@domain`).
+ * `auto` switches to Digest when the server challenges with it, and to NTLM when the server offers only NTLM;
+ * `digest` always waits for the challenge; `ntlm` answers the server's NTLM challenge (the username may be
+ * `DOMAIN\\user` or `user@domain`) on a single connection.
  */
 export type HttpAuth =
   | { type: 'none' }
@@ -92,7 +93,11 @@ export class ResponseTooLarge extends Invalid {
 
 export class Transport {
   readonly stats: TransportStats = { requests: 0, byMethod: {}, bytesReceived: 0 };
-  private readonly dispatcher: Dispatcher;
+  private dispatcher: Dispatcher;
+  /** Builds a dispatcher with at most `connections` connections per origin. */
+  private readonly makeDispatcher: (connections: number) => Dispatcher;
+  /** NTLM signs in connections, not requests: once it is in use, one connection carries everything. */
+  private singleConnection: boolean;
   private readonly timeoutMs: number;
   private readonly maxRetries: number;
   private readonly maxRetryWaitMs: number;
@@ -108,9 +113,11 @@ export class Transport {
       ca: read(options.ca), cert: read(options.cert), key: read(options.key), passphrase: options.passphrase,
       rejectUnauthorized: !options.insecure,
     };
-    this.dispatcher = options.proxy
-      ? new ProxyAgent({ uri: options.proxy, requestTls: tls, proxyTls: tls, token: proxyToken(options.proxy) })
-      : new Agent({ connect: tls, keepAliveTimeout: 10_000, connections: options.auth.type === 'ntlm' ? 1 : 8 });
+    this.makeDispatcher = (connections) => (options.proxy
+      ? new ProxyAgent({ uri: options.proxy, requestTls: tls, proxyTls: tls, token: proxyToken(options.proxy), connections })
+      : new Agent({ connect: tls, keepAliveTimeout: 10_000, connections }));
+    this.singleConnection = options.auth.type === 'ntlm';
+    this.dispatcher = this.makeDispatcher(this.singleConnection ? 1 : 8);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.maxRetries = options.maxRetries ?? 3;
     this.maxRetryWaitMs = options.maxRetryWaitMs ?? 30_000;
@@ -132,9 +139,10 @@ export class Transport {
         }
         throw new Unavailable(describeNetworkError(e, url), { cause: e });
       }
-      if (res.status === 401 && this.options.auth.type === 'ntlm' && !authRetried) {
+      const ntlm = res.status === 401 && !authRetried ? this.ntlmCredentials(res) : undefined;
+      if (ntlm) {
         authRetried = true;
-        res = await this.ntlmHandshake(url, req, res, this.options.auth);
+        res = await this.ntlmHandshake(url, req, ntlm);
       }
       if (res.status === 401) {
         if (!authRetried && this.answerChallenge(res)) { authRetried = true; continue; }
@@ -176,10 +184,29 @@ export class Transport {
 
   /**
    * NTLM's handshake after a 401: negotiate (type 1), take the challenge from the second 401, answer it
-   * (type 3); all three requests go over the one connection the dispatcher keeps. Returns the final answer.
+   * (type 3), all on the one connection the transport then keeps. Returns the final answer.
    */
-  private async ntlmHandshake(url: string, req: HttpRequest, first: HttpResponse, auth: Extract<HttpAuth, { type: 'ntlm' }>): Promise<HttpResponse> {
-    if (!parseWwwAuthenticate(first.headers.get('www-authenticate') ?? '').some((c) => c.scheme === 'ntlm')) return first;
+  /**
+   * The credentials to answer a 401 with NTLM: `ntlm` always; `auto` when the server offers NTLM but neither
+   * Basic nor Digest (Exchange Server with Windows authentication only).
+   */
+  private ntlmCredentials(res: HttpResponse): { username: string; password: string; workstation?: string } | undefined {
+    const a = this.options.auth;
+    if (a.type !== 'ntlm' && a.type !== 'auto') return undefined;
+    const schemes = parseWwwAuthenticate(res.headers.get('www-authenticate') ?? '').map((c) => c.scheme);
+    if (!schemes.includes('ntlm')) return undefined;
+    if (a.type === 'auto' && (schemes.includes('basic') || schemes.includes('digest'))) return undefined;
+    return a;
+  }
+
+  private async ntlmHandshake(url: string, req: HttpRequest, auth: { username: string; password: string; workstation?: string }): Promise<HttpResponse> {
+    if (!this.singleConnection) {
+      // `auto` found an NTLM-only server: from now on one connection, so the handshake and what follows share it.
+      const pooled = this.dispatcher;
+      this.dispatcher = this.makeDispatcher(1);
+      this.singleConnection = true;
+      void pooled.close().catch(() => undefined);
+    }
     const session = new NtlmSession(auth.username, auth.password, auth.workstation);
     const challenged = await this.sendOrFail(url, req, session.negotiate());
     if (challenged.status !== 401) return challenged;

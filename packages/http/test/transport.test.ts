@@ -514,6 +514,19 @@ describe('NTLM', () => {
     expect(bob.text).toBe('GET as bob');
   });
 
+  it('auto signs in with NTLM when the server offers nothing else, and with Basic when it offers both', async () => {
+    const guard = ntlmGuard({ ann: 'pw' }, (_req, res, user) => res.writeHead(200).end(user));
+    const srv = await httpServer((req, res) => guard(req, res));
+    const t = transport({ auth: { type: 'auto', username: 'ann', password: 'pw' } });
+    expect((await t.request(srv.url, { method: 'GET' })).text).toBe('ann');
+    expect(guard.stats.authenticated).toBe(1);
+    const both = await httpServer((req, res) => {
+      if (req.headers.authorization?.startsWith('Basic ')) { res.writeHead(200).end('basic'); return; }
+      res.writeHead(401, { 'www-authenticate': ['NTLM', 'Negotiate', 'Basic realm="mail"'] }).end();
+    });
+    expect((await transport({ auth: { type: 'auto', username: 'ann', password: 'pw' } }).request(both.url, { method: 'GET' })).text).toBe('basic');
+  });
+
   it('a wrong password is AuthFailed with what to check, after one handshake', async () => {
     const guard = ntlmGuard({ ann: 'right' }, (_req, res) => res.writeHead(200).end());
     const srv = await httpServer((req, res) => guard(req, res));

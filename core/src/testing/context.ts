@@ -1,0 +1,39 @@
+/** A connector context for tests: frozen settings, secrets from a plain object, a recording logger. */
+import type { ConnectorContext, Logger } from '../sdk/connector.js';
+
+/** A logger that records `[level, message or object]` pairs instead of printing them. */
+export function recordingLogger(lines: [string, unknown][] = []): Logger {
+  const at = (level: string) => (obj: object | string, msg?: string) => { lines.push([level, msg ?? obj]); };
+  const logger: Logger = { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => logger };
+  return logger;
+}
+
+export interface TestContextOptions {
+  /** Secret values by settings key (what `{ "env": … }` would resolve to). */
+  secrets?: Record<string, string>;
+  logger?: Logger;
+  /** Folder relative paths in settings resolve against (default: the working directory). */
+  baseDir?: string;
+  endpoint?: string;
+  signal?: AbortSignal;
+}
+
+/** The context the host would give a connector for `settings`; pass it to `definition.create`. */
+export function testContext<S>(settings: S, options: TestContextOptions = {}): ConnectorContext<S> {
+  const secrets = options.secrets ?? {};
+  return {
+    endpoint: options.endpoint ?? 'test',
+    settings: Object.freeze({ ...settings }),
+    logger: options.logger ?? recordingLogger(),
+    secrets: {
+      get: async (key) => {
+        const value = secrets[key];
+        if (value === undefined) throw new Error(`no secret "${key}" in this test context`);
+        return value;
+      },
+      maybe: async (key) => secrets[key],
+    },
+    signal: options.signal ?? new AbortController().signal,
+    baseDir: options.baseDir ?? process.cwd(),
+  };
+}
