@@ -1,0 +1,63 @@
+/**
+ * One ews-javascript-api `ExchangeService` per endpoint: its HTTP goes through our transport (xhr.ts), its
+ * clock is UTC (the library otherwise writes the host's zone), its own console logging goes to our logger,
+ * and every call is wrapped so a rejection becomes a typed error (errors.ts).
+ */
+import type { DovetailError, Logger } from '@dovetail/core/sdk';
+import type { Transport } from '@dovetail/http';
+import * as ews from 'ews-javascript-api';
+import { toDovetailError } from './errors.js';
+import { failures, TransportXhr } from './xhr.js';
+
+/** Credentials the library insists on; signing in is the transport's job, so they add nothing to a request. */
+class TransportCredentials extends ews.ExchangeCredentials {
+  override PrepareWebRequest(): void {
+    // the transport adds Authorization (Basic, NTLM or Bearer) itself
+  }
+}
+
+let loggingRouted = false;
+
+/** The library prints through `EwsLogging` to stdout, which belongs to `--json` output: route it to debug logs. */
+function routeLibraryLogging(logger: Logger): void {
+  if (loggingRouted) return;
+  loggingRouted = true;
+  const log = (message: unknown) => logger.debug({ ews: typeof message === 'string' ? message : String(message) }, 'ews-javascript-api');
+  ews.EwsLogging.DebugLogEnabled = false;
+  Object.assign(ews.EwsLogging, {
+    Log: (m: unknown) => log(m),
+    DebugLog: () => undefined,
+    Assert: (condition: boolean, caller: string, message: string) => { if (!condition) log(`[${caller}] ${message}`); },
+  });
+}
+
+export interface EwsService {
+  service: ews.ExchangeService;
+  /** Runs one library operation; its rejection (or its transport's failure) surfaces as a typed error. */
+  call<T>(operation: string, fn: (service: ews.ExchangeService) => Promise<T>): Promise<T>;
+  /** Requests sent so far (for logs and benchmarks). */
+  readonly requests: number;
+}
+
+export function createEwsService(options: { url: string; transport: Transport; logger: Logger; version?: ews.ExchangeVersion }): EwsService {
+  routeLibraryLogging(options.logger);
+  const service = new ews.ExchangeService(options.version ?? ews.ExchangeVersion.Exchange2013_SP1, ews.TimeZoneInfo.Utc);
+  service.Url = new ews.Uri(options.url);
+  service.Credentials = new TransportCredentials();
+  service.XHRApi = new TransportXhr(options.transport, options.url);
+  let requests = 0;
+  return {
+    service,
+    get requests() { return requests; },
+    async call<T>(operation: string, fn: (s: ews.ExchangeService) => Promise<T>): Promise<T> {
+      const ctx: { error?: DovetailError; requests: number } = { requests: 0 };
+      try {
+        return await failures.run(ctx, () => fn(service));
+      } catch (e) {
+        throw toDovetailError(e, operation, ctx.error);
+      } finally {
+        requests += ctx.requests;
+      }
+    },
+  };
+}
