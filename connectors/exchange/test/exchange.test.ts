@@ -212,6 +212,7 @@ describe('fields and the carry', () => {
       photo: { data: photo, mediaType: 'image/gif' }, urls: [{ value: 'https://acme.example', types: ['work'] }] };
     const [res] = await connector.write(collection, [{ op: 'create', item: contact }]);
     if (!res.ok) throw new Error(res.error.message);
+    expect(stored_(res.id).attachments.filter((a) => a.isContactPhoto).map((a) => a.content)).toEqual([photo]);
     const back = loaded((await connector.load(collection, [res.id], { entity: 'contact' }))[0]) as ContactEntity;
     for (const k of ['name', 'formattedName', 'org', 'title', 'emails', 'phones', 'addresses', 'birthday', 'note', 'photo', 'urls'] as const) expect(back[k], k).toEqual(contact[k]);
     sim.clearRequests();

@@ -27,6 +27,20 @@ import { applyContact, applyEvent, applyTask, instantValue, writeStamp } from '.
 /** SyncFolderItems' largest page. */
 const SYNC_PAGE = 512;
 const CURSOR_PREFIX = 'ews1:';
+/** Characters XML 1.0 cannot carry. */
+const XML_INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/;
+
+/** The first character XML cannot carry in any string of `value`, if there is one. */
+function xmlInvalidChar(value: unknown): string | undefined {
+  if (typeof value === 'string') return XML_INVALID.exec(value)?.[0];
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) {
+      const bad = xmlInvalidChar(v);
+      if (bad) return bad;
+    }
+  }
+  return undefined;
+}
 
 export interface EwsBackendOptions {
   ews: EwsService;
@@ -202,6 +216,8 @@ export function createEwsBackend(o: EwsBackendOptions): ExchangeBackend {
 
   /** Sets an item's properties; true when a series pattern was (re)written. */
   function apply(item: ews.Item, next: ExItem, prev: ExItem | undefined): boolean {
+    const bad = xmlInvalidChar(next);
+    if (bad) throw new Invalid(`the item contains the control character U+${bad.charCodeAt(0).toString(16).padStart(4, '0').toUpperCase()}, which XML (and so EWS) cannot carry`);
     if (next.kind === 'event') return applyEvent(item as ews.Appointment, next, prev as ExEvent | undefined);
     if (next.kind === 'task') applyTask(item as ews.Task, next, prev as ExTask | undefined);
     else applyContact(item as ews.Contact, next, prev as ExContact | undefined);
@@ -281,6 +297,23 @@ export function createEwsBackend(o: EwsBackendOptions): ExchangeBackend {
     }
   }
 
+  /**
+   * Sets (or removes) a contact's photo: a file attachment flagged as the contact photo, which EWS creates with
+   * CreateAttachment after the item exists. A failure fails that contact's write alone.
+   */
+  async function setPhoto(id: string, next: ExContact, results: ExWriteResult[], index: number): Promise<void> {
+    try {
+      const contact = await call('GetItem', (s) => ews.Contact.Bind(s, new ews.ItemId(id), new ews.PropertySet(ews.BasePropertySet.IdOnly, [ews.ItemSchema.Attachments])));
+      if (next.photo) contact.SetContactPicture(next.photo.data, `ContactPicture.${next.photo.mediaType.split('/')[1] ?? 'jpg'}`);
+      else if (!contact.GetContactPictureAttachment()) return;
+      else contact.RemoveContactPicture();
+      await call('CreateAttachment', () => contact.Update(ews.ConflictResolutionMode.AlwaysOverwrite));
+    } catch (e) {
+      if (!isDovetailError(e)) throw e;
+      results[index] = { ok: false, error: e };
+    }
+  }
+
   /** True when the series' exceptions or deletions changed in a way only rewriting the pattern can express. */
   function needsReset(next: ExEvent, prev: ExEvent | undefined): boolean {
     if (!prev?.recurrence || !next.recurrence) return false;
@@ -311,6 +344,7 @@ export function createEwsBackend(o: EwsBackendOptions): ExchangeBackend {
         const b = built[i];
         if (!ok(r)) { results[b.index] = { ok: false, error: responseError(r) }; continue; }
         results[b.index] = { ok: true, id: b.item.Id.UniqueId, version: b.item.Id.ChangeKey };
+        if (b.ex.kind === 'contact' && b.ex.photo) await setPhoto(b.item.Id.UniqueId, b.ex, results, b.index);
         if (b.ex.kind === 'event' && b.ex.recurrence) {
           try {
             await applyOccurrences(b.item.Id.UniqueId, b.ex, undefined, true);
@@ -359,6 +393,12 @@ export function createEwsBackend(o: EwsBackendOptions): ExchangeBackend {
       }
       for (const p of part) {
         const r = results[p.index];
+        if (r?.ok && p.op.item.kind === 'contact' && !p.op.stampOnly) {
+          const prevPhoto = p.op.previous?.kind === 'contact' ? p.op.previous.photo : undefined;
+          if (!p.op.previous || JSON.stringify(prevPhoto ?? null) !== JSON.stringify(p.op.item.photo ?? null)) {
+            if (p.op.item.photo || prevPhoto || !p.op.previous) await setPhoto(p.item.Id.UniqueId, p.op.item, results, p.index);
+          }
+        }
         if (!r?.ok || p.op.item.kind !== 'event' || p.op.stampOnly) continue;
         const next = p.op.item as ExEvent;
         const prev = p.op.previous?.kind === 'event' ? p.op.previous : undefined;

@@ -16,6 +16,37 @@ class TransportCredentials extends ews.ExchangeCredentials {
   }
 }
 
+let writerPatched = false;
+
+/** Text for XML element content. */
+export function escapeXmlText(value: string): string {
+  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * ews-javascript-api (0.15) writes element text and attribute values into the SOAP request without escaping
+ * them: a subject with "&" makes the request invalid, and one with "</t:Subject>…" injects elements. Its writer
+ * is patched once to escape both; every value it writes is text (dates, ids, base64 and user data, never markup).
+ */
+function escapeLibraryWriter(): void {
+  if (writerPatched) return;
+  writerPatched = true;
+  const proto = ews.EwsServiceXmlWriter.prototype as unknown as {
+    WriteValue(value: unknown, name: string): void;
+    WriteAttributeString(...args: unknown[]): void;
+  };
+  const writeValue = proto.WriteValue;
+  proto.WriteValue = function (this: unknown, value: unknown, name: string) {
+    return writeValue.call(this, typeof value === 'string' ? escapeXmlText(value) : value, name);
+  };
+  const writeAttribute = proto.WriteAttributeString;
+  proto.WriteAttributeString = function (this: unknown, ...args: unknown[]) {
+    const i = args.length === 3 ? 2 : 1;
+    if (typeof args[i] === 'string') args[i] = escapeXmlText(args[i] as string).replace(/"/g, '&quot;');
+    return writeAttribute.apply(this, args);
+  };
+}
+
 let loggingRouted = false;
 
 /** The library prints through `EwsLogging` to stdout, which belongs to `--json` output: route it to debug logs. */
@@ -41,6 +72,7 @@ export interface EwsService {
 
 export function createEwsService(options: { url: string; transport: Transport; logger: Logger; version?: ews.ExchangeVersion }): EwsService {
   routeLibraryLogging(options.logger);
+  escapeLibraryWriter();
   const service = new ews.ExchangeService(options.version ?? ews.ExchangeVersion.Exchange2013_SP1, ews.TimeZoneInfo.Utc);
   service.Url = new ews.Uri(options.url);
   service.Credentials = new TransportCredentials();
