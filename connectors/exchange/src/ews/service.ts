@@ -6,6 +6,7 @@
 import type { DovetailError, Logger } from '@dovetail/core/sdk';
 import type { Transport } from '@dovetail/http';
 import * as ews from 'ews-javascript-api';
+import { createRequire } from 'node:module';
 import { toDovetailError } from './errors.js';
 import { failures, TransportXhr } from './xhr.js';
 
@@ -47,6 +48,32 @@ function escapeLibraryWriter(): void {
   };
 }
 
+let zonesPatched = false;
+
+/**
+ * The library reads a StartTimeZone by its Id through its own zone table, but validates the definition's
+ * periods and transitions first and fails when a server sends the Id alone; the Id is what it uses either way,
+ * so a definition that names a zone the table knows is taken by its Id.
+ */
+function readZonesById(): void {
+  if (zonesPatched) return;
+  zonesPatched = true;
+  const { TimeZoneDefinition } = createRequire(import.meta.url)('ews-javascript-api/js/ComplexProperties/TimeZones/TimeZoneDefinition.js') as {
+    TimeZoneDefinition: { prototype: { Id: string; ToTimeZoneInfo(service: unknown, parse?: boolean): ews.TimeZoneInfo } };
+  };
+  const toInfo = TimeZoneDefinition.prototype.ToTimeZoneInfo;
+  TimeZoneDefinition.prototype.ToTimeZoneInfo = function (this: { Id: string }, service: unknown, parse = false) {
+    if (!parse && this.Id) {
+      try {
+        return ews.TimeZoneInfo.FindSystemTimeZoneById(this.Id);
+      } catch {
+        // not in the table: the definition itself decides
+      }
+    }
+    return toInfo.call(this, service, parse);
+  };
+}
+
 let loggingRouted = false;
 
 /** The library prints through `EwsLogging` to stdout, which belongs to `--json` output: route it to debug logs. */
@@ -73,6 +100,7 @@ export interface EwsService {
 export function createEwsService(options: { url: string; transport: Transport; logger: Logger; version?: ews.ExchangeVersion }): EwsService {
   routeLibraryLogging(options.logger);
   escapeLibraryWriter();
+  readZonesById();
   const service = new ews.ExchangeService(options.version ?? ews.ExchangeVersion.Exchange2013_SP1, ews.TimeZoneInfo.Utc);
   service.Url = new ews.Uri(options.url);
   service.Credentials = new TransportCredentials();
