@@ -1,0 +1,29 @@
+/** Cron expressions through croner (no dependencies, time zones, 5- and 6-field patterns, well kept). */
+import { Cron } from 'croner';
+
+/** The first time after `from` that the expression matches, in `timezone` (default: the machine's). */
+export function nextCronRun(expression: string, timezone: string | undefined, from: Date): Date | undefined {
+  const job = new Cron(expression, { paused: true, ...(timezone ? { timezone } : {}) });
+  try {
+    return job.nextRun(from) ?? undefined;
+  } finally {
+    job.stop();
+  }
+}
+
+/** Why an expression or zone cannot be used, or undefined when it can. */
+export function cronProblem(expression: string, timezone: string | undefined): string | undefined {
+  if (timezone !== undefined) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: timezone });
+    } catch {
+      return `unknown time zone "${timezone}" (use an IANA name such as Europe/Berlin or UTC)`;
+    }
+  }
+  try {
+    if (!nextCronRun(expression, timezone, new Date())) return 'the expression never matches a future time';
+  } catch (e) {
+    return (e as Error).message.replace(/^CronPattern: /, '');
+  }
+  return undefined;
+}
