@@ -252,6 +252,12 @@ const reset: Command = async (ctx) => {
   return 0;
 };
 
+/** `dovetail serve`: the runner service (its modules — Fastify, prom-client — load only for this command). */
+const serve: Command = async (ctx) => {
+  const { serveCommand } = await import('../runner/serve.js');
+  return serveCommand(ctx);
+};
+
 const conflicts: Command = async (ctx) => {
   const [sub, ...rest] = ctx.args;
   const loaded = await readConfig(ctx);
@@ -302,4 +308,4 @@ const conflicts: Command = async (ctx) => {
   throw new UsageError('usage: dovetail conflicts list [PAIRING] | dovetail conflicts resolve PAIRING UID --keep a|b|both');
 };
 
-export const commands: Record<string, Command> = { connectors, validate, check, discover, sync, status, conflicts, reset };
+export const commands: Record<string, Command> = { connectors, validate, check, discover, sync, status, conflicts, reset, serve };
