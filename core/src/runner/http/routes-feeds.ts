@@ -23,13 +23,13 @@ export async function feedRoutes(app: FastifyInstance, opts: { api: ServiceApi }
     config: { public: true },
     schema: {
       tags: ['feeds'], summary: 'A published iCal feed (an ical-feed endpoint with serveToken); the token goes in the URL', security: [],
-      params: { type: 'object', required: ['file'], properties: { file: { type: 'string', pattern: '^.+\\.ics$', description: '<endpoint name>.ics' } } },
+      params: { type: 'object', required: ['file'], properties: { file: { type: 'string', maxLength: 300, description: '<endpoint name>.ics' } } },
       querystring: { type: 'object', properties: { token: { type: 'string', maxLength: 1024, description: "The endpoint's serveToken." } } },
       response: { 401: errorResponse, 404: errorResponse },
     },
   }, async (req, reply) => {
     const name = req.params.file.replace(/\.ics$/, '');
-    const feed = opts.api.feed(name);
+    const feed = req.params.file.endsWith('.ics') ? opts.api.feed(name) : undefined;
     if (!feed) throw new HttpError(404, `no published feed '${name}'`);
     if (!sameSecret(req.query.token, feed.token)) throw new HttpError(401, 'this feed needs its token: ?token=<serveToken>');
     let body: Buffer;

@@ -25,16 +25,16 @@ export async function pairingRoutes(app: FastifyInstance, opts: { api: ServiceAp
       response: { 200: { ...pairingStatus, properties: { ...pairingStatus.properties, runs: { type: 'array', items: runSummary } } }, 404: errorResponse } },
   }, async (req) => ({ ...known(req.params.name), runs: await api.runs({ pairing: req.params.name, limit: 20 }) }));
 
-  app.post<{ Params: NameParams; Querystring: { dryRun?: boolean } }>('/api/pairings/:name/sync', {
+  app.post<{ Params: NameParams; Querystring: { dryRun?: string } }>('/api/pairings/:name/sync', {
     schema: {
       tags, summary: 'Sync now: 202 when queued; with ?dryRun=1 the plan is computed, nothing is changed, and the report is returned', security: secured,
       params: pairingParams,
-      querystring: { type: 'object', additionalProperties: false, properties: { dryRun: { type: 'boolean', description: '1/true: plan only, change nothing; answers with the report.' } } },
+      querystring: { type: 'object', additionalProperties: false, properties: { dryRun: { type: 'string', enum: ['1', '0', 'true', 'false'], description: '1 or true: plan only, change nothing; answers with the report.' } } },
       response: { 200: runSummary, 202: { type: 'object', properties: { pairing: { type: 'string' }, accepted: { type: 'boolean' } } }, 404: errorResponse, 409: errorResponse },
     },
   }, async (req, reply) => {
     known(req.params.name);
-    const outcome = await api.trigger(req.params.name, { dryRun: !!req.query.dryRun });
+    const outcome = await api.trigger(req.params.name, { dryRun: req.query.dryRun === '1' || req.query.dryRun === 'true' });
     if (outcome.status === 'unknown') throw new HttpError(404, `unknown pairing '${req.params.name}'`);
     if (outcome.status === 'refused') throw new HttpError(409, outcome.reason);
     if (outcome.status === 'done') return outcome.entry;
