@@ -21,7 +21,7 @@ export interface HealthView {
  */
 export function healthOf(last: Pick<RunEntry, 'aborted' | 'blocked' | 'failed' | 'conflicts'> | undefined, pending: PendingWork | undefined, circuit: CircuitState): HealthView {
   const reasons: string[] = [];
-  if (circuit.open) reasons.push(`stopped after ${circuit.failures} failed runs in a row: reset it (dovetail reset, or the API)`);
+  if (circuit.open) reasons.push(`stopped after ${circuit.failures} failed run${circuit.failures === 1 ? '' : 's'} in a row: reset it (dovetail reset, or the API)`);
   if (!last) return { health: circuit.open ? 'error' : 'never-run', reasons };
   const error = runError(last);
   if (error !== undefined) reasons.push(last.blocked !== undefined ? `stopped by a guard: ${error}` : `last run failed: ${error}`);
