@@ -22,7 +22,7 @@ export class ServiceMetrics {
   private readonly circuit: Gauge<'pairing'>;
   private readonly enabled: Gauge<'pairing'>;
 
-  constructor(load: { running: () => number; queued: () => number }) {
+  constructor(load: { running: () => number; queued: () => number; peak: () => number }) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'dovetail_' });
     this.runs = new Counter({ name: 'dovetail_runs_total', help: 'Runs finished, by pairing, result (ok, problems, blocked, failed, interrupted) and trigger.', labelNames: ['pairing', 'result', 'trigger'], registers });
@@ -33,6 +33,7 @@ export class ServiceMetrics {
     this.enabled = new Gauge({ name: 'dovetail_pairing_enabled', help: '1 while the service may run the pairing (enabled, circuit closed).', labelNames: ['pairing'], registers });
     new Gauge({ name: 'dovetail_runs_in_progress', help: 'Runs in progress.', registers, collect() { this.set(load.running()); } });
     new Gauge({ name: 'dovetail_runs_queued', help: 'Runs waiting for a free slot.', registers, collect() { this.set(load.queued()); } });
+    new Gauge({ name: 'dovetail_runs_in_progress_peak', help: 'Most runs in progress at once since the service started (bounded by service.concurrency).', registers, collect() { this.set(load.peak()); } });
   }
 
   /** Counts a finished real run (dry runs are not counted). */

@@ -125,7 +125,7 @@ export class RunnerService implements ServiceApi {
     this.queue = new RunQueue({ concurrency: gen.service.concurrency, perHost: gen.service.perHost });
     this.scheduler = new Scheduler({ queue: this.queue, execute: (name, trigger, dryRun) => this.execute(name, trigger, dryRun) });
     this.changes = new ChangeTriggers(gen.service.watchDebounceMs, (name) => { void this.scheduler.trigger(name, 'change'); });
-    this.metricsRegistry = new ServiceMetrics({ running: () => this.queue.running, queued: () => this.queue.queued });
+    this.metricsRegistry = new ServiceMetrics({ running: () => this.queue.running, queued: () => this.queue.queued, peak: () => this.queue.peakRunning });
   }
 
   /** Loads and checks the config, reads every pairing's history, starts the scheduler and listens. */
