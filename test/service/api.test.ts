@@ -27,7 +27,7 @@ async function start(config: Record<string, unknown>, service: Record<string, un
 
 describe('API authentication', () => {
   it('refuses a missing or wrong token with 401 on every route but the health checks, the page and feeds', async () => {
-    const { url } = await start({ endpoints: folders, pairings: { p: pairing('cal') } });
+    const { url, log } = await start({ endpoints: folders, pairings: { p: pairing('cal') } });
     const routes: [string, string][] = [
       ['GET', '/api/pairings'], ['GET', '/api/pairings/p'], ['POST', '/api/pairings/p/sync'], ['POST', '/api/pairings/p/enable'],
       ['POST', '/api/pairings/p/disable'], ['POST', '/api/pairings/p/reset'], ['GET', '/api/runs'], ['GET', '/api/stats'], ['GET', '/metrics'], ['GET', '/api/openapi.json'],
@@ -49,7 +49,11 @@ describe('API authentication', () => {
     // The right token opens every route; the disable above never ran (401), so p is still enabled.
     const ok = await fetch(`${url}/api/pairings`, { headers: { Authorization: `Bearer ${TOKEN}` } });
     expect(ok.status).toBe(200);
-    expect(ok.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    const requestId = ok.headers.get('x-request-id');
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    // The request's log lines carry its id; no line carries the token.
+    expect(log.lines.filter((l) => l.reqId === requestId).length).toBeGreaterThanOrEqual(2);
+    expect(log.raw.join('\n')).not.toContain(TOKEN);
   });
 
   it('answers unknown routes and bad input with JSON errors and bounds request bodies', async () => {

@@ -1,9 +1,19 @@
-/** Cron expressions through croner (no dependencies, time zones, 5- and 6-field patterns, well kept). */
-import { Cron } from 'croner';
+/**
+ * Cron expressions through croner (no dependencies, time zones, 5- and 6-field patterns, well kept). Loaded on
+ * first use (its CommonJS build, synchronously), so commands that meet no cron expression never load it.
+ */
+import { createRequire } from 'node:module';
+
+type CronModule = typeof import('croner');
+let croner: CronModule | undefined;
+function Cron(...args: ConstructorParameters<CronModule['Cron']>): InstanceType<CronModule['Cron']> {
+  croner ??= createRequire(import.meta.url)('croner') as CronModule;
+  return new croner.Cron(...args);
+}
 
 /** The first time after `from` that the expression matches, in `timezone` (default: the machine's). */
 export function nextCronRun(expression: string, timezone: string | undefined, from: Date): Date | undefined {
-  const job = new Cron(expression, { paused: true, ...(timezone ? { timezone } : {}) });
+  const job = Cron(expression, { paused: true, ...(timezone ? { timezone } : {}) });
   try {
     return job.nextRun(from) ?? undefined;
   } finally {

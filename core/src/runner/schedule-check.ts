@@ -39,7 +39,12 @@ export function scheduleIssues(config: Record<string, unknown>): SchemaIssue[] {
     }
     if (typeof s.cron === 'string') {
       const problem = cronProblem(s.cron, typeof s.timezone === 'string' ? s.timezone : undefined);
-      if (problem) issues.push({ pointer: `${at}/${problem.startsWith('unknown time zone') ? 'timezone' : 'cron'}`, message: problem, hint: 'e.g. "*/5 * * * *" (every 5 minutes) or "0 7-19 * * 1-5" (on the hour, 7 to 19, Monday to Friday)' });
+      const zone = problem?.startsWith('unknown time zone');
+      if (problem) {
+        issues.push(zone
+          ? { pointer: `${at}/timezone`, message: problem, hint: 'leave it out to use the machine\'s zone' }
+          : { pointer: `${at}/cron`, message: problem, hint: 'e.g. "*/5 * * * *" (every 5 minutes) or "0 7-19 * * 1-5" (on the hour, 7 to 19, Monday to Friday)' });
+      }
     } else if (s.timezone !== undefined) {
       issues.push({ pointer: `${at}/timezone`, message: '`timezone` only applies to `cron`', hint: 'remove it, or add a `cron` expression' });
     }
