@@ -91,7 +91,8 @@ export async function runOnce(o: RunOnceOptions): Promise<RunOnceResult> {
   let result: RunOnceResult;
   try {
     if (!pairing) throw new Error(`unknown pairing '${o.name}'`);
-    lock = dryRun ? undefined : await o.store.lock(o.name);
+    // Dry runs take the lock too: opening the state cuts a torn journal tail, which must never race a run's append.
+    lock = await o.store.lock(o.name);
     state = await o.store.open(o.name);
     const [a, b] = [await o.host.activate(pairing.a.endpoint), await o.host.activate(pairing.b.endpoint)];
     const { report, plan } = await runPairing({

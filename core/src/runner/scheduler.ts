@@ -111,7 +111,7 @@ export class Scheduler {
   }
 
   /**
-   * Asks for a run now. A dry run goes straight to the queue and changes nothing. A real run joins the queued run,
+   * Asks for a run now. A dry run goes straight to the queue and changes nothing (it takes the pairing lock like any run). A real run joins the queued run,
    * or is served by one run right after the one in progress. Resolves with the entry of the run that served it
    * (undefined when the pairing is unknown, paused, or the service stops first).
    */

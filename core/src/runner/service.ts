@@ -35,7 +35,7 @@ export class ServiceStartError extends Error {
 /** Shortest token accepted: a bearer token is only as good as it is hard to guess. */
 export const MIN_TOKEN_LENGTH = 16;
 
-/** How often pairings with an open circuit re-read their control file (a `dovetail reset` from the CLI). */
+/** How often pairings with failed runs re-read their control file (a `dovetail reset` from the CLI). */
 const CONTROL_POLL_MS = 2_000;
 
 export interface RunnerServiceOptions {
@@ -248,7 +248,9 @@ export class RunnerService implements ServiceApi {
     if (this.stopping) return { status: 'refused', reason: 'the service is shutting down' };
     if (options.dryRun) {
       const entry = await this.scheduler.trigger(name, 'manual', { dryRun: true });
-      return entry ? { status: 'done', entry } : { status: 'refused', reason: 'the service is shutting down' };
+      if (!entry) return { status: 'refused', reason: 'the service is shutting down' };
+      if (entry.failure === 'locked') return { status: 'refused', reason: `a run of '${name}' is in progress; ask for the dry run again when it is done` };
+      return { status: 'done', entry };
     }
     if (!status.enabledInConfig) return { status: 'refused', reason: `pairing '${name}' has "enabled": false in the config` };
     if (status.disabledAtRuntime) return { status: 'refused', reason: `pairing '${name}' is disabled; enable it first (POST /api/pairings/${name}/enable)` };
@@ -379,10 +381,10 @@ export class RunnerService implements ServiceApi {
     }
   }
 
-  /** Pairings whose circuit is open re-read their control file, so a `dovetail reset` from the CLI takes effect. */
+  /** Pairings with failed runs re-read their control file, so a `dovetail reset` from the CLI takes effect. */
   private async pollControls(): Promise<void> {
     for (const [name, record] of this.records) {
-      if (!record.circuit.open || this.stopping) continue;
+      if (record.circuit.failures === 0 || this.stopping) continue;
       try {
         const control = await this.store.control(name);
         if (control.resetAt !== record.control.resetAt) {
