@@ -69,7 +69,8 @@ function waiting(p) {
 function row(p) {
   const name = p.pairing;
   const toggle = el('input', { type: 'checkbox', class: 'switch', role: 'switch', checked: p.enabled, disabled: !p.enabledInConfig || state.busy.has(name), 'aria-label': `${name} enabled`, 'data-action': 'toggle' });
-  toggle.addEventListener('change', () => act(name, toggle.checked ? 'enable' : p.circuit.open ? 'reset' : 'disable'));
+  // Switching on also closes an open circuit (the API's enable does).
+  toggle.addEventListener('change', () => act(name, toggle.checked ? 'enable' : 'disable'));
   const syncing = p.running || p.queued || state.busy.has(name);
   const button = el('button', { type: 'button', disabled: syncing || !p.enabled, 'data-action': 'sync' }, syncing ? 'Syncing…' : 'Sync now');
   button.addEventListener('click', () => syncNow(name, p.lastRun && p.lastRun.startedAt));

@@ -8,13 +8,15 @@ import { runPairing, RunFailed } from '../engine/sync.js';
 import type { Plan } from '../engine/plan-types.js';
 import { RulesInvalid } from '../engine/rules.js';
 import { ActivationError } from '../host/types.js';
+import type { Connector } from '../sdk/connector.js';
 import { isDovetailError } from '../sdk/errors.js';
+import type { ConnectorManifest } from '../sdk/manifest.js';
 import { StateCorrupt, StateLocked, type PairingState, type RunRecord, type StateStore } from '../state/types.js';
 import type { PendingWork, RunEntry, RunFailure, RunTrigger } from './run-entry.js';
 
 /** What `runOnce` needs from the plugin host (a PluginHost satisfies it). */
 export interface EndpointActivator {
-  activate(name: string): Promise<{ connector: import('../sdk/connector.js').Connector; manifest: import('../sdk/manifest.js').ConnectorManifest }>;
+  activate(name: string): Promise<{ connector: Connector; manifest: ConnectorManifest }>;
 }
 
 export interface RunOnceOptions {
