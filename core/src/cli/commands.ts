@@ -4,10 +4,11 @@ import { loadConfig, validateConfig, ConfigLoadError } from '../config/index.js'
 import type { LoadedConfig } from '../config/types.js';
 import { PluginHost } from '../host/index.js';
 import { createLogger } from '../log.js';
-import { openStateStore, StateCorrupt, StateLocked, type RunRecord } from '../state/index.js';
-import { runPairing, RunFailed } from '../engine/sync.js';
-import type { RunReport } from '../engine/report.js';
-import { RulesInvalid } from '../engine/rules.js';
+import { openStateStore, StateLocked, type StateStore } from '../state/index.js';
+import { runOnce } from '../runner/run-once.js';
+import type { RunEntry, RunSummary } from '../runner/run-entry.js';
+import { PairingRecord, type PairingStatus } from '../runner/pairing-record.js';
+import { resolveSchedule } from '../runner/settings.js';
 import { planTable, summary, table } from './format.js';
 import { UsageError } from './errors.js';
 import { configSnapshot, discoverAndPair, type PairOptions } from './discover-pair.js';
@@ -19,6 +20,9 @@ export interface CommandContext {
   dryRun: boolean;
   force: boolean;
   keep?: string;
+  /** `serve --host H --port P`: override `service.host` / `service.port`. */
+  host?: string;
+  port?: number;
   /** `discover --pair-with ENDPOINT2 [--write] [--mode M] [--entity E]`: propose (and add) pairings. */
   pair?: PairOptions;
   io: { out: (s: string) => void; err: (s: string) => void };
@@ -153,49 +157,35 @@ const discover: Command = async (ctx) => {
 const sync: Command = async (ctx) => {
   const { loaded, host } = await prepare(ctx);
   const all = Object.keys(loaded.config.pairings);
-  const names = ctx.args.length ? ctx.args : all;
+  // Without names, pairings with `enabled: false` are skipped; naming one runs it anyway.
+  const names = ctx.args.length ? ctx.args : all.filter((n) => loaded.config.pairings[n].enabled !== false);
   for (const n of names) if (!loaded.config.pairings[n]) throw new UsageError(`unknown pairing '${n}'; pairings: ${all.join(', ') || '(none)'}`);
-  const store = openStateStore(loaded.stateDir);
+  const skipped = all.filter((n) => !names.includes(n));
+  if (!ctx.args.length && skipped.length && !ctx.json) ctx.io.err(`dovetail: skipped (enabled: false): ${skipped.join(', ')}`);
+  const log = logger(loaded);
+  const store = openStateStore(loaded.stateDir, { warn: (m) => log.warn(m) });
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const reports: RunReport[] = [];
+  const reports: RunEntry[] = [];
   let exit = 0;
   try {
     for (const name of names) {
-      const pairing = loaded.config.pairings[name];
-      let lock: { release(): Promise<void> } | undefined;
-      try {
-        lock = ctx.dryRun ? undefined : await store.lock(name);
-        const state = await store.open(name);
-        try {
-          const [a, b] = [await host.activate(pairing.a.endpoint), await host.activate(pairing.b.endpoint)];
-          const { report, plan } = await runPairing({
-            name, pairing, state, dryRun: ctx.dryRun, force: ctx.force, signal: abort.signal,
-            endpoints: { a: { connector: a.connector, manifest: a.manifest }, b: { connector: b.connector, manifest: b.manifest } },
-            onProgress: ctx.tty && !ctx.json ? progress(ctx, name) : undefined,
-          });
-          if (ctx.tty && !ctx.json) process.stderr.write('\r\x1b[K');
-          if (!ctx.dryRun) await state.recordRun(report as unknown as RunRecord);
-          reports.push(report);
-          if (!ctx.json) {
-            ctx.io.out(summary(report));
-            if (ctx.dryRun) ctx.io.out(planTable(plan));
-          }
-          if (!report.ok) exit = Math.max(exit, 1);
-        } finally {
-          await state.close();
+      const { entry, plan, exitCode } = await runOnce({
+        name, loaded, host, store, trigger: 'cli', dryRun: ctx.dryRun, force: ctx.force, signal: abort.signal,
+        onProgress: ctx.tty && !ctx.json ? progress(ctx, name) : undefined, warn: (m) => log.warn(m),
+      });
+      if (ctx.tty && !ctx.json) process.stderr.write('\r\x1b[K');
+      reports.push(entry);
+      if (!ctx.json) {
+        if (!plan) ctx.io.err(`dovetail: ${entry.aborted}`);
+        else {
+          ctx.io.out(summary(entry));
+          if (ctx.dryRun) ctx.io.out(planTable(plan));
         }
-      } catch (e) {
-        const message = e instanceof StateLocked || e instanceof StateCorrupt || e instanceof RunFailed ? e.message
-          : e instanceof RulesInvalid ? `pairing '${name}': ${e.message}` : `pairing '${name}' could not run: ${(e as Error).message}`;
-        if (!ctx.json) ctx.io.err(`dovetail: ${message}`);
-        reports.push(failedReport(name, ctx.dryRun, message));
-        exit = Math.max(exit, e instanceof RulesInvalid ? 2 : 3);
-      } finally {
-        await lock?.release();
       }
+      exit = Math.max(exit, exitCode);
     }
   } finally {
     process.off('SIGINT', onSignal);
@@ -205,14 +195,6 @@ const sync: Command = async (ctx) => {
   if (ctx.json) ctx.io.out(JSON.stringify({ runs: reports }, null, 2));
   return exit;
 };
-
-function failedReport(pairing: string, dryRun: boolean, message: string): RunReport {
-  return {
-    pairing, ok: false, dryRun, startedAt: new Date().toISOString(), durationMs: 0,
-    a: { created: 0, updated: 0, deleted: 0 }, b: { created: 0, updated: 0, deleted: 0 },
-    unchanged: 0, conflicts: 0, skipped: 0, failed: 0, aborted: message, errors: [{ message }], items: [],
-  };
-}
 
 function progress(ctx: CommandContext, name: string) {
   let last = 0;
@@ -226,25 +208,54 @@ function progress(ctx: CommandContext, name: string) {
   };
 }
 
+/** Health, circuit and last run of every pairing, read from the state folder (the service need not run). */
+async function pairingStatuses(loaded: LoadedConfig, store: StateStore): Promise<PairingStatus[]> {
+  const out: PairingStatus[] = [];
+  for (const [name, pairing] of Object.entries(loaded.config.pairings)) {
+    const record = await PairingRecord.load(store, name, resolveSchedule(pairing, loaded.config).maxFailures);
+    out.push(record.view(name, pairing, loaded.config));
+  }
+  return out;
+}
+
 const status: Command = async (ctx) => {
   const loaded = await readConfig(ctx);
-  const store = openStateStore(loaded.stateDir);
-  const out: { pairing: string; lastRun?: RunRecord; health: string }[] = [];
-  for (const name of Object.keys(loaded.config.pairings)) {
-    const [last] = await store.runs(name, 1);
-    const health = !last ? 'never run' : last.ok ? 'ok' : (last as { blocked?: string }).blocked ? 'stopped by guard' : 'problems';
-    out.push({ pairing: name, lastRun: last, health });
-  }
+  const log = logger(loaded);
+  const out = await pairingStatuses(loaded, openStateStore(loaded.stateDir, { warn: (m) => log.warn(m) }));
   if (ctx.json) {
     ctx.io.out(JSON.stringify({ pairings: out }, null, 2));
     return 0;
   }
-  ctx.io.out(table(['pairing', 'health', 'last run', 'a +/~/-', 'b +/~/-', 'conflicts', 'failed'], out.map((p) => {
-    const r = p.lastRun as unknown as RunReport | undefined;
-    const c = (s?: RunReport['a']) => (s ? `${s.created}/${s.updated}/${s.deleted}` : '');
-    return [p.pairing, p.health, r?.startedAt ?? '', c(r?.a), c(r?.b), r ? String(r.conflicts) : '', r ? String(r.failed) : ''];
-  })));
+  const c = (s?: RunSummary['a']) => (s ? `${s.created}/${s.updated}/${s.deleted}` : '');
+  ctx.io.out(table(['pairing', 'health', 'enabled', 'last run', 'a +/~/-', 'b +/~/-', 'conflicts', 'failed', 'retrying'], out.map((p) => [
+    p.pairing, p.health, p.enabled ? 'yes' : p.circuit.open ? 'no (circuit open)' : 'no', p.lastRun?.startedAt ?? '', c(p.lastRun?.a), c(p.lastRun?.b),
+    p.lastRun ? String(p.pending?.conflicts ?? p.lastRun.conflicts) : '', p.lastRun ? String(p.lastRun.failed) : '',
+    p.pending?.retrying ? `${p.pending.retrying}${p.pending.nextRetryAt ? ` (next ${p.pending.nextRetryAt})` : ''}` : '',
+  ])));
+  for (const p of out) for (const r of p.reasons) ctx.io.out(`  ${p.pairing}: ${r}`);
   return 0;
+};
+
+/** `dovetail reset PAIRING…`: closes the circuit (works whether or not the service runs; a running one re-reads it). */
+const reset: Command = async (ctx) => {
+  if (!ctx.args.length) throw new UsageError('usage: dovetail reset [-c FILE] PAIRING...');
+  const loaded = await readConfig(ctx);
+  for (const n of ctx.args) if (!loaded.config.pairings[n]) throw new UsageError(`unknown pairing '${n}'; pairings: ${Object.keys(loaded.config.pairings).join(', ') || '(none)'}`);
+  const log = logger(loaded);
+  const store = openStateStore(loaded.stateDir, { warn: (m) => log.warn(m) });
+  for (const name of ctx.args) {
+    const record = await PairingRecord.load(store, name, resolveSchedule(loaded.config.pairings[name], loaded.config).maxFailures);
+    await store.updateControl(name, { resetAt: new Date().toISOString() });
+    const was = record.circuit;
+    ctx.io.out(`${name}: ${was.open ? `circuit closed (it was open after ${was.failures} failed runs)` : was.failures ? `failure count cleared (${was.failures})` : 'circuit was closed; nothing to reset'}; a running service picks this up within seconds`);
+  }
+  return 0;
+};
+
+/** `dovetail serve`: the runner service (its modules — Fastify, prom-client — load only for this command). */
+const serve: Command = async (ctx) => {
+  const { serveCommand } = await import('../runner/serve.js');
+  return serveCommand(ctx);
 };
 
 const conflicts: Command = async (ctx) => {
@@ -297,4 +308,4 @@ const conflicts: Command = async (ctx) => {
   throw new UsageError('usage: dovetail conflicts list [PAIRING] | dovetail conflicts resolve PAIRING UID --keep a|b|both');
 };
 
-export const commands: Record<string, Command> = { connectors, validate, check, discover, sync, status, conflicts };
+export const commands: Record<string, Command> = { connectors, validate, check, discover, sync, status, conflicts, reset, serve };

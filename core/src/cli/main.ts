@@ -20,7 +20,9 @@ Usage:
                                                   propose one pairing per collection into new collections on ENDPOINT2
   dovetail sync [-c FILE] [PAIRING...] [--dry-run] [--json] [--force]
                                                   sync all (or the named) pairings
-  dovetail status [-c FILE] [--json]              last run, counts and health per pairing
+  dovetail status [-c FILE] [--json]              health, circuit, last run, counts and waiting items per pairing
+  dovetail reset [-c FILE] PAIRING...             close a pairing's circuit after repeated failed runs
+  dovetail serve [-c FILE] [--host H] [--port P]  the runner service: scheduler, HTTP API, metrics, status page
   dovetail conflicts list [-c FILE] [PAIRING] [--json]
   dovetail conflicts resolve [-c FILE] PAIRING UID --keep a|b|both
   dovetail --version | --help
@@ -35,6 +37,7 @@ Options:
   --write             with '--pair-with': add the proposed pairings to the config file (default: only print them)
   --mode MODE         with '--pair-with': mode of the new pairings (default two-way)
   --entity TYPE       with '--pair-with': only event, task or contact collections
+  --host H, --port P  with 'serve': listen address and port (override service.host / service.port)
 
 Exit codes: 0 done · 1 done with item failures or stopped by a guard · 2 usage/config error · 3 could not run
 Config reference: schemas/config.schema.json (point your editor at it with "$schema").`;
@@ -64,6 +67,8 @@ export async function main(argv: string[], io: { out: (s: string) => void; err: 
         write: { type: 'boolean' },
         mode: { type: 'string' },
         entity: { type: 'string' },
+        host: { type: 'string' },
+        port: { type: 'string' },
         version: { type: 'boolean', short: 'V' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -81,6 +86,11 @@ export async function main(argv: string[], io: { out: (s: string) => void; err: 
     io.err(`dovetail: unknown command '${name}'. Commands: ${Object.keys(commands).join(', ')}.\nRun 'dovetail --help' for usage.`);
     return 2;
   }
+  const listen = listenOptions(name, values);
+  if (typeof listen === 'string') {
+    io.err(`dovetail: ${listen}\nRun 'dovetail --help' for usage.`);
+    return 2;
+  }
   const pairing = pairOptions(name, values);
   if (typeof pairing === 'string') {
     io.err(`dovetail: ${pairing}\nRun 'dovetail --help' for usage.`);
@@ -94,6 +104,7 @@ export async function main(argv: string[], io: { out: (s: string) => void; err: 
     force: !!values.force,
     keep: values.keep,
     pair: pairing,
+    ...listen,
     io,
     tty: !!process.stdout.isTTY,
   };
@@ -116,4 +127,15 @@ function pairOptions(command: string, values: { 'pair-with'?: string; write?: bo
   }
   if (command !== 'discover') return `--pair-with only goes with 'dovetail discover ENDPOINT --pair-with ENDPOINT2'`;
   return { pairWith: values['pair-with'], write: !!values.write, mode: values.mode, entity: values.entity };
+}
+
+/** --host / --port (only with `serve`), or why they do not fit. */
+function listenOptions(command: string, values: { host?: string; port?: string }): { host?: string; port?: number } | string {
+  if (values.host === undefined && values.port === undefined) return {};
+  if (command !== 'serve') return `--host and --port only go with 'dovetail serve'`;
+  if (values.host === '') return '--host needs an address, e.g. 127.0.0.1';
+  if (values.port === undefined) return { host: values.host };
+  const port = /^[0-9]{1,5}$/.test(values.port) ? Number(values.port) : NaN;
+  if (!(port >= 0 && port <= 65535)) return `--port must be a number from 0 to 65535, not '${values.port}'`;
+  return { ...(values.host !== undefined ? { host: values.host } : {}), port };
 }

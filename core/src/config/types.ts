@@ -106,13 +106,46 @@ export interface PairingConfig {
   maxAttempts?: number;
   /** Items loaded and written per chunk (default 200). */
   chunkSize?: number;
-  schedule?: { every?: string };
+  /** `false`: the service does not schedule it and `dovetail sync` without names skips it (default true). */
+  enabled?: boolean;
+  schedule?: ScheduleConfig;
+}
+
+/** When the runner service syncs a pairing (defaults: runner/settings.ts SERVICE_DEFAULTS). */
+export interface ScheduleConfig {
+  /** Interval between runs (`30s`, `5m`, …); not with `cron`. */
+  every?: string;
+  /** A cron expression (5 fields, or 6 with seconds); not with `every`. */
+  cron?: string;
+  /** IANA time zone of `cron` (default: the machine's). */
+  timezone?: string;
+  /** Up to this much is added at random to each scheduled run (default 0s). */
+  jitter?: string;
+  /** Also run when a side's connector reports a change (local folders), default false. */
+  watch?: boolean;
+  /** Consecutive failed runs before the service stops the pairing (default `service.maxFailures`, 5). */
+  maxFailures?: number;
+  /** Backoff after a failed run: first delay and cap, doubling in between (defaults 30s and 15m). */
+  retry?: { initial?: string; max?: string };
 }
 
 export interface ServiceConfig {
+  /** Listen address (default 127.0.0.1). A token is required on any address but loopback. */
   host?: string;
+  /** TCP port (default 8787; 0 picks a free one). */
   port?: number;
+  /** Bearer token of the HTTP API. */
   token?: SecretRef;
+  /** Runs at once, all pairings together (default 4). */
+  concurrency?: number;
+  /** Runs at once against one remote host (default 2). */
+  perHost?: number;
+  /** Default of `schedule.maxFailures` (default 5). */
+  maxFailures?: number;
+  /** How long SIGTERM waits for running runs to finish their chunk (default 30s). */
+  shutdownTimeout?: string;
+  /** Quiet period after a change before a watched pairing runs (default 2s). */
+  watchDebounce?: string;
 }
 
 export interface ConfigFile {

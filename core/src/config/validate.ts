@@ -12,6 +12,7 @@ import { expandPresets, issuesAsWritten } from './preset-expand.js';
 import { presetRuleIssues } from './preset-rules.js';
 import type { SchemaIssue } from './schema-issues.js';
 import { closest, oneOf, suggestion } from './suggest.js';
+import { scheduleIssues } from '../runner/schedule-check.js';
 import type { LoadedConfig } from './types.js';
 
 /** A config problem: where (JSON pointer into dovetail.json), what, and how to fix it. */
@@ -52,6 +53,7 @@ export function validateConfig(loaded: LoadedConfig, host: ConnectorCatalog): Co
 function findIssues(config: unknown, loaded: LoadedConfig, host: ConnectorCatalog): ConfigIssue[] {
   const issues: ConfigIssue[] = [...configSchemaIssues(config)];
   if (!isObject(config)) return issues;
+  issues.push(...scheduleIssues(config));
 
   const connectors = new Map(host.connectors().map((c) => [c.id, c]));
   const refused = host.problems?.() ?? [];

@@ -4,11 +4,15 @@ import { hasCode } from './durable-fs.js';
 import { encodeJournalLine, JournalAppender, readJournal, type JournalBatch } from './journal.js';
 import { pairingFolderName } from './pairing-folder.js';
 import { acquireLock } from './pairing-lock.js';
-import { readRuns, RunHistoryWriter } from './run-history.js';
+import { readControl, updateControl } from './control-file.js';
+import { readRuns, RunHistoryWriter, type HistoryWarning } from './run-history.js';
+import { foldRun, readStats } from './run-stats.js';
 import { readSnapshot, SNAPSHOT_FORMAT, writeSnapshot } from './snapshot.js';
 import { metaProblem, relationProblem } from './state-shape.js';
 import {
   StateCorrupt,
+  type DayStats,
+  type PairingControl,
   type PairingMeta,
   type PairingState,
   type Relation,
@@ -23,6 +27,8 @@ export const STATE_FILES = {
   journal: 'journal.jsonl',
   runs: 'runs.jsonl',
   lock: 'run.lock',
+  stats: 'stats.json',
+  control: 'control.json',
 } as const;
 
 /** Tuning of `LowdbStateStore`; the defaults suit production. */
@@ -31,6 +37,8 @@ export interface StateStoreOptions {
   compactBytes?: number;
   /** Compact once the journal holds more than max(this, relations / 2) lines. Default 1000. */
   compactLines?: number;
+  /** Told about files set aside or ignored (a corrupt run history); default: a process warning on stderr. */
+  warn?: HistoryWarning;
 }
 
 const DEFAULT_COMPACT_BYTES = 4 * 1024 * 1024;
@@ -43,11 +51,14 @@ const DEFAULT_COMPACT_LINES = 1000;
  */
 export class LowdbStateStore implements StateStore {
   private readonly options: Required<StateStoreOptions>;
+  /** One history writer per pairing (it remembers the line count, so appends do not re-read the file). */
+  private readonly writers = new Map<string, RunHistoryWriter>();
 
   constructor(readonly dir: string, options: StateStoreOptions = {}) {
     this.options = {
       compactBytes: options.compactBytes ?? DEFAULT_COMPACT_BYTES,
       compactLines: options.compactLines ?? DEFAULT_COMPACT_LINES,
+      warn: options.warn ?? ((message) => process.emitWarning(message, 'DovetailWarning')),
     };
   }
 
@@ -67,7 +78,33 @@ export class LowdbStateStore implements StateStore {
   }
 
   async runs(pairing: string, limit?: number): Promise<RunRecord[]> {
-    return readRuns(path.join(this.pairingDir(pairing), STATE_FILES.runs), limit);
+    return readRuns(path.join(this.pairingDir(pairing), STATE_FILES.runs), limit, this.options.warn);
+  }
+
+  async recordRun(pairing: string, run: RunRecord): Promise<void> {
+    const folder = this.pairingDir(pairing);
+    await mkdir(folder, { recursive: true });
+    let writer = this.writers.get(pairing);
+    if (!writer) {
+      writer = new RunHistoryWriter(path.join(folder, STATE_FILES.runs), this.options.warn);
+      this.writers.set(pairing, writer);
+    }
+    await writer.append(run);
+    await foldRun(path.join(folder, STATE_FILES.stats), run);
+  }
+
+  async stats(pairing: string): Promise<Record<string, DayStats>> {
+    return readStats(path.join(this.pairingDir(pairing), STATE_FILES.stats));
+  }
+
+  async control(pairing: string): Promise<PairingControl> {
+    return readControl(path.join(this.pairingDir(pairing), STATE_FILES.control), this.options.warn);
+  }
+
+  async updateControl(pairing: string, patch: Partial<PairingControl>): Promise<PairingControl> {
+    const folder = this.pairingDir(pairing);
+    await mkdir(folder, { recursive: true });
+    return updateControl(path.join(folder, STATE_FILES.control), patch, this.options.warn);
   }
 }
 
@@ -135,7 +172,7 @@ export class LowdbPairingState implements PairingState {
     private snapshotBytes: number,
     private readonly journal: JournalAppender,
   ) {
-    this.history = new RunHistoryWriter(path.join(folder, STATE_FILES.runs));
+    this.history = new RunHistoryWriter(path.join(folder, STATE_FILES.runs), options.warn);
   }
 
   /** Loads snapshot + journal (dropping a torn last journal line); `StateCorrupt` when they cannot be read. */
@@ -227,7 +264,7 @@ export class LowdbPairingState implements PairingState {
   }
 
   runs(limit?: number): Promise<RunRecord[]> {
-    return readRuns(this.history.file, limit);
+    return readRuns(this.history.file, limit, this.options.warn);
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import { open, readFile, truncate } from 'node:fs/promises';
+import { open, readFile, rename, truncate } from 'node:fs/promises';
 import { TextFile } from 'lowdb/node';
 import { hasCode, syncFile, writeFully } from './durable-fs.js';
 import { StateCorrupt, type RunRecord } from './types.js';
@@ -60,23 +60,61 @@ async function parseRuns(file: string): Promise<RunLines> {
   return { runs, validBytes, totalBytes: Buffer.byteLength(text, 'utf8') };
 }
 
-/** The newest `limit` runs of a history file, newest first. Safe to call while another process appends. */
-export async function readRuns(file: string, limit = RUNS_KEPT): Promise<RunRecord[]> {
-  const { runs } = await parseRuns(file);
+/** Told when a corrupt history file was set aside (the message names both files). */
+export type HistoryWarning = (message: string) => void;
+
+/**
+ * Moves a corrupt history file out of the way (`runs.jsonl.corrupt-<UTC time>`) so syncing goes on with a fresh
+ * history: run history is a record, not sync state, and must never block a run. Another process may have
+ * moved it already; that is fine.
+ */
+async function setAside(file: string, error: StateCorrupt, warn: HistoryWarning): Promise<void> {
+  const aside = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  try {
+    await rename(file, aside);
+  } catch (e) {
+    if (!hasCode(e, 'ENOENT')) throw e;
+    return;
+  }
+  warn(`${error.message.replace(/\. Restore it .*$/, '')}; moved it to ${aside} and started a new run history`);
+}
+
+/** Parses the history; a corrupt file is set aside (with a warning) and reads as empty. */
+async function parseOrSetAside(file: string, warn: HistoryWarning): Promise<RunLines> {
+  try {
+    return await parseRuns(file);
+  } catch (error) {
+    if (!(error instanceof StateCorrupt)) throw error;
+    await setAside(file, error, warn);
+    return { runs: [], validBytes: 0, totalBytes: 0 };
+  }
+}
+
+const warnOnStderr: HistoryWarning = (message) => process.emitWarning(message, 'DovetailWarning');
+
+/**
+ * The newest `limit` runs of a history file, newest first. Safe to call while another process appends.
+ * A corrupt file is set aside and `warn` is told (default: a process warning on stderr).
+ */
+export async function readRuns(file: string, limit = RUNS_KEPT, warn: HistoryWarning = warnOnStderr): Promise<RunRecord[]> {
+  const { runs } = await parseOrSetAside(file, warn);
   return runs.slice(Math.max(0, runs.length - limit)).reverse();
 }
 
-/** Appends runs to `runs.jsonl` durably; trims it to the newest `RUNS_KEPT` once it holds twice as many. */
+/**
+ * Appends runs to `runs.jsonl` durably; trims it to the newest `RUNS_KEPT` once it holds twice as many.
+ * A corrupt file is set aside with a warning and a new history is started.
+ */
 export class RunHistoryWriter {
   private lines: number | undefined;
 
-  constructor(readonly file: string) {}
+  constructor(readonly file: string, private readonly warn: HistoryWarning = warnOnStderr) {}
 
   async append(run: RunRecord): Promise<void> {
     const problem = runProblem(run);
     if (problem) throw new TypeError(`invalid run record: ${problem}`);
     if (this.lines === undefined) {
-      const parsed = await parseRuns(this.file);
+      const parsed = await parseOrSetAside(this.file, this.warn);
       if (parsed.validBytes !== parsed.totalBytes) await truncate(this.file, parsed.validBytes);
       this.lines = parsed.runs.length;
     }
@@ -93,7 +131,7 @@ export class RunHistoryWriter {
 
   /** Rewrites the history with its newest runs (atomically: lowdb's temp file + rename). */
   private async trim(): Promise<void> {
-    const { runs } = await parseRuns(this.file);
+    const { runs } = await parseOrSetAside(this.file, this.warn);
     const kept = runs.slice(Math.max(0, runs.length - RUNS_KEPT));
     await new TextFile(this.file).write(kept.map((run) => `${JSON.stringify(run)}\n`).join(''));
     await syncFile(this.file);

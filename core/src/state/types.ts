@@ -91,6 +91,30 @@ export interface PairingState {
   close(): Promise<void>;
 }
 
+/** The operator's decisions about a pairing that outlive a process (`dovetail reset`, the service API). */
+export interface PairingControl {
+  /** ISO time of the last circuit reset: failed runs before it no longer count towards the circuit breaker. */
+  resetAt?: string;
+  /** Disabled at runtime (API); the service does not schedule it until enabled again. */
+  disabled?: boolean;
+  /** ISO time of the last change. */
+  changedAt?: string;
+}
+
+/** Totals of the runs started on one UTC day. */
+export interface DayStats {
+  runs: number;
+  /** Runs that could not run, stopped early or were stopped by a guard. */
+  failedRuns: number;
+  /** Items written per side. */
+  a: { created: number; updated: number; deleted: number };
+  b: { created: number; updated: number; deleted: number };
+  conflicts: number;
+  /** Items that failed (refused by a side, unreadable). */
+  failedItems: number;
+  durationMs: number;
+}
+
 export interface StateStore {
   /** Opens (creating if absent) the state of a pairing. A corrupt state throws `StateCorrupt`. */
   open(pairing: string): Promise<PairingState>;
@@ -98,6 +122,14 @@ export interface StateStore {
   lock(pairing: string): Promise<{ release(): Promise<void> }>;
   /** Run history without opening (for `status`). */
   runs(pairing: string, limit?: number): Promise<RunRecord[]>;
+  /** Appends a run to the history and adds it to the day's totals, without opening the state (failed runs too). */
+  recordRun(pairing: string, run: RunRecord): Promise<void>;
+  /** Totals per UTC day (`YYYY-MM-DD`), for statistics per day / week / month. */
+  stats(pairing: string): Promise<Record<string, DayStats>>;
+  /** The pairing's control record (`{}` when none was written). */
+  control(pairing: string): Promise<PairingControl>;
+  /** Patches the control record atomically (a key set to undefined is removed); returns the new record. */
+  updateControl(pairing: string, patch: Partial<PairingControl>): Promise<PairingControl>;
 }
 
 /** The state file cannot be read; names the file and what is wrong. Never treated as empty. */

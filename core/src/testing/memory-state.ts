@@ -1,5 +1,6 @@
 /** An in-memory state store with the same contract as the lowdb one, for fast engine tests. */
-import type { PairingMeta, PairingState, Relation, RunRecord, StateBatch, StateStore } from '../state/types.js';
+import type { DayStats, PairingControl, PairingMeta, PairingState, Relation, RunRecord, StateBatch, StateStore } from '../state/types.js';
+import { addRun, emptyDay } from '../state/run-stats.js';
 import { StateLocked } from '../state/types.js';
 
 export class MemoryPairingState implements PairingState {
@@ -39,4 +40,22 @@ export class MemoryStateStore implements StateStore {
     return { release: async () => { this.locks.delete(pairing); } };
   }
   async runs(pairing: string, limit?: number) { return (await this.open(pairing)).runs(limit); }
+  private readonly days = new Map<string, Record<string, DayStats>>();
+  private readonly controls = new Map<string, PairingControl>();
+  async recordRun(pairing: string, run: RunRecord): Promise<void> {
+    await (await this.open(pairing)).recordRun(run);
+    const days = this.days.get(pairing) ?? {};
+    const key = run.startedAt.slice(0, 10);
+    days[key] ??= emptyDay();
+    addRun(days[key], run);
+    this.days.set(pairing, days);
+  }
+  async stats(pairing: string) { return structuredClone(this.days.get(pairing) ?? {}); }
+  async control(pairing: string) { return { ...this.controls.get(pairing) }; }
+  async updateControl(pairing: string, patch: Partial<PairingControl>) {
+    const next: PairingControl = { ...this.controls.get(pairing), ...patch, changedAt: new Date().toISOString() };
+    for (const k of Object.keys(next) as (keyof PairingControl)[]) if (next[k] === undefined) delete next[k];
+    this.controls.set(pairing, next);
+    return { ...next };
+  }
 }

@@ -84,7 +84,8 @@ describe('config schema ↔ config/types.ts', () => {
     expectObjectMatches(I.ServiceConfig, root.properties.service, 'ServiceConfig');
     expectObjectMatches(inline(I.PairingConfig.deletes.type), pairing.properties.deletes, 'PairingConfig.deletes');
     expectObjectMatches(inline(I.PairingConfig.filters.type), pairing.properties.filters, 'PairingConfig.filters');
-    expectObjectMatches(inline(I.PairingConfig.schedule.type), pairing.properties.schedule, 'PairingConfig.schedule');
+    expectObjectMatches(I.ScheduleConfig, pairing.properties.schedule, 'ScheduleConfig');
+    expectObjectMatches(inline(I.ScheduleConfig.retry.type), pairing.properties.schedule.properties.retry, 'ScheduleConfig.retry');
     expectObjectMatches(inline(I.ConfigFile.log.type), root.properties.log, 'ConfigFile.log');
     expect(pairing.properties.filters.properties.exclude.items).toEqual(pairing.properties.filters.properties.include.items);
   });

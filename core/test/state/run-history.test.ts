@@ -1,4 +1,4 @@
-import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LowdbStateStore, StateCorrupt, STATE_FILES, type RunRecord } from '../../src/state/index.js';
@@ -53,8 +53,9 @@ describe('run history', () => {
     await again.close();
   });
 
-  it('throws StateCorrupt for a bad line before the end, and refuses an invalid record', async () => {
-    const store = new LowdbStateStore(dir);
+  it('sets a corrupt history aside with a warning and starts a new one; refuses an invalid record', async () => {
+    const warnings: string[] = [];
+    const store = new LowdbStateStore(dir, { warn: (m) => warnings.push(m) });
     const state = await store.open('work');
     await expect(state.recordRun({ pairing: 'work', ok: 'yes' } as unknown as RunRecord)).rejects.toThrow(/startedAt is not a string/);
     await state.recordRun(run(1));
@@ -63,9 +64,51 @@ describe('run history', () => {
     const file = path.join(store.pairingDir('work'), STATE_FILES.runs);
     const text = await readFile(file, 'utf8');
     await writeFile(file, `{oops\n${text}`);
-    const error = await store.runs('work').then(() => undefined, (e: unknown) => e);
-    expect(error).toBeInstanceOf(StateCorrupt);
-    expect((error as StateCorrupt).message).toContain(file);
-    expect((error as StateCorrupt).message).toContain('line 1');
+    expect(await store.runs('work')).toEqual([]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(file);
+    expect(warnings[0]).toContain('line 1');
+    const aside = (await readdir(store.pairingDir('work'))).filter((f) => f.startsWith(`${STATE_FILES.runs}.corrupt-`));
+    expect(aside).toHaveLength(1);
+    expect(await readFile(path.join(store.pairingDir('work'), aside[0]!), 'utf8')).toBe(`{oops\n${text}`);
+    // Writing goes on with a fresh history.
+    await store.recordRun('work', run(3));
+    expect(await store.runs('work')).toEqual([run(3)]);
+  });
+
+  it('a writer that finds the history corrupt sets it aside and appends to a new one', async () => {
+    const warnings: string[] = [];
+    const store = new LowdbStateStore(dir, { warn: (m) => warnings.push(m) });
+    await store.recordRun('work', run(1));
+    const file = path.join(store.pairingDir('work'), STATE_FILES.runs);
+    await writeFile(file, `not json\n${await readFile(file, 'utf8')}`);
+    const other = new LowdbStateStore(dir, { warn: (m) => warnings.push(m) });
+    await other.recordRun('work', run(2));
+    expect(await other.runs('work')).toEqual([run(2)]);
+    expect(warnings.join('\n')).toMatch(/moved it to .*runs\.jsonl\.corrupt-/);
+  });
+
+  it('keeps totals per UTC day for statistics, failed runs counted apart', async () => {
+    const store = new LowdbStateStore(dir);
+    await store.recordRun('work', { ...run(1), b: { created: 2, updated: 1, deleted: 0 }, conflicts: 1, failed: 0 });
+    await store.recordRun('work', { ...run(2), aborted: 'connection refused' });
+    await store.recordRun('work', { ...run(3), startedAt: '2024-01-02T10:00:00.000Z', blocked: 'would delete 80%' });
+    const stats = await store.stats('work');
+    expect(Object.keys(stats).sort()).toEqual(['2024-01-01', '2024-01-02']);
+    expect(stats['2024-01-01']).toMatchObject({ runs: 2, failedRuns: 1, a: { created: 3, updated: 0, deleted: 0 }, b: { created: 2, updated: 1, deleted: 0 }, conflicts: 1, durationMs: 30 });
+    expect(stats['2024-01-02']).toMatchObject({ runs: 1, failedRuns: 1 });
+    expect(await store.stats('never')).toEqual({});
+  });
+
+  it('keeps a control record (reset, runtime disable) that another process reads', async () => {
+    const store = new LowdbStateStore(dir);
+    expect(await store.control('work')).toEqual({});
+    await store.updateControl('work', { disabled: true });
+    const reread = await new LowdbStateStore(dir).control('work');
+    expect(reread.disabled).toBe(true);
+    expect(typeof reread.changedAt).toBe('string');
+    const next = await store.updateControl('work', { disabled: undefined, resetAt: '2024-01-01T00:00:00.000Z' });
+    expect(next).toMatchObject({ resetAt: '2024-01-01T00:00:00.000Z' });
+    expect('disabled' in next).toBe(false);
   });
 });
