@@ -191,6 +191,48 @@ describe('fields and the carry', () => {
     expect(edited.organizer).toEqual(event.organizer);
   });
 
+  it('an all-day event stays on its days; an HTML body keeps its HTML and reads as text too', async () => {
+    const { connector, collection } = await fresh('event');
+    const event: EventEntity = { type: 'event', uid: 'allday@dovetail.test', summary: 'Holiday', start: { kind: 'date', value: '2026-12-24' }, end: { kind: 'date', value: '2026-12-27' },
+      description: 'Office closed', descriptionHtml: '<p>Office <b>closed</b></p>' };
+    const [res] = await connector.write(collection, [{ op: 'create', item: event }]);
+    if (!res.ok) throw new Error(res.error.message);
+    const stored = stored_(res.id);
+    expect((stored.props.IsAllDayEvent as { t?: string }).t).toBe('true');
+    expect((stored.props.Start as { t?: string }).t).toBe('2026-12-23T23:00:00Z'); // midnight in the mailbox's zone (Europe/Berlin)
+    const back = loaded((await connector.load(collection, [res.id], { entity: 'event' }))[0]) as EventEntity;
+    expect(back.start).toEqual(event.start);
+    expect(back.end).toEqual(event.end);
+    expect(back.descriptionHtml).toBe(event.descriptionHtml);
+    expect(back.description).toBe('Office closed');
+  });
+
+  it('an attendee\'s answer made in their Outlook arrives as their PARTSTAT', async () => {
+    const { connector, collection } = await fresh('event');
+    const event: EventEntity = { type: 'event', uid: 'meeting@dovetail.test', summary: 'Kick-off', start: { kind: 'utc', value: '2026-06-01T09:00:00Z' }, end: { kind: 'utc', value: '2026-06-01T10:00:00Z' },
+      attendees: [{ email: 'dave@example.org', name: 'Dave', role: 'req-participant', partstat: 'needs-action' }] };
+    const [res] = await connector.write(collection, [{ op: 'create', item: event }]);
+    if (!res.ok) throw new Error(res.error.message);
+    expect(ops('CreateItem').at(-1)!.body).toContain('SendMeetingInvitations="SendToNone"');
+    sim.api.respondToMeeting({ mailbox: USER, id: res.id, attendee: 'dave@example.org', response: 'Accept' });
+    const back = loaded((await connector.load(collection, [res.id], { entity: 'event' }))[0]) as EventEntity;
+    expect(back.attendees).toEqual([{ email: 'dave@example.org', name: 'Dave', role: 'req-participant', partstat: 'accepted' }]);
+  });
+
+  it('a subject or body with XML markup is stored as text, never as XML', async () => {
+    const { connector, collection } = await fresh('event');
+    const summary = 'Q&A </t:Subject><t:Location>injected</t:Location> <b>"quoted"</b>';
+    const [res] = await connector.write(collection, [{ op: 'create', item: { type: 'event', uid: 'xml@dovetail.test', summary, description: 'a < b & c > d',
+      start: { kind: 'utc', value: '2026-06-02T09:00:00Z' }, end: { kind: 'utc', value: '2026-06-02T10:00:00Z' }, categories: ['R&D'] } }]);
+    if (!res.ok) throw new Error(res.error.message);
+    expect((stored_(res.id).props.Subject as { t?: string }).t).toBe(summary);
+    expect(stored_(res.id).props.Location).toBeUndefined();
+    const back = loaded((await connector.load(collection, [res.id], { entity: 'event' }))[0]) as EventEntity;
+    expect([back.summary, back.description, back.categories]).toEqual([summary, 'a < b & c > d', ['R&D']]);
+    const [bad] = await connector.write(collection, [{ op: 'create', item: { type: 'event', uid: 'ctl@dovetail.test', summary: 'bell \u0007', start: { kind: 'utc', value: '2026-06-02T09:00:00Z' }, end: { kind: 'utc', value: '2026-06-02T10:00:00Z' } } }]);
+    expect(bad).toMatchObject({ ok: false, error: { code: 'Invalid', message: expect.stringMatching(/U\+0007, which XML \(and so EWS\) cannot carry/) } });
+  });
+
   it('tasks: status, dates, percent and the Dovetail UID stamped in an extended property', async () => {
     const { connector, collection } = await fresh('task');
     const task: TaskEntity = { type: 'task', uid: 'task-1@dovetail.test', summary: 'Ship', status: 'in-process', percent: 40,

@@ -76,10 +76,21 @@ function readZonesById(): void {
 
 let loggingRouted = false;
 
-/** The library prints through `EwsLogging` to stdout, which belongs to `--json` output: route it to debug logs. */
+/**
+ * The library prints through `EwsLogging` to stdout, which belongs to `--json` output, and its XML parser
+ * (xmldom) prints parse complaints to stderr, where our JSON log lines go: route both to debug logs.
+ */
 function routeLibraryLogging(logger: Logger): void {
   if (loggingRouted) return;
   loggingRouted = true;
+  const extensions = createRequire(import.meta.url)('ews-javascript-api/js/ExtensionMethods.js') as { DOMParser: new (options?: object) => unknown };
+  const Parser = extensions.DOMParser;
+  const report = (level: string) => (message: unknown) => logger.debug({ xml: level, message: String(message) }, 'EWS response XML');
+  extensions.DOMParser = class extends (Parser as new (options?: object) => object) {
+    constructor(options: object = {}) {
+      super({ ...options, errorHandler: { warning: report('warning'), error: report('error'), fatalError: report('fatal') } });
+    }
+  } as never;
   const log = (message: unknown) => logger.debug({ ews: typeof message === 'string' ? message : String(message) }, 'ews-javascript-api');
   ews.EwsLogging.DebugLogEnabled = false;
   Object.assign(ews.EwsLogging, {

@@ -80,7 +80,7 @@ function applyCommon(item: ews.Item, next: ExEvent | ExTask | ExContact, prev: t
     const n = next as ExEvent | ExTask;
     const p = prev as ExEvent | ExTask | undefined;
     if (changed(n, p, 'subject')) item.Subject = n.subject ?? '';
-    if (changed(n, p, 'body')) item.Body = messageBody(n.body);
+    if (changed(n, p, 'body') && (p || n.body)) item.Body = messageBody(n.body);
     if (changed(n, p, 'importance')) item.Importance = n.importance === 'high' ? ews.Importance.High : n.importance === 'low' ? ews.Importance.Low : ews.Importance.Normal;
     if (changed(n, p, 'sensitivity')) {
       item.Sensitivity = ({ normal: ews.Sensitivity.Normal, personal: ews.Sensitivity.Personal, private: ews.Sensitivity.Private, confidential: ews.Sensitivity.Confidential })[n.sensitivity ?? 'normal'];
@@ -170,7 +170,7 @@ export function applyEvent(item: ews.Appointment, next: ExEvent, prev: ExEvent |
     item.Start = instant(next.start);
     item.End = instant(next.end);
   }
-  if (changed(next, prev, 'location')) item.Location = next.location ?? '';
+  if (changed(next, prev, 'location') && (prev || next.location)) item.Location = next.location ?? '';
   if (changed(next, prev, 'showAs')) {
     item.LegacyFreeBusyStatus = ({
       free: ews.LegacyFreeBusyStatus.Free, tentative: ews.LegacyFreeBusyStatus.Tentative, busy: ews.LegacyFreeBusyStatus.Busy,
