@@ -147,8 +147,8 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
   function finalMeta(): Partial<PairingMeta> | undefined {
     if (!opts.finalMeta) return undefined;
     if (!failedKeys.size && !staleKeys.size) return opts.finalMeta;
-    const { cursorA: _a, cursorB: _b, ...rest } = opts.finalMeta;
-    void _a; void _b;
+    const { cursorA: _a, cursorB: _b, listedUntilA: _la, listedUntilB: _lb, ...rest } = opts.finalMeta;
+    void _a; void _b; void _la; void _lb;
     return rest;
   }
 

@@ -127,6 +127,8 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
   if (lb.cursor !== undefined && inputs.b.failed.size === 0 && !unsettled) finalMeta.cursorB = lb.cursor;
   if (la.cursor === undefined) finalMeta.cursorA = undefined;
   if (lb.cursor === undefined) finalMeta.cursorB = undefined;
+  if ('cursorA' in finalMeta) finalMeta.listedUntilA = finalMeta.cursorA === undefined ? undefined : la.listedUntil;
+  if ('cursorB' in finalMeta) finalMeta.listedUntilB = finalMeta.cursorB === undefined ? undefined : lb.listedUntil;
   let result = await apply(thePlan, finalMeta);
   for (let round = 0; round < 2 && result.stale.length && !result.aborted; round++) {
     const replanned = await replan(result.stale);
@@ -197,19 +199,25 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
     await c.createCollection({ id: s.collection, name: s.collection, entities: [pairing.entity] });
   }
 
-  interface Listed { listing: Map<string, string>; cursor?: string; windowed: boolean }
+  interface Listed { listing: Map<string, string>; cursor?: string; windowed: boolean; listedUntil?: string }
 
   async function listSide(side: Side): Promise<Listed> {
     const c = opts.endpoints[side].connector;
     const caps = opts.endpoints[side].manifest?.capabilities ?? [];
     const window = rules.window && caps.includes('time-range') ? rules.window : undefined;
-    const cursor = fullRescan ? undefined : (side === 'a' ? meta.cursorA : meta.cursorB);
+    const savedUntil = side === 'a' ? meta.listedUntilA : meta.listedUntilB;
+    let cursor = fullRescan ? undefined : (side === 'a' ? meta.cursorA : meta.cursorB);
+    // A change feed reports changed items only; what time alone brings into the window was never listed. Once the
+    // window reaches past what the last full listing covered, list in full again (a margin ahead, so weekly).
+    if (window && cursor !== undefined && (!savedUntil || Date.parse(savedUntil) < window.end.getTime())) cursor = undefined;
+    const fullWindow = window && { start: window.start, end: new Date(window.end.getTime() + LISTING_MARGIN_MS) };
+    const listWindow = cursor === undefined ? fullWindow : window;
     let res: ListResult;
     try {
-      res = await c.list(pairing[side].collection, { entity: pairing.entity, cursor, window });
+      res = await c.list(pairing[side].collection, { entity: pairing.entity, cursor, window: listWindow });
     } catch (e) {
       if (isDovetailError(e, 'CursorInvalid')) {
-        res = await c.list(pairing[side].collection, { entity: pairing.entity, window });
+        res = await c.list(pairing[side].collection, { entity: pairing.entity, window: fullWindow });
       } else if (isDovetailError(e, 'NotFound') && opts.dryRun && pairing[side].create) {
         return { listing: new Map(), windowed: false };
       } else {
@@ -217,7 +225,7 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
       }
     }
     if (res.kind === 'full') {
-      return { listing: new Map(res.items.map((i) => [i.id, i.version])), cursor: res.cursor, windowed: !!window };
+      return { listing: new Map(res.items.map((i) => [i.id, i.version])), cursor: res.cursor, windowed: !!window, listedUntil: fullWindow?.end.toISOString() };
     }
     // A change feed: start from what state knows about this side and apply the changes.
     const listing = new Map<string, string>();
@@ -227,7 +235,7 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
     }
     for (const d of res.deleted) listing.delete(d);
     for (const i of res.changed) listing.set(i.id, i.version);
-    return { listing, cursor: res.cursor, windowed: !!window };
+    return { listing, cursor: res.cursor, windowed: !!window, listedUntil: savedUntil };
   }
 
   /**
@@ -274,6 +282,9 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
     }
   }
 }
+
+/** How far past the window's end a full listing reaches, so it is repeated weekly rather than every run. */
+const LISTING_MARGIN_MS = 7 * 86_400_000;
 
 /** Pending work on a relation whose items are unchanged: both sides must be loaded to act. */
 function needsBothSides(rel: Relation, rules: { spanInWindow(span: [number, number | null]): boolean }, nowMs: number): boolean {

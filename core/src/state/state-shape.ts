@@ -1,7 +1,7 @@
 import type { PairingMeta, Relation, RelationStatus } from './types.js';
 
 const STATUSES: ReadonlySet<RelationStatus> = new Set(['synced', 'conflict', 'tombstone-a', 'tombstone-b', 'quarantined', 'out-of-scope']);
-const META_STRINGS = ['cursorA', 'cursorB', 'configHash', 'lastRunAt'] as const;
+const META_STRINGS = ['cursorA', 'cursorB', 'listedUntilA', 'listedUntilB', 'configHash', 'lastRunAt'] as const;
 const META_NUMBERS = ['countA', 'countB'] as const;
 
 /** Meta keys whose type is known. */

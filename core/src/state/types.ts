@@ -55,6 +55,13 @@ export interface PairingMeta {
   /** Change cursors per side (sync tokens, SyncState). */
   cursorA?: string;
   cursorB?: string;
+  /**
+   * ISO end of the time window the side's last full listing covered (connectors that list by time range). Once
+   * the pairing's window reaches past it, the side is listed in full again: a change feed never reports the
+   * unchanged items that time alone brings into the window.
+   */
+  listedUntilA?: string;
+  listedUntilB?: string;
   /** Item counts after the last complete run, for the "side suddenly empty" guard. */
   countA?: number;
   countB?: number;

@@ -6,6 +6,7 @@
 import { defineConnector, type Connector, type ConnectorDefinition, type ListResult, type LoadResult, type WriteOp, type WriteResult } from '../sdk/connector.js';
 import type { Entity, EntityType } from '../sdk/entities.js';
 import { CursorInvalid, NotFound, PreconditionFailed, type DovetailError } from '../sdk/errors.js';
+import { overlaps } from '../model/recurrence.js';
 
 export interface MemoryItem {
   version: string;
@@ -23,6 +24,8 @@ export interface MemoryFaults {
   changeFeed?: boolean;
   /** Make the next list with a cursor throw CursorInvalid. */
   invalidateCursor?: boolean;
+  /** Full listings with a window hold only the items overlapping it, as a CalDAV time-range query does. */
+  timeRange?: boolean;
 }
 
 interface Change { seq: number; id: string; deleted: boolean }
@@ -152,9 +155,11 @@ export function memoryConnector(store: MemoryStore, options: { readOnly?: boolea
           cursor: store.cursor(collection),
         };
       }
+      const { window } = opts;
+      const inRange = (e: Entity) => !store.faults.timeRange || !window || e.type === 'contact' || overlaps(e, window.start, window.end);
       return {
         kind: 'full',
-        items: [...c].map(([id, it]) => ({ id, version: it.version })),
+        items: [...c].filter(([, it]) => inRange(it.entity)).map(([id, it]) => ({ id, version: it.version })),
         cursor: store.faults.changeFeed ? store.cursor(collection) : undefined,
       };
     },
