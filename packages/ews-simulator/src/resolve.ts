@@ -5,16 +5,22 @@
  */
 import { noteId, type RequestContext } from './context.js';
 import { looksLikeBase64, parseOccurrenceId, versionOf } from './ids.js';
-import { EwsError } from './soap.js';
+import { EwsError, schemaError } from './soap.js';
 import { type DelegateLevel, type Folder, type Mailbox, type StoredItem } from './store.js';
 import { isRecurringMaster, masterView, occurrenceView, seriesOccurrences, type ItemView } from './views.js';
 import { child, childText, type XmlElement } from './xml.js';
 
-export const DISTINGUISHED = ['root', 'msgfolderroot', 'calendar', 'contacts', 'deleteditems', 'drafts', 'inbox',
-  'journal', 'junkemail', 'notes', 'outbox', 'sentitems', 'tasks', 'publicfoldersroot', 'searchfolders', 'voicemail',
-  'recoverableitemsroot', 'recoverableitemsdeletions', 'archiveroot', 'archivemsgfolderroot', 'conversationhistory',
-  'recipientcache', 'quickcontacts', 'favorites', 'syncissues', 'localfailures', 'serverfailures', 'todosearch',
-  'imcontactlist', 'peopleconnect', 'directory', 'conflicts', 'archivedeleteditems', 'adminauditlogs'];
+/** DistinguishedFolderIdNameType values (Microsoft's DistinguishedFolderId reference). */
+export const DISTINGUISHED = [
+  'calendar', 'contacts', 'deleteditems', 'drafts', 'inbox', 'journal', 'notes', 'outbox', 'sentitems', 'tasks',
+  'msgfolderroot', 'root', 'junkemail', 'searchfolders', 'voicemail', 'recoverableitemsroot',
+  'recoverableitemsdeletions', 'recoverableitemsversions', 'recoverableitemspurges', 'archiveroot',
+  'archivemsgfolderroot', 'archivedeleteditems', 'archiveinbox', 'archiverecoverableitemsroot',
+  'archiverecoverableitemsdeletions', 'archiverecoverableitemsversions', 'archiverecoverableitemspurges',
+  'syncissues', 'conflicts', 'localfailures', 'serverfailures', 'recipientcache', 'quickcontacts',
+  'conversationhistory', 'adminauditlogs', 'todosearch', 'mycontacts', 'directory', 'imcontactlist', 'peopleconnect',
+  'favorites', 'publicfoldersroot',
+];
 
 export const ERR = {
   malformed: () => new EwsError('ErrorInvalidIdMalformed', 'Id is malformed.'),
@@ -53,7 +59,9 @@ export function mailboxOf(ctx: RequestContext, mailboxEl: XmlElement | undefined
 export function resolveFolder(ctx: RequestContext, e: XmlElement, need: DelegateLevel = 'Reviewer'): { mb: Mailbox; folder: Folder } {
   if (e.local === 'DistinguishedFolderId') {
     const name = e.attrs.Id ?? '';
-    if (!DISTINGUISHED.includes(name)) throw new EwsError('ErrorInvalidRequest', `'${name}' is not a DistinguishedFolderIdNameType value.`);
+    if (!DISTINGUISHED.includes(name)) {
+      throw schemaError(`The 'Id' attribute is invalid - The value '${name}' is invalid according to its datatype 'DistinguishedFolderIdNameType'.`, e.line, e.column);
+    }
     const mb = mailboxOf(ctx, child(e, 'Mailbox'));
     const folder = ctx.store.distinguished(mb, name);
     if (!folder) throw ERR.folderNotFound();
