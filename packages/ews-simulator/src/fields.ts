@@ -28,7 +28,7 @@ const ITEM_HEAD =
   'ReminderDueBy:datetime ReminderIsSet:bool ReminderMinutesBeforeStart:int DisplayCc:string:ro DisplayTo:string:ro ' +
   'HasAttachments:bool:ro ExtendedProperty:complex Culture:string EffectiveRights:complex:ro LastModifiedName:string:ro ' +
   'LastModifiedTime:datetime:ro IsAssociated:bool:ro WebClientReadFormQueryString:string:ro ' +
-  'WebClientEditFormQueryString:string:ro ConversationId:complex:ro UniqueBody:complex:ro';
+  'WebClientEditFormQueryString:string:ro ConversationId:complex:ro UniqueBody:complex:ro TextBody:string:ro';
 
 const CALENDAR =
   'UID:string RecurrenceId:datetime:ro DateTimeStamp:datetime:ro Start:datetime End:datetime OriginalStart:datetime:ro ' +
@@ -55,7 +55,15 @@ const CONTACT =
   'Companies:complex ContactSource:string:ro Department:string Generation:string ImAddresses:complex JobTitle:string ' +
   'Manager:string Mileage:string OfficeLocation:string PostalAddressIndex:string Profession:string SpouseName:string ' +
   'Surname:string WeddingAnniversary:datetime HasPicture:bool:ro PhoneticFullName:string:ro ' +
-  'PhoneticFirstName:string:ro PhoneticLastName:string:ro Alias:string:ro Notes:string:ro';
+  'PhoneticFirstName:string:ro PhoneticLastName:string:ro Alias:string:ro Notes:string:ro Photo:string:ro ' +
+  'UserSMIMECertificate:complex:ro MSExchangeCertificate:complex:ro DirectoryId:string:ro ManagerMailbox:complex:ro ' +
+  'DirectReports:complex:ro';
+
+const MESSAGE =
+  'Sender:complex ToRecipients:complex CcRecipients:complex BccRecipients:complex IsReadReceiptRequested:bool ' +
+  'IsDeliveryReceiptRequested:bool ConversationIndex:string:ro ConversationTopic:string:ro From:complex ' +
+  'InternetMessageId:string:ro IsRead:bool IsResponseRequested:bool References:string ReplyTo:complex ' +
+  'ReceivedBy:complex:ro ReceivedRepresenting:complex:ro ReminderMessageData:complex:ro';
 
 const URI_PREFIX: Record<ItemElement, string> = {
   CalendarItem: 'calendar', Task: 'task', Contact: 'contacts', Message: 'message', Item: 'item',
@@ -73,7 +81,7 @@ const SPECIFIC: Record<ItemElement, FieldDef[]> = {
   CalendarItem: parse(CALENDAR, URI_PREFIX.CalendarItem),
   Task: parse(TASK, URI_PREFIX.Task),
   Contact: parse(CONTACT, URI_PREFIX.Contact),
-  Message: [],
+  Message: parse(MESSAGE, URI_PREFIX.Message),
   Item: [],
 };
 
@@ -83,7 +91,7 @@ export function fieldsOf(element: ItemElement): FieldDef[] {
 }
 
 const BY_URI = new Map<string, FieldDef>();
-for (const f of [...HEAD, ...SPECIFIC.CalendarItem, ...SPECIFIC.Task, ...SPECIFIC.Contact]) BY_URI.set(f.uri, f);
+for (const f of [...HEAD, ...SPECIFIC.CalendarItem, ...SPECIFIC.Task, ...SPECIFIC.Contact, ...SPECIFIC.Message]) BY_URI.set(f.uri, f);
 
 /** The property a FieldURI names, or undefined. */
 export function fieldByUri(uri: string): FieldDef | undefined {
@@ -107,7 +115,7 @@ export const DEFAULT_SHAPE: Record<ItemElement, string[]> = {
 };
 
 /** Properties AllProperties leaves out (Exchange needs them asked for by name). */
-export const NOT_IN_ALL_PROPERTIES = new Set(['MimeContent', 'UniqueBody', 'ConflictingMeetings', 'AdjacentMeetings']);
+export const NOT_IN_ALL_PROPERTIES = new Set(['MimeContent', 'UniqueBody', 'TextBody', 'ConflictingMeetings', 'AdjacentMeetings']);
 
 /**
  * Indexed properties: the FieldURI of one entry, its container element and the entry element. PhysicalAddress

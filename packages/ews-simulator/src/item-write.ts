@@ -80,6 +80,7 @@ function computed(view: ItemView, element: string, mb: Mailbox, shape: Shape): X
     case 'Attachments': return attachmentsNode(item);
     case 'IsAssociated': return el('t:IsAssociated', undefined, 'false');
     case 'Body': return props.Body ? bodyNode(props.Body, shape.bodyType) : undefined;
+    case 'TextBody': return props.Body ? bodyNode(props.Body, 'Text', 'TextBody') : undefined;
     case 'Culture': return el('t:Culture', undefined, props.Culture?.t ?? 'en-US');
   }
   if (item.element === 'CalendarItem') {

@@ -3,6 +3,7 @@
  * FieldURI, IndexedFieldURI and ExtendedFieldURI paths.
  */
 import { readExtendedUri } from './extended.js';
+import { SCHEMA_FIELD_URIS } from './field-uris.js';
 import { fieldByUri, INDEXED } from './fields.js';
 import { schemaError } from './soap.js';
 import { child, childText, type XmlElement } from './xml.js';
@@ -39,6 +40,7 @@ export function readPath(e: XmlElement): PropertyPath {
   if (e.local === 'FieldURI') {
     if (FOLDER_URIS.has(uri)) return { type: 'field', uri, element: uri.slice('folder:'.length) };
     const def = fieldByUri(uri);
+    if (!def && SCHEMA_FIELD_URIS.has(uri)) return { type: 'field', uri, element: uri.slice(uri.indexOf(':') + 1) };
     if (!def) throw schemaError(`The 'FieldURI' attribute is invalid - The value '${uri}' is invalid according to its datatype.`, e.line, e.column);
     return { type: 'field', uri, element: def.element };
   }

@@ -274,7 +274,7 @@ export class EwsSimulator {
     const result = handleSoap(body, this.caller(user), this.store, entry);
     entry.status = result.status;
     this.save();
-    this.opts.onLog?.(`${entry.operation} ${entry.user ?? user} ${result.status} ${entry.responseCodes.join(',')}`);
+    this.opts.onLog?.(`${entry.operation} ${entry.user ?? user} ${scheme} ${result.status} ${entry.responseCodes.join(',')}`);
     res.writeHead(result.status, { 'content-type': 'text/xml; charset=utf-8' }).end(result.body);
   }
 

@@ -101,8 +101,8 @@ function applyChange(ctx: RequestContext, target: Target, c: Change): void {
     else delete props[container];
     return;
   }
-  const def = fieldByUri(c.path.uri)!;
-  if (def.readOnly) throw new EwsError('ErrorInvalidPropertySet', `Property ${def.uri} is read-only and can't be set.`);
+  const def = fieldByUri(c.path.uri);
+  if (!def || def.readOnly) throw new EwsError('ErrorInvalidPropertySet', `Property ${c.path.uri} can't be set on this item.`);
   if (c.op === 'Delete') {
     if (REQUIRED.includes(def.element) && target.cls === 'CalendarItem') {
       throw new EwsError('ErrorInvalidPropertyDelete', `Property ${def.uri} can't be deleted.`);
