@@ -261,12 +261,11 @@ export class EwsSimulator {
           await new Promise((r) => setTimeout(r, fault.ms ?? 1000));
           break;
         case 'truncated': {
+          // A complete HTTP response whose XML stops half-way (what a broken proxy or a crashed backend delivers).
           const full = handleSoap(body, this.caller(user), this.store, entry).body;
+          const cut = full.slice(0, Math.floor(full.length / 2));
           entry.status = 200;
-          res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8' });
-          res.write(full.slice(0, Math.floor(full.length / 2)));
-          req.socket.end();
-          req.socket.destroySoon();
+          res.writeHead(200, { 'content-type': 'text/xml; charset=utf-8', 'content-length': String(Buffer.byteLength(cut)) }).end(cut);
           return;
         }
       }
