@@ -317,3 +317,36 @@ describe('folders', () => {
     expect(all(after.doc, 'Delete').map((d) => first(d, 'FolderId')!.attrs.Id)).toEqual([created]);
   });
 });
+
+describe('attachments', () => {
+  it('adds a contact photo (HasPicture) and a file attachment, reads and deletes them; the parent ChangeKey moves', async () => {
+    const c = await post(sim, '<m:CreateItem><m:SavedItemFolderId><t:DistinguishedFolderId Id="contacts"/></m:SavedItemFolderId><m:Items><t:Contact>'
+      + '<t:GivenName>Photo</t:GivenName></t:Contact></m:Items></m:CreateItem>');
+    const parent = first(c.doc, 'ItemId')!;
+    const png = Buffer.from('89504e470d0a1a0a', 'hex').toString('base64');
+    const add = await post(sim, `<m:CreateAttachment><m:ParentItemId Id="${parent.attrs.Id}" ChangeKey="${parent.attrs.ChangeKey}"/><m:Attachments>`
+      + `<t:FileAttachment><t:Name>ContactPicture.jpg</t:Name><t:ContentType>image/png</t:ContentType><t:IsContactPhoto>true</t:IsContactPhoto><t:Content>${png}</t:Content></t:FileAttachment>`
+      + '<t:FileAttachment><t:Name>cv.txt</t:Name><t:Content>aGVsbG8=</t:Content></t:FileAttachment>'
+      + '</m:Attachments></m:CreateAttachment>');
+    expect(codes(add)).toEqual(['NoError', 'NoError']);
+    const ids = all(add.doc, 'AttachmentId');
+    expect(ids[1]!.attrs.RootItemId).toBe(parent.attrs.Id);
+    expect(ids[1]!.attrs.RootItemChangeKey).not.toBe(parent.attrs.ChangeKey);
+    const g = await post(sim, '<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties><t:FieldURI FieldURI="contacts:HasPicture"/>'
+      + `<t:FieldURI FieldURI="item:HasAttachments"/><t:FieldURI FieldURI="item:Attachments"/></t:AdditionalProperties></m:ItemShape><m:ItemIds><t:ItemId Id="${parent.attrs.Id}"/></m:ItemIds></m:GetItem>`);
+    expect(text(g.doc, 'HasPicture')).toBe('true');
+    expect(text(g.doc, 'HasAttachments')).toBe('true');
+    expect(all(g.doc, 'IsContactPhoto').map((x) => x.text)).toEqual(['true', 'false']);
+    const get = await post(sim, `<m:GetAttachment><m:AttachmentIds><t:AttachmentId Id="${ids[0]!.attrs.Id}"/></m:AttachmentIds></m:GetAttachment>`);
+    expect(text(get.doc, 'Content')).toBe(png);
+    expect(text(get.doc, 'Name')).toBe('ContactPicture.jpg');
+    const del = await post(sim, `<m:DeleteAttachment><m:AttachmentIds><t:AttachmentId Id="${ids[0]!.attrs.Id}"/></m:AttachmentIds></m:DeleteAttachment>`);
+    expect(codes(del)).toEqual(['NoError']);
+    expect(first(del.doc, 'RootItemId')!.attrs.RootItemId).toBe(parent.attrs.Id);
+    const again = await post(sim, `<m:GetAttachment><m:AttachmentIds><t:AttachmentId Id="${ids[0]!.attrs.Id}"/></m:AttachmentIds></m:GetAttachment>`);
+    expect(codes(again)).toEqual(['ErrorItemNotFound']);
+    const [cal] = await createCalendarItem(sim, '<t:Subject>p</t:Subject><t:Start>2026-01-01T10:00:00Z</t:Start><t:End>2026-01-01T11:00:00Z</t:End>');
+    const photoOnEvent = await post(sim, `<m:CreateAttachment><m:ParentItemId Id="${cal}"/><m:Attachments><t:FileAttachment><t:Name>x</t:Name><t:IsContactPhoto>true</t:IsContactPhoto><t:Content>${png}</t:Content></t:FileAttachment></m:Attachments></m:CreateAttachment>`);
+    expect(codes(photoOnEvent)).toEqual(['ErrorInvalidOperation']);
+  });
+});
