@@ -10,7 +10,7 @@ import { lastOccurrence } from './recurrence.js';
 import type { Shape } from './shape.js';
 import { folderChangeKey, type Mailbox, type StoredItem } from './store.js';
 import { formatUtc } from './time.js';
-import { masterView, occurrenceView, propMs, seriesOccurrences, seriesZone, type ItemView } from './views.js';
+import { masterView, occurrenceAt, occurrenceView, propMs, seriesOccurrences, seriesZone, type ItemView } from './views.js';
 import { el, serialize, textEl, typed, type XNode } from './xml.js';
 
 const ITEM_CLASS_ELEMENT: Record<ItemElement, string> = {
@@ -98,25 +98,24 @@ function computed(view: ItemView, element: string, mb: Mailbox, shape: Shape): X
       case 'AppointmentState': return el('t:AppointmentState', undefined, props.IsMeeting?.t === 'true' ? '1' : '0');
     }
     if (view.type === 'RecurringMaster') {
-      const all = () => seriesOccurrences(item, Number.POSITIVE_INFINITY, 10_000);
+      const live = (o: { originalStart: number }) => !item.deletedOccurrences.includes(o.originalStart);
       switch (element) {
         case 'FirstOccurrence': {
-          const first = seriesOccurrences(item, Number.POSITIVE_INFINITY, 1000).find((o) => !item.deletedOccurrences.includes(o.originalStart));
+          const first = seriesOccurrences(item, Number.POSITIVE_INFINITY, item.deletedOccurrences.length + 1).find(live);
           return first ? occurrenceInfo('FirstOccurrence', occurrenceView(item, first)) : undefined;
         }
         case 'LastOccurrence': {
           const last = lastOccurrence(props.Recurrence!, propMs(props, 'Start'), seriesZone(item));
           if (!last) return undefined;
-          const live = all().filter((o) => !item.deletedOccurrences.includes(o.originalStart));
-          const l = live[live.length - 1];
+          const occs = seriesOccurrences(item, last.originalStart + 1, undefined, last.originalStart - 400 * 86_400_000).filter(live);
+          const l = occs[occs.length - 1];
           return l ? occurrenceInfo('LastOccurrence', occurrenceView(item, l)) : undefined;
         }
         case 'ModifiedOccurrences': {
           const keys = Object.keys(item.exceptions).map(Number).sort((a, b) => a - b);
           if (!keys.length) return undefined;
-          const occs = all();
           return el('t:ModifiedOccurrences', undefined, ...keys.map((k) => {
-            const occ = occs.find((o) => o.originalStart === k) ?? { index: 0, originalStart: k };
+            const occ = occurrenceAt(item, k) ?? { index: 0, originalStart: k };
             return occurrenceInfo('Occurrence', occurrenceView(item, occ));
           }));
         }

@@ -163,9 +163,10 @@ export interface Occurrence {
 
 /**
  * Occurrence starts of a series whose master starts at `masterStart` (UTC ms) in `zone`, up to `until` (UTC ms,
- * exclusive) and at most `max` of them.
+ * exclusive) and at most `max` of them. Occurrences starting well before `from` are counted (for their index) but
+ * not returned, which saves the zone conversion of a long series' past.
  */
-export function expand(recurrence: XNode, masterStart: number, zone: string, until: number, max = 5000): Occurrence[] {
+export function expand(recurrence: XNode, masterStart: number, zone: string, until: number, max = 5000, from = Number.NEGATIVE_INFINITY): Occurrence[] {
   const { pattern, range } = parseRecurrence(recurrence);
   const wallStart = epochToWall(masterStart, zone);
   const timeOfDay = ((wallStart % DAY) + DAY) % DAY;
@@ -174,18 +175,32 @@ export function expand(recurrence: XNode, masterStart: number, zone: string, unt
   for (const date of candidateDates(pattern, range.startDate)) {
     if (range.endDate !== undefined && date > range.endDate) break;
     if (range.count !== undefined && index >= range.count) break;
+    // A zone is at most 14 hours from UTC: a wall time two days before `from` is before it in any zone.
+    if (date + timeOfDay < from - 2 * DAY) {
+      index += 1;
+      continue;
+    }
     const start = wallToEpoch(date + timeOfDay, zone);
     if (start >= until || out.length >= max) break;
     index += 1;
-    out.push({ index, originalStart: start });
+    if (start >= from) out.push({ index, originalStart: start });
   }
   return out;
 }
 
 /** The last occurrence of a bounded series, or undefined for a NoEnd series. */
 export function lastOccurrence(recurrence: XNode, masterStart: number, zone: string): Occurrence | undefined {
-  const { range } = parseRecurrence(recurrence);
+  const { pattern, range } = parseRecurrence(recurrence);
   if (range.endDate === undefined && range.count === undefined) return undefined;
-  const all = expand(recurrence, masterStart, zone, Number.POSITIVE_INFINITY, 10_000);
-  return all[all.length - 1];
+  const wallStart = epochToWall(masterStart, zone);
+  const timeOfDay = ((wallStart % DAY) + DAY) % DAY;
+  let index = 0;
+  let last: number | undefined;
+  for (const date of candidateDates(pattern, range.startDate)) {
+    if (range.endDate !== undefined && date > range.endDate) break;
+    if (range.count !== undefined && index >= range.count) break;
+    index += 1;
+    last = date;
+  }
+  return last === undefined ? undefined : { index, originalStart: wallToEpoch(last + timeOfDay, zone) };
 }

@@ -7,7 +7,7 @@ import { noteId, type RequestContext } from './context.js';
 import { looksLikeBase64, parseOccurrenceId, versionOf } from './ids.js';
 import { EwsError, schemaError } from './soap.js';
 import { type DelegateLevel, type Folder, type Mailbox, type StoredItem } from './store.js';
-import { isRecurringMaster, masterView, occurrenceView, seriesOccurrences, type ItemView } from './views.js';
+import { isRecurringMaster, masterView, occurrenceAt, occurrenceView, seriesOccurrences, type ItemView } from './views.js';
 import { child, childText, type XmlElement } from './xml.js';
 
 /** DistinguishedFolderIdNameType values (Microsoft's DistinguishedFolderId reference). */
@@ -102,9 +102,10 @@ function findItem(ctx: RequestContext, id: string): { mb: Mailbox; item: StoredI
 
 function occurrenceByIndex(item: StoredItem, index: number): ItemView {
   if (!isRecurringMaster(item)) throw new EwsError('ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange', 'The occurrence index is out of range.');
-  const occs = seriesOccurrences(item, Number.POSITIVE_INFINITY, index);
-  const occ = occs[index - 1];
-  if (!Number.isInteger(index) || index < 1 || !occ) {
+  const occ = Number.isInteger(index) && index >= 1 && index <= 100_000
+    ? seriesOccurrences(item, Number.POSITIVE_INFINITY, index)[index - 1]
+    : undefined;
+  if (!occ) {
     throw new EwsError('ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange', 'The occurrence index is out of range.');
   }
   if (item.deletedOccurrences.includes(occ.originalStart)) {
@@ -115,7 +116,7 @@ function occurrenceByIndex(item: StoredItem, index: number): ItemView {
 
 function occurrenceByStart(item: StoredItem, originalStart: number): ItemView {
   if (!isRecurringMaster(item)) throw ERR.itemNotFound();
-  const occ = seriesOccurrences(item, originalStart + 1).find((o) => o.originalStart === originalStart);
+  const occ = occurrenceAt(item, originalStart);
   if (!occ || item.deletedOccurrences.includes(originalStart)) throw ERR.itemNotFound();
   return occurrenceView(item, occ);
 }

@@ -47,11 +47,16 @@ export function seriesZone(item: StoredItem): string {
   return zoneOf(item.props.StartTimeZone ?? item.props.MeetingTimeZone);
 }
 
-/** Every occurrence of a series whose original start is before `until` (deleted ones included). */
-export function seriesOccurrences(item: StoredItem, until: number, max?: number): Occurrence[] {
+/** The occurrences of a series whose original start is in [from, until) (deleted ones included). */
+export function seriesOccurrences(item: StoredItem, until: number, max?: number, from?: number): Occurrence[] {
   const rec = item.props.Recurrence;
   if (!rec) return [];
-  return expand(rec, propMs(item.props, 'Start'), seriesZone(item), until, max);
+  return expand(rec, propMs(item.props, 'Start'), seriesZone(item), until, max, from);
+}
+
+/** The occurrence whose original start is `originalStart`, if the pattern has one there. */
+export function occurrenceAt(item: StoredItem, originalStart: number): Occurrence | undefined {
+  return seriesOccurrences(item, originalStart + 1, undefined, originalStart).find((o) => o.originalStart === originalStart);
 }
 
 /** The view of one occurrence (an Exception if it was modified). */
@@ -77,7 +82,7 @@ export function occurrencesInRange(item: StoredItem, from: number, to: number): 
   // An exception may have moved; look a little beyond the window for originals that moved into it.
   const slack = 366 * 86_400_000;
   const out: ItemView[] = [];
-  for (const occ of seriesOccurrences(item, to + slack)) {
+  for (const occ of seriesOccurrences(item, to + slack, undefined, from - slack)) {
     if (item.deletedOccurrences.includes(occ.originalStart)) continue;
     const exception = item.exceptions[String(occ.originalStart)];
     if (!exception && (occ.originalStart >= to || occ.originalStart + duration < from)) continue;

@@ -129,3 +129,25 @@ describe('CalendarView expansion', () => {
     expect(codes(r)).toEqual(['ErrorInvalidRecurrence']);
   });
 });
+
+describe('long series', () => {
+  it('answers a CalendarView, a GetItem and an occurrence edit on a ten-year-old daily series quickly', async () => {
+    const [master] = await createCalendarItem(sim, '<t:Subject>Old daily</t:Subject><t:Start>2016-01-04T08:00:00</t:Start><t:End>2016-01-04T08:10:00</t:End>'
+      + '<t:Recurrence><t:DailyRecurrence><t:Interval>1</t:Interval></t:DailyRecurrence><t:NoEndRecurrence><t:StartDate>2016-01-04</t:StartDate></t:NoEndRecurrence></t:Recurrence>'
+      + tz('W. Europe Standard Time'));
+    const t0 = Date.now();
+    const view = bySubject(await calendarView(sim, '2026-10-01T00:00:00Z', '2026-10-08T00:00:00Z'), 'Old daily');
+    expect(starts(view)).toEqual(['2026-10-01T06:00:00Z', '2026-10-02T06:00:00Z', '2026-10-03T06:00:00Z', '2026-10-04T06:00:00Z',
+      '2026-10-05T06:00:00Z', '2026-10-06T06:00:00Z', '2026-10-07T06:00:00Z']);
+    const occId = first(view[2], 'ItemId')!.attrs.Id;
+    const upd = await post(sim, '<m:UpdateItem ConflictResolution="AlwaysOverwrite" SendMeetingInvitationsOrCancellations="SendToNone"><m:ItemChanges><t:ItemChange>'
+      + `<t:ItemId Id="${occId}"/><t:Updates><t:SetItemField><t:FieldURI FieldURI="calendar:Location"/><t:CalendarItem><t:Location>Roof</t:Location></t:CalendarItem></t:SetItemField></t:Updates></t:ItemChange></m:ItemChanges></m:UpdateItem>`);
+    expect(codes(upd)).toEqual(['NoError']);
+    const g = await post(sim, `<m:GetItem><m:ItemShape><t:BaseShape>AllProperties</t:BaseShape></m:ItemShape><m:ItemIds><t:ItemId Id="${master}"/></m:ItemIds></m:GetItem>`);
+    expect(text(first(g.doc, 'ModifiedOccurrences'), 'OriginalStart')).toBe('2026-10-03T06:00:00Z');
+    expect(first(g.doc, 'LastOccurrence')).toBeUndefined();
+    const index = await post(sim, `<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape></m:ItemShape><m:ItemIds><t:OccurrenceItemId RecurringMasterId="${master}" InstanceIndex="x"/></m:ItemIds></m:GetItem>`);
+    expect(codes(index)).toEqual(['ErrorCalendarOccurrenceIndexIsOutOfRecurrenceRange']);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+});

@@ -16,7 +16,7 @@ import { readPath, type PropertyPath } from '../shape.js';
 import { EwsError, schemaError } from '../soap.js';
 import type { ExtendedProp, StoredItem } from '../store.js';
 import { zoneOf } from '../time.js';
-import { masterView, occurrenceView, seriesOccurrences } from '../views.js';
+import { masterView, occurrenceAt, occurrenceView } from '../views.js';
 import { child, el, NS, toNode, type XmlElement, type XNode } from '../xml.js';
 import { perElement, respond, type Handler } from './common.js';
 
@@ -213,7 +213,7 @@ export const updateItem: Handler = (op, ctx) => {
     const item = updateOne(ctx, r, changes, resolution);
     let view = masterView(item);
     if (r.view.originalStart !== undefined) {
-      const occ = seriesOccurrences(item, r.view.originalStart + 1).find((o) => o.originalStart === r.view.originalStart);
+      const occ = occurrenceAt(item, r.view.originalStart);
       if (occ) view = occurrenceView(item, occ);
     }
     return [
