@@ -10,7 +10,7 @@ import { lastOccurrence } from './recurrence.js';
 import type { Shape } from './shape.js';
 import { folderChangeKey, type Mailbox, type StoredItem } from './store.js';
 import { formatUtc } from './time.js';
-import { masterView, occurrenceAt, occurrenceView, propMs, seriesOccurrences, seriesZone, type ItemView } from './views.js';
+import { occurrenceAt, occurrenceView, propMs, seriesOccurrences, seriesZone, type ItemView } from './views.js';
 import { el, serialize, textEl, typed, type XNode } from './xml.js';
 
 const ITEM_CLASS_ELEMENT: Record<ItemElement, string> = {
@@ -193,11 +193,6 @@ export function writeItem(view: ItemView, mb: Mailbox, shape: Shape): XNode {
     if (node) out.push(node);
   }
   return el(ITEM_CLASS_ELEMENT[cls], undefined, ...out);
-}
-
-/** The view for a stored item (masters and singles; occurrences come from views.ts). */
-export function viewOf(item: StoredItem): ItemView {
-  return masterView(item);
 }
 
 /** PhysicalAddress entry parts in schema order (used when an update sets one part). */

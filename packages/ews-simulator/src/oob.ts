@@ -84,7 +84,7 @@ export class OutOfBand {
   createItem(ref: FolderRef & { xml: string }): { id: string; changeKey: string } {
     return this.wrap(() => {
       const ctx = this.ctx(ref.mailbox);
-      const { mb, folder } = resolveFolder(ctx, this.folderEl(ref), 'Owner' as DelegateLevel);
+      const { mb, folder } = resolveFolder(ctx, this.folderEl(ref), 'Editor');
       const item = createOne(ctx, mb, folder, fragment(ref.xml), 'SendToNone');
       return { id: item.id, changeKey: itemChangeKey(item) };
     });

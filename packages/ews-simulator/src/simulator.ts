@@ -13,7 +13,7 @@ import { FaultPlan, type FaultSpec } from './faults.js';
 import { OobError, OutOfBand } from './oob.js';
 import { SoapFault, faultResponse } from './soap.js';
 import { Store, type StoreData } from './store.js';
-import { el } from './xml.js';
+import { el, XmlError } from './xml.js';
 
 export interface SimulatorOptions {
   /** The users (one mailbox each). At least one. */
@@ -313,8 +313,10 @@ export class EwsSimulator {
       send(200, { result: route(args as never) ?? null });
       this.save();
     } catch (e) {
-      if (e instanceof OobError || e instanceof Error) send(400, { error: e.message });
-      else throw e;
+      // Mistakes in the call (unknown mailbox, bad XML, bad level) are the caller's; anything else is ours.
+      const callerMistake = e instanceof OobError || e instanceof XmlError || e instanceof TypeError;
+      if (!callerMistake) this.opts.onLog?.(`internal error in _simulator/${method}: ${(e as Error).stack ?? String(e)}`);
+      send(callerMistake ? 400 : 500, { error: (e as Error).message });
     }
   }
 }

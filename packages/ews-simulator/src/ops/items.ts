@@ -142,7 +142,7 @@ export const findItem: Handler = (op, ctx) => {
   const calendarView = child(op, 'CalendarView', NS.M);
   const paging = child(op, 'IndexedPageItemView', NS.M);
   if (child(op, 'GroupBy', NS.M) || child(op, 'DistinguishedGroupBy', NS.M)) {
-    throw new SoapLikeUnsupported('Grouped FindItem');
+    throw new EwsError('ErrorInvalidOperation', 'Grouped FindItem (GroupBy) is not supported by this server.');
   }
   const msgs = perElement(ctx, itemsOf(op, 'ParentFolderIds'), (e) => {
     const { mb, folder } = resolveFolder(ctx, e);
@@ -161,11 +161,4 @@ export const findItem: Handler = (op, ctx) => {
   });
   return respond(ctx, 'FindItem', msgs);
 };
-
-/** Grouping is out of the simulator's scope; it answers like an unsupported request. */
-class SoapLikeUnsupported extends EwsError {
-  constructor(what: string) {
-    super('ErrorInvalidOperation', `${what} is not supported by this server.`);
-  }
-}
 

@@ -7,7 +7,7 @@
  */
 import type { RequestContext } from '../context.js';
 import { deleteExtended, readExtendedProperty, setExtended } from '../extended.js';
-import { fieldByUri, INDEXED, type ItemElement } from '../fields.js';
+import { fieldByUri, type ItemElement } from '../fields.js';
 import { ITEM_ELEMENTS, checkRecurrence, checkZone, readValue } from '../item-read.js';
 import { applyRules } from '../item-rules.js';
 import { sortAddressParts, writeItem } from '../item-write.js';
