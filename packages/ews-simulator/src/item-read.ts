@@ -62,10 +62,14 @@ export interface ReadItem {
   extended: ExtendedProp[];
 }
 
-/** Checks a Recurrence node (ErrorInvalidRecurrence… as Exchange answers a bad pattern). */
-export function checkRecurrence(node: XNode): void {
+/**
+ * Checks a Recurrence node (ErrorInvalidRecurrence as Exchange answers a bad pattern). The Regeneration patterns
+ * belong to tasks only (TaskRecurrenceType).
+ */
+export function checkRecurrence(node: XNode, cls: ItemElement): void {
   try {
-    parseRecurrence(node);
+    const { pattern } = parseRecurrence(node);
+    if (pattern.kind === 'Regeneration' && cls !== 'Task') throw new RecurrenceError('regeneration patterns are for tasks only');
   } catch (e) {
     if (e instanceof RecurrenceError) throw new EwsError('ErrorInvalidRecurrence', `The recurrence pattern is invalid: ${e.message}`);
     throw e;
@@ -99,7 +103,7 @@ export function readItem(e: XmlElement, cls: ItemElement, ctx: RequestContext): 
     if (c.local === 'Start' || c.local === 'ReminderDueBy') zone = startTz || meetingTz ? zoneOf(toNode(startTz ?? meetingTz!)) : ctx.zone;
     if (c.local === 'End') zone = endTz || meetingTz ? zoneOf(toNode(endTz ?? meetingTz!)) : startTz ? zoneOf(toNode(startTz)) : ctx.zone;
     const node = readValue(def, c, zone);
-    if (def.element === 'Recurrence' && cls === 'CalendarItem') checkRecurrence(node);
+    if (def.element === 'Recurrence') checkRecurrence(node, cls);
     if (/TimeZone$/.test(def.element)) checkZone(node);
     props[def.element] = node;
   }

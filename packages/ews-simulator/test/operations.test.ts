@@ -265,6 +265,16 @@ describe('items', () => {
     expect(text(g.doc, 'PercentComplete')).toBe('0');
     const bad = await post(sim, '<m:CreateItem><m:Items><t:Task><t:PercentComplete>140</t:PercentComplete></t:Task></m:Items></m:CreateItem>');
     expect(codes(bad)).toEqual(['ErrorInvalidPercentCompleteValue']);
+    const regenerating = '<t:Recurrence><t:WeeklyRegeneration><t:Interval>2</t:Interval></t:WeeklyRegeneration>'
+      + '<t:NoEndRecurrence><t:StartDate>2026-01-05</t:StartDate></t:NoEndRecurrence></t:Recurrence>';
+    const rt = await post(sim, `<m:CreateItem><m:Items><t:Task><t:Subject>water plants</t:Subject>${regenerating}</t:Task></m:Items></m:CreateItem>`);
+    expect(codes(rt)).toEqual(['NoError']);
+    const rg = await post(sim, `<m:GetItem><m:ItemShape><t:BaseShape>AllProperties</t:BaseShape></m:ItemShape><m:ItemIds><t:ItemId Id="${first(rt.doc, 'ItemId')!.attrs.Id}"/></m:ItemIds></m:GetItem>`);
+    expect(text(first(rg.doc, 'WeeklyRegeneration'), 'Interval')).toBe('2');
+    expect(text(rg.doc, 'IsRecurring')).toBe('true');
+    const onEvent = await post(sim, '<m:CreateItem SendMeetingInvitations="SendToNone"><m:Items><t:CalendarItem><t:Start>2026-01-05T10:00:00Z</t:Start>'
+      + `<t:End>2026-01-05T11:00:00Z</t:End>${regenerating}</t:CalendarItem></m:Items></m:CreateItem>`);
+    expect(codes(onEvent)).toEqual(['ErrorInvalidRecurrence']);
   });
 
   it('ResolveNames finds a mailbox by prefix and reports no results as documented', async () => {

@@ -115,7 +115,7 @@ function applyChange(ctx: RequestContext, target: Target, c: Change): void {
   let zone = ctx.zone;
   if (def.element === 'Start' || def.element === 'End') zone = zoneOf(props[def.element === 'Start' ? 'StartTimeZone' : 'EndTimeZone'] ?? props.StartTimeZone);
   const node = readValue(def, e, zone);
-  if (def.element === 'Recurrence' && target.cls === 'CalendarItem') checkRecurrence(node);
+  if (def.element === 'Recurrence') checkRecurrence(node, target.cls);
   if (/TimeZone$/.test(def.element)) checkZone(node);
   if (c.op === 'Append') {
     if (!APPENDABLE.includes(def.element)) throw new EwsError('ErrorInvalidPropertyAppend', 'This property does not support append.');
