@@ -73,7 +73,7 @@ export function parseRecurrence(node: XNode): { pattern: Pattern; range: Range }
     days: days(text(p, 'DaysOfWeek')),
     firstDayOfWeek: Math.max(0, WEEKDAYS.indexOf(text(p, 'FirstDayOfWeek') ?? 'Sunday')),
     dayOfMonth: Number(text(p, 'DayOfMonth') ?? 1),
-    month: MONTHS.indexOf(text(p, 'Month') ?? 'January'),
+    month: MONTHS.indexOf(text(p, 'Month') ?? ''),
     weekIndex: INDEXES.indexOf(text(p, 'DayOfWeekIndex') ?? 'First') + 1,
   };
   if (!['Daily', 'Weekly', 'AbsoluteMonthly', 'RelativeMonthly', 'AbsoluteYearly', 'RelativeYearly', 'Regeneration'].includes(pattern.kind)) {

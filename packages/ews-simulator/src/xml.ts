@@ -145,7 +145,9 @@ export function textEl(n: string, value: string | number | boolean | undefined):
 /** Copies a request element into a stored node (bare local names; attributes kept as they are). */
 export function toNode(e: XmlElement): XNode {
   const node: XNode = { n: e.local };
-  if (Object.keys(e.attrs).length) node.a = { ...e.attrs };
+  // Namespaced attributes (xsi:nil, …) are not part of EWS values and could not be written back unprefixed.
+  const attrs = Object.entries(e.attrs).filter(([k]) => !k.startsWith('{'));
+  if (attrs.length) node.a = Object.fromEntries(attrs);
   if (e.children.length) node.c = e.children.map(toNode);
   else if (e.text !== '') node.t = e.text;
   return node;
