@@ -40,10 +40,20 @@ function grantScope(mb: Mailbox, folder: Folder): string | undefined {
   return undefined;
 }
 
+/**
+ * True if the user has at least `need` on the folder. A delegate (anyone with a grant on the mailbox) also sees the
+ * mailbox's root and Top of Information Store, as the "Folder visible" right Outlook's delegate setup gives.
+ */
+export function hasAccess(ctx: RequestContext, mb: Mailbox, folder: Folder, need: DelegateLevel): boolean {
+  const level = ctx.store.access(mb, ctx.user, grantScope(mb, folder));
+  if (RANK[level] >= RANK[need]) return true;
+  const isTop = folder.distinguished === 'root' || folder.distinguished === 'msgfolderroot';
+  return isTop && need === 'Reviewer' && ctx.user.toLowerCase() in mb.delegates;
+}
+
 /** Throws ErrorAccessDenied unless the user has at least `need` on the folder. */
 export function requireAccess(ctx: RequestContext, mb: Mailbox, folder: Folder, need: DelegateLevel): void {
-  const level = ctx.store.access(mb, ctx.user, grantScope(mb, folder));
-  if (RANK[level] < RANK[need]) throw ERR.accessDenied();
+  if (!hasAccess(ctx, mb, folder, need)) throw ERR.accessDenied();
 }
 
 /** The mailbox of an `t:Mailbox/t:EmailAddress` (or the caller's own). */

@@ -1,7 +1,7 @@
 /**
  * The independent client: Debian's python3-exchangelib 4.9 (installed by .ci/run) runs test/exchangelib/client_check.py
  * against a simulator — folders, calendar CRUD, a recurring series with a modified and a deleted occurrence, a task,
- * a contact and a sync_items loop — over Basic and over NTLM.
+ * a contact, a sync_items loop and delegate access to a shared calendar — over Basic and over NTLM.
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -10,17 +10,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EwsSimulator } from '../src/index.js';
 
 const SCRIPT = fileURLToPath(new URL('./exchangelib/client_check.py', import.meta.url));
-const STEPS = ['ok folders', 'ok calendar item CRUD', 'ok recurring series', 'ok task', 'ok contact', 'ok sync_items', 'all steps passed'];
+const STEPS = ['ok folders', 'ok calendar item CRUD', 'ok recurring series', 'ok task', 'ok contact', 'ok sync_items', 'ok delegate', 'all steps passed'];
 
 let sim: EwsSimulator;
 beforeAll(async () => {
-  sim = await EwsSimulator.start({ users: [{ email: 'basic@example.org', password: 'b-secret' }, { email: 'ntlm@example.org', password: 'n-secret' }] });
+  sim = await EwsSimulator.start({ users: [{ email: 'basic@example.org', password: 'b-secret' }, { email: 'ntlm@example.org', password: 'n-secret' },
+    { email: 'shared@example.org', password: 's-secret' }] });
+  for (const delegate of ['basic@example.org', 'ntlm@example.org']) {
+    sim.api.grantDelegate({ owner: 'shared@example.org', delegate, folders: { calendar: 'Editor' } });
+  }
 });
 afterAll(async () => { await sim.stop(); });
 
 async function run(user: string, password: string, auth: string): Promise<{ code: number; out: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)('/usr/bin/python3', [SCRIPT, sim.url, user, password, auth], { timeout: 120_000 });
+    const { stdout, stderr } = await promisify(execFile)('/usr/bin/python3', [SCRIPT, sim.url, user, password, auth, 'shared@example.org'], { timeout: 120_000 });
     return { code: 0, out: stdout + stderr };
   } catch (e) {
     const err = e as { code?: number; stdout?: string; stderr?: string };

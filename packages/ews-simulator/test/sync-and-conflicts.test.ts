@@ -141,6 +141,10 @@ describe('delegate access', () => {
     const ok = await post(sim, `<m:CreateItem SendMeetingInvitations="SendToNone"><m:SavedItemFolderId>${target}</m:SavedItemFolderId><m:Items><t:CalendarItem><t:Subject>for Bob</t:Subject>${at(23)}</t:CalendarItem></m:Items></m:CreateItem>`);
     expect(codes(ok)).toEqual(['NoError']);
     expect(sim.api.items({ mailbox: BOB.email, folder: 'calendar' }).map((i) => i.props.Subject?.t)).toEqual(['for Bob']);
+    // A delegate sees Bob's root (Folder visible) and, below it, only the granted folders.
+    const bobRoot = '<t:DistinguishedFolderId Id="root"><t:Mailbox><t:EmailAddress>bob@example.org</t:EmailAddress></t:Mailbox></t:DistinguishedFolderId>';
+    const tree = await post(sim, `<m:FindFolder Traversal="Deep"><m:FolderShape><t:BaseShape>Default</t:BaseShape></m:FolderShape><m:ParentFolderIds>${bobRoot}</m:ParentFolderIds></m:FindFolder>`);
+    expect(all(tree.doc, 'DisplayName').map((d) => d.text)).toEqual(['Top of Information Store', 'Calendar']);
     // Bob's tasks stay closed to Alice.
     const tasks = await post(sim, '<m:GetFolder><m:FolderShape><t:BaseShape>IdOnly</t:BaseShape></m:FolderShape><m:FolderIds><t:DistinguishedFolderId Id="tasks"><t:Mailbox><t:EmailAddress>bob@example.org</t:EmailAddress></t:Mailbox></t:DistinguishedFolderId></m:FolderIds></m:GetFolder>');
     expect(codes(tasks)).toEqual(['ErrorAccessDenied']);

@@ -1,7 +1,7 @@
 /** GetFolder, FindFolder, CreateFolder, DeleteFolder and SyncFolderHierarchy. */
 import type { RequestContext } from '../context.js';
 import { writeFolder } from '../folder-write.js';
-import { resolveFolder, mailboxOf } from '../resolve.js';
+import { hasAccess, resolveFolder, mailboxOf } from '../resolve.js';
 import { readShape } from '../shape.js';
 import { EwsError, schemaError } from '../soap.js';
 import { folderElementFor, type Folder, type Mailbox } from '../store.js';
@@ -28,7 +28,8 @@ function descendants(ctx: RequestContext, mb: Mailbox, folder: Folder, deep: boo
   const out: Folder[] = [];
   const visit = (f: Folder) => {
     for (const c of ctx.store.childFolders(mb, f.id).sort((a, b) => a.displayName.localeCompare(b.displayName))) {
-      out.push(c);
+      // A delegate sees only the folders they were granted (and walks through the ones above them).
+      if (hasAccess(ctx, mb, c, 'Reviewer')) out.push(c);
       if (deep) visit(c);
     }
   };

@@ -1,6 +1,7 @@
 """An independent EWS client against the simulator: exchangelib 4.9 (Debian's python3-exchangelib).
 
-Usage: client_check.py URL USER PASSWORD [basic|ntlm]
+Usage: client_check.py URL USER PASSWORD [basic|ntlm] [SHARED_MAILBOX]
+SHARED_MAILBOX, if given, has granted USER Editor access to its calendar (and nothing else).
 Prints one "ok <step>" line per passed step and exits 0, or prints the failure and exits 1.
 """
 import sys
@@ -10,12 +11,14 @@ from decimal import Decimal
 
 from exchangelib import (BASIC, DELEGATE, NTLM, Account, CalendarItem, Configuration, Contact, Credentials,
                          EWSDateTime, EWSTimeZone, HTMLBody, Task)
+from exchangelib.errors import ErrorAccessDenied
 from exchangelib.indexed_properties import EmailAddress, PhoneNumber, PhysicalAddress
 from exchangelib.items import SEND_TO_NONE
 from exchangelib.recurrence import Recurrence, WeeklyPattern
 
 URL, USER, PASSWORD = sys.argv[1:4]
 AUTH = {"basic": BASIC, "ntlm": NTLM}[sys.argv[4] if len(sys.argv) > 4 else "basic"]
+SHARED = sys.argv[5] if len(sys.argv) > 5 else None
 TZ = EWSTimeZone("Europe/Berlin")
 
 
@@ -145,6 +148,22 @@ def main():
     state = folder.item_sync_state
     check(list(folder.sync_items(sync_state=state)) == [], "no changes")
     step("sync_items")
+
+    if SHARED:
+        # Delegate access: the shared mailbox's calendar is reachable, its tasks are not.
+        shared = Account(SHARED, config=config, autodiscover=False, access_type=DELEGATE, default_timezone=TZ)
+        s2 = EWSDateTime(2026, 7, 1, 9, 0, tzinfo=TZ)
+        item = CalendarItem(account=shared, folder=shared.calendar, subject=f"From {USER}", start=s2, end=s2 + timedelta(hours=1))
+        item.save(send_meeting_invitations=SEND_TO_NONE)
+        check([i.subject for i in shared.calendar.all()] == [f"From {USER}"], "item in the shared calendar")
+        item.delete(send_meeting_cancellations=SEND_TO_NONE)
+        try:
+            shared.tasks.all().count()
+        except ErrorAccessDenied:
+            pass
+        else:
+            raise AssertionError("tasks of the shared mailbox should be denied")
+        step("delegate")
 
 
 if __name__ == "__main__":
