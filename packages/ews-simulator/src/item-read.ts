@@ -5,12 +5,12 @@
  */
 import type { RequestContext } from './context.js';
 import { readExtendedProperty } from './extended.js';
-import { fieldByElement, type FieldDef, type ItemElement } from './fields.js';
+import { fieldByElement, fieldsOf, type FieldDef, type ItemElement } from './fields.js';
 import { RecurrenceError, parseRecurrence } from './recurrence.js';
 import { EwsError, schemaError } from './soap.js';
 import type { ExtendedProp } from './store.js';
 import { formatUtc, knownWindowsZone, parseDateTime, zoneOf } from './time.js';
-import { child, toNode, type XmlElement, type XNode } from './xml.js';
+import { child, NS, toNode, type XmlElement, type XNode } from './xml.js';
 
 const ENUMS: Record<string, string[]> = {
   Sensitivity: ['Normal', 'Personal', 'Private', 'Confidential'],
@@ -90,7 +90,18 @@ export function readItem(e: XmlElement, cls: ItemElement, ctx: RequestContext): 
   const startTz = child(e, 'StartTimeZone');
   const endTz = child(e, 'EndTimeZone');
   const meetingTz = child(e, 'MeetingTimeZone');
+  // The schema is an xs:sequence: properties must come in schema order (Exchange refuses them otherwise).
+  const order = fieldsOf(cls).map((f) => f.element);
+  let last = -1;
   for (const c of e.children) {
+    const at = order.indexOf(c.local);
+    if (at >= 0 && c.local !== 'ExtendedProperty') {
+      if (at < last) {
+        throw schemaError(`The element '${cls}' in namespace '${NS.T}' has invalid child element '${c.local}' in namespace '${c.ns}': `
+          + `it must come before '${order[last]}'.`, c.line, c.column);
+      }
+      last = at;
+    }
     if (c.local === 'ExtendedProperty') {
       extended.push(readExtendedProperty(c));
       continue;

@@ -143,11 +143,11 @@ describe('items', () => {
   it('returns IdOnly + AdditionalProperties with FieldURI, IndexedFieldURI and ExtendedFieldURI for a contact', async () => {
     const r = await post(sim, '<m:CreateItem><m:SavedItemFolderId><t:DistinguishedFolderId Id="contacts"/></m:SavedItemFolderId><m:Items><t:Contact>'
       + '<t:ExtendedProperty><t:ExtendedFieldURI DistinguishedPropertySetId="PublicStrings" PropertyName="CrmId" PropertyType="String"/><t:Value>crm-42</t:Value></t:ExtendedProperty>'
-      + '<t:GivenName>Grace</t:GivenName><t:Surname>Hopper</t:Surname><t:CompanyName>Navy</t:CompanyName>'
+      + '<t:GivenName>Grace</t:GivenName><t:CompanyName>Navy</t:CompanyName>'
       + '<t:EmailAddresses><t:Entry Key="EmailAddress1">grace@example.org</t:Entry></t:EmailAddresses>'
       + '<t:PhysicalAddresses><t:Entry Key="Business"><t:Street>1 Main St</t:Street><t:City>Arlington</t:City><t:CountryOrRegion>USA</t:CountryOrRegion></t:Entry></t:PhysicalAddresses>'
       + '<t:PhoneNumbers><t:Entry Key="BusinessPhone">+1 555 0100</t:Entry><t:Entry Key="MobilePhone">+1 555 0199</t:Entry></t:PhoneNumbers>'
-      + '<t:Birthday>1906-12-09T00:00:00Z</t:Birthday></t:Contact></m:Items></m:CreateItem>');
+      + '<t:Birthday>1906-12-09T00:00:00Z</t:Birthday><t:Surname>Hopper</t:Surname></t:Contact></m:Items></m:CreateItem>');
     expect(codes(r)).toEqual(['NoError']);
     const id = first(r.doc, 'ItemId')!.attrs.Id;
     const g = await post(sim, '<m:GetItem><m:ItemShape><t:BaseShape>IdOnly</t:BaseShape><t:AdditionalProperties>'
@@ -164,6 +164,14 @@ describe('items', () => {
     expect(text(first(c, 'PhysicalAddresses'), 'City')).toBe('Arlington');
     expect(first(first(c, 'PhysicalAddresses'), 'Street')).toBeUndefined();
     expect(text(c, 'Value')).toBe('crm-42');
+  });
+
+  it('refuses properties out of schema order, as the xs:sequence requires', async () => {
+    const r = await post(sim, '<m:CreateItem><m:SavedItemFolderId><t:DistinguishedFolderId Id="contacts"/></m:SavedItemFolderId><m:Items><t:Contact>'
+      + '<t:Surname>Late</t:Surname><t:GivenName>Early</t:GivenName></t:Contact></m:Items></m:CreateItem>');
+    expect(r.status).toBe(500);
+    expect(text(r.doc, 'faultcode')).toBe('a:ErrorSchemaValidation');
+    expect(text(r.doc, 'Violation')).toMatch(/invalid child element 'GivenName'/);
   });
 
   it('refuses a calendar CreateItem without SendMeetingInvitations, and a read-only property', async () => {
@@ -189,8 +197,8 @@ describe('items', () => {
   it('UpdateItem Set/Append/Delete on plain, indexed and extended properties; ChangeKey changes each time', async () => {
     const r = await post(sim, '<m:CreateItem><m:SavedItemFolderId><t:DistinguishedFolderId Id="contacts"/></m:SavedItemFolderId><m:Items><t:Contact>'
       + '<t:ExtendedProperty><t:ExtendedFieldURI PropertyTag="0x3A45" PropertyType="String"/><t:Value>Dr.</t:Value></t:ExtendedProperty>'
-      + '<t:GivenName>Alan</t:GivenName><t:Surname>Turing</t:Surname>'
-      + '<t:PhoneNumbers><t:Entry Key="HomePhone">1</t:Entry></t:PhoneNumbers></t:Contact></m:Items></m:CreateItem>');
+      + '<t:GivenName>Alan</t:GivenName>'
+      + '<t:PhoneNumbers><t:Entry Key="HomePhone">1</t:Entry></t:PhoneNumbers><t:Surname>Turing</t:Surname></t:Contact></m:Items></m:CreateItem>');
     const created = first(r.doc, 'ItemId')!;
     const u = await post(sim, '<m:UpdateItem ConflictResolution="AlwaysOverwrite"><m:ItemChanges><t:ItemChange>'
       + `<t:ItemId Id="${created.attrs.Id}" ChangeKey="${created.attrs.ChangeKey}"/><t:Updates>`
