@@ -7,6 +7,7 @@
 import type { RequestContext, RequestLogEntry } from './context.js';
 import { fieldByElement } from './fields.js';
 import { applyRules } from './item-rules.js';
+import { answerInCopy } from './meetings.js';
 import { createOne, deleteOccurrence, deleteOne } from './ops/items.js';
 import { updateOne } from './ops/update.js';
 import { resolveFolder, resolveItem } from './resolve.js';
@@ -146,6 +147,7 @@ export class OutOfBand {
       }
       applyRules(r.item.element, r.item.props, r.mb, false, [], r.item.responses);
       ctx.store.touchItem(r.mb, r.item, ['RequiredAttendees', 'OptionalAttendees', 'Resources']);
+      answerInCopy(ctx, r.item, ref.attendee, ref.response);
       return { changeKey: itemChangeKey(r.item) };
     });
   }

@@ -13,6 +13,7 @@ import { isRecurringMaster, masterView, occurrencesInRange, propMs, type ItemVie
 import { child, el, NS, type XmlElement } from '../xml.js';
 import { pageOf } from './folders.js';
 import { perElement, respond, type Handler } from './common.js';
+import { deliverMeeting } from '../meetings.js';
 
 const DEFAULT_FOLDER: Record<string, string> = { CalendarItem: 'calendar', Task: 'tasks', Contact: 'contacts', Message: 'drafts', Item: 'drafts' };
 const INVITATIONS = ['SendToNone', 'SendOnlyToAll', 'SendToAllAndSaveCopy'];
@@ -34,11 +35,12 @@ export function createOne(ctx: RequestContext, mb: Mailbox, folder: Folder, e: X
     props.EndTimeZone ??= { n: 'EndTimeZone', a: { Id: ctx.zoneId, Name: ctx.zoneId } };
   }
   applyRules(cls, props, mb, true);
-  if (cls === 'CalendarItem' && props.IsMeeting?.t === 'true' && invitations && invitations !== 'SendToNone') {
-    props.MeetingRequestWasSent = { n: 'MeetingRequestWasSent', t: 'true' };
-  }
+  const send = cls === 'CalendarItem' && props.IsMeeting?.t === 'true' && invitations !== undefined && invitations !== 'SendToNone';
+  if (send) props.MeetingRequestWasSent = { n: 'MeetingRequestWasSent', t: 'true' };
   const itemClass = e.children.find((c) => c.local === 'ItemClass')?.text.trim() || ITEM_CLASS[cls];
-  return ctx.store.addItem(mb, folder, { element: cls, itemClass, props, extended });
+  const item = ctx.store.addItem(mb, folder, { element: cls, itemClass, props, extended });
+  if (send) deliverMeeting(ctx, mb, item);
+  return item;
 }
 
 export const createItem: Handler = (op, ctx) => {
@@ -102,8 +104,14 @@ export const deleteItem: Handler = (op, ctx) => {
     if (r.item.element === 'Task' && taskOccurrences === undefined) {
       throw new EwsError('ErrorAffectedTaskOccurrencesRequired', 'AffectedTaskOccurrences attribute is required for Task items.');
     }
-    if (r.view.originalStart !== undefined) deleteOccurrence(ctx, r.mb, r.item, r.view.originalStart);
-    else deleteOne(ctx, r.mb, r.item, deleteType);
+    const cancel = r.item.element === 'CalendarItem' && cancellations !== 'SendToNone' && r.item.props.IsMeeting?.t === 'true';
+    if (r.view.originalStart !== undefined) {
+      deleteOccurrence(ctx, r.mb, r.item, r.view.originalStart);
+      if (cancel) deliverMeeting(ctx, r.mb, r.item);
+    } else {
+      if (cancel) deliverMeeting(ctx, r.mb, r.item, true);
+      deleteOne(ctx, r.mb, r.item, deleteType);
+    }
     return [];
   });
   return respond(ctx, 'DeleteItem', msgs);

@@ -19,6 +19,7 @@ import { zoneOf } from '../time.js';
 import { masterView, occurrenceAt, occurrenceView } from '../views.js';
 import { child, el, NS, toNode, type XmlElement, type XNode } from '../xml.js';
 import { perElement, respond, type Handler } from './common.js';
+import { deliverMeeting } from '../meetings.js';
 
 const INVITATIONS = ['SendToNone', 'SendOnlyToAll', 'SendOnlyToChanged', 'SendToAllAndSaveCopy', 'SendToChangedAndSaveCopy'];
 const APPENDABLE = ['Body', 'RequiredAttendees', 'OptionalAttendees', 'Resources', 'Categories'];
@@ -211,6 +212,7 @@ export const updateItem: Handler = (op, ctx) => {
       throw new EwsError('ErrorSendMeetingInvitationsOrCancellationsRequired', 'SendMeetingInvitationsOrCancellations attribute is required for Calendar items.');
     }
     const item = updateOne(ctx, r, changes, resolution);
+    if (item.element === 'CalendarItem' && invitations !== 'SendToNone' && item.props.IsMeeting?.t === 'true') deliverMeeting(ctx, r.mb, item);
     let view = masterView(item);
     if (r.view.originalStart !== undefined) {
       const occ = occurrenceAt(item, r.view.originalStart);
