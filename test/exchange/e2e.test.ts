@@ -99,7 +99,7 @@ describe('events: Exchange ↔ Radicale', () => {
       <t:StartTimeZone Id="W. Europe Standard Time"/><t:EndTimeZone Id="W. Europe Standard Time"/></t:CalendarItem>` });
     sim.api.updateItem({ mailbox: USER, masterId: master.id, index: 2, xml: `<t:CalendarItem ${T}><t:Subject>Standup (late)</t:Subject><t:Start>2026-03-09T10:00:00Z</t:Start><t:End>2026-03-09T10:15:00Z</t:End></t:CalendarItem>` });
     sim.api.deleteItem({ mailbox: USER, masterId: master.id, index: 4 });
-    sim.api.createItem({ mailbox: USER, folder: folderId(folder), xml: `<t:CalendarItem ${T}><t:Subject>Budget</t:Subject><t:UID>budget-2026@example.com</t:UID><t:Importance>High</t:Importance>
+    sim.api.createItem({ mailbox: USER, folder: folderId(folder), xml: `<t:CalendarItem ${T}><t:Subject>Budget</t:Subject><t:Importance>High</t:Importance><t:UID>budget-2026@example.com</t:UID>
       <t:Start>2026-03-05T13:00:00Z</t:Start><t:End>2026-03-05T14:00:00Z</t:End><t:LegacyFreeBusyStatus>OOF</t:LegacyFreeBusyStatus></t:CalendarItem>` });
     // On the CalDAV side: a series in Europe/Berlin with an override and an EXDATE.
     await rawPut(radicale, `${cal}review.ics`, ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Test//EN', BERLIN_TZ,
@@ -221,7 +221,7 @@ describe('tasks: Exchange ↔ Radicale', () => {
     const cal = `/user/${fresh('todo')}/`;
     const ws = exchangeWorkspace('task', radicale, cal, folder);
     expect((await ws.sync()).code).toBe(0);
-    sim.api.createItem({ mailbox: USER, folder: folderId(folder), xml: `<t:Task ${T}><t:Subject>Write report</t:Subject><t:DueDate>2026-05-08T22:00:00Z</t:DueDate><t:Status>InProgress</t:Status><t:PercentComplete>30</t:PercentComplete></t:Task>` });
+    sim.api.createItem({ mailbox: USER, folder: folderId(folder), xml: `<t:Task ${T}><t:Subject>Write report</t:Subject><t:DueDate>2026-05-08T22:00:00Z</t:DueDate><t:PercentComplete>30</t:PercentComplete><t:Status>InProgress</t:Status></t:Task>` });
     await rawPut(radicale, `${cal}t1.ics`, ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Test//EN', 'BEGIN:VTODO', 'UID:t1@example.org', 'DTSTAMP:20260101T000000Z',
       'SUMMARY:Call supplier', 'DUE;VALUE=DATE:20260512', 'STATUS:NEEDS-ACTION', 'PRIORITY:1', 'END:VTODO', 'END:VCALENDAR', ''].join('\r\n'));
     const first = await ws.sync();
