@@ -3,6 +3,7 @@ export * from './entities.js';
 export * from './errors.js';
 export * from './connector.js';
 export type * from './manifest.js';
+export { createExclusive, replaceAtomic, syncDirectory } from './atomic-write.js';
 export {
   parseICalendar, serializeICalendar, parseVCard, serializeVCard, contentHash, windowsToIana, toEpochMs, overlaps,
 } from '../model/index.js';
