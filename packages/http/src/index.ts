@@ -2,3 +2,4 @@
 export * from './net-errors.js';
 export * from './digest.js';
 export * from './transport.js';
+export * from './redact-url.js';

@@ -11,6 +11,7 @@ import { Agent, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici
 import { AuthFailed, Invalid, RateLimited, Unavailable, type Logger } from '@dovetail/core/sdk';
 import { DigestSession, parseWwwAuthenticate } from './digest.js';
 import { describeNetworkError } from './net-errors.js';
+import { redactUrl } from './redact-url.js';
 
 /**
  * How to authenticate. `basic` and `auto` send Basic pre-emptively over TLS or loopback (on challenge otherwise);
@@ -135,7 +136,7 @@ export class Transport {
       if (res.status === 429 || res.status === 503) {
         const wait = retryAfterMs(res.headers.get('retry-after')) ?? (res.status === 429 ? backoffMs(attempt) : undefined);
         if (wait !== undefined && wait <= this.maxRetryWaitMs && attempt < this.maxRetries) {
-          this.options.logger?.debug({ url, status: res.status, waitMs: wait }, 'server asked to retry later');
+          this.options.logger?.debug({ url: redactUrl(url), status: res.status, waitMs: wait }, 'server asked to retry later');
           await this.sleep(wait);
           continue;
         }
