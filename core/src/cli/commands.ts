@@ -67,6 +67,7 @@ const connectors: Command = async (ctx) => {
     const list = host.connectors().map((c) => ({
       id: c.id, displayName: c.displayName, version: c.version, package: c.packageName, path: c.dir, source: c.source,
       entities: c.manifest.entities, capabilities: c.manifest.capabilities ?? [],
+      collections: c.manifest.collections ?? 'many', ...(c.manifest.readOnlyWhen ? { readOnlyWhen: c.manifest.readOnlyWhen } : {}),
     }));
     const problems = host.problems();
     if (ctx.json) {
@@ -173,7 +174,7 @@ const sync: Command = async (ctx) => {
           const [a, b] = [await host.activate(pairing.a.endpoint), await host.activate(pairing.b.endpoint)];
           const { report, plan } = await runPairing({
             name, pairing, state, dryRun: ctx.dryRun, force: ctx.force, signal: abort.signal,
-            endpoints: { a: { connector: a.connector, manifest: a.manifest }, b: { connector: b.connector, manifest: b.manifest } },
+            endpoints: { a: { connector: a.connector, manifest: a.manifest, readOnly: a.readOnly }, b: { connector: b.connector, manifest: b.manifest, readOnly: b.readOnly } },
             onProgress: ctx.tty && !ctx.json ? progress(ctx, name) : undefined,
           });
           if (ctx.tty && !ctx.json) process.stderr.write('\r\x1b[K');
