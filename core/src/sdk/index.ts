@@ -11,6 +11,7 @@ export type { Parsed, ItemError } from '../model/index.js';
 /** Folds a content line at 75 octets (CRLF + space), never inside a UTF-8 sequence (iCalendar and vCard alike). */
 export { foldLine } from '../model/vcard-lines.js';
 export { vtimezoneForTzid } from '../model/timezones.js';
+export { escapeText } from '../model/text-escape.js';
 export {
   parseSingleItem, serializeSingleItem, structureProblem, withFallbackUid, vcardVersionFor, type SingleItemSource,
 } from '../model/single-item.js';
