@@ -255,7 +255,8 @@ function safeHost(url: string): string {
   try { return new URL(url).host; } catch { return 'the server'; }
 }
 
-function formatBytes(n: number): string {
+/** A byte count for messages: `512 bytes`, `40 KiB`, `50 MiB`. */
+export function formatBytes(n: number): string {
   return n >= 1024 * 1024 ? `${Math.round((n / 1024 / 1024) * 10) / 10} MiB` : n >= 1024 ? `${Math.round(n / 1024)} KiB` : `${n} bytes`;
 }
 
