@@ -1,6 +1,7 @@
 // Runs every benchmark in sequence, one child process each (so one never warms or slows the next):
-// engine-plan, state-writes, folder-sync, caldav-sync (5,000 events) and carddav-sync (5,000 contacts); the last
-// two need radicale, vdirsyncer and curl.
+// engine-plan, state-writes, folder-sync, caldav-sync (5,000 events), carddav-sync (5,000 contacts) and ical-feed
+// (a 10,000-event feed); caldav-sync and carddav-sync need radicale, vdirsyncer and curl, ical-feed uses vdirsyncer
+// and curl when present.
 // Extra arguments go to folder-sync (e.g. `--items 2000`).
 // Exits non-zero when a benchmark fails (a broken build, or an assertion such as "a no-change sync
 // writes nothing").
@@ -19,6 +20,7 @@ const BENCHES = [
   { file: 'folder-sync.mjs', args: process.argv.slice(2) },
   { file: 'caldav-sync.mjs', args: [] },
   { file: 'carddav-sync.mjs', args: [] },
+  { file: 'ical-feed.mjs', args: [] },
 ];
 
 if (!existsSync(path.join(here, '..', 'core', 'dist', 'engine', 'plan.js'))) {
