@@ -91,7 +91,8 @@ export class Publication {
       }
     });
     const text = next.render(this.name);
-    if (text === snap.text) {
+    // Unchanged, or nothing to publish yet (every op failed and there is no file): the file is not touched.
+    if (text === snap.text || (snap.stat === 'missing' && !results.some((r) => r.ok))) {
       this.stats.unchangedWrites++;
       return results;
     }

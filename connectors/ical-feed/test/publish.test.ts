@@ -118,6 +118,14 @@ describe('the published file', () => {
     expect(readFileSync(path.join(dir, 'thesis.txt'), 'utf8')).toBe('Chapter 1');
   });
 
+  it('creates no file when every op of the first write fails', async () => {
+    const { connector } = await makeFeed({ path: './team.ics' }, { baseDir: dir });
+    const unknownZone: EventEntity = { type: 'event', uid: 'bad', summary: 'x', start: { kind: 'zoned', value: '2026-03-02T10:00:00', tz: 'Mars/Olympus_Mons' } };
+    const [result] = await connector.write('feed', [{ op: 'update', id: 'nope', item: ny('nope') }, { op: 'create', item: unknownZone }]);
+    expect(result).toMatchObject({ ok: false, error: { code: 'NotFound' } });
+    expect(existsSync(path.join(dir, 'team.ics'))).toBe(false);
+  });
+
   it('refuses to rewrite a file with an item it cannot read (a broken hand edit), and loses nothing', async () => {
     const { connector } = await makeFeed({ path: './team.ics' }, { baseDir: dir });
     okIds(await connector.write('feed', [{ op: 'create', item: ny('a') }]));
