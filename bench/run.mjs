@@ -1,7 +1,8 @@
 // Runs every benchmark in sequence, one child process each (so one never warms or slows the next):
-// engine-plan, state-writes, folder-sync, caldav-sync (5,000 events), carddav-sync (5,000 contacts) and service
-// (the runner service's overhead per run and its memory with 1,000 pairings); caldav-sync and carddav-sync need
-// radicale, vdirsyncer and curl.
+// engine-plan, state-writes, folder-sync, caldav-sync (5,000 events), carddav-sync (5,000 contacts), ical-feed
+// (a 10,000-event feed), exchange-sync (5,000 calendar items from the EWS simulator) and service (the runner
+// service's overhead per run and its memory with 1,000 pairings); caldav-sync and carddav-sync need radicale,
+// vdirsyncer and curl, ical-feed uses vdirsyncer and curl when present.
 // Extra arguments go to folder-sync (e.g. `--items 2000`).
 // Exits non-zero when a benchmark fails (a broken build, or an assertion such as "a no-change sync
 // writes nothing").
@@ -21,6 +22,8 @@ const BENCHES = [
   { file: 'caldav-sync.mjs', args: [] },
   { file: 'carddav-sync.mjs', args: [] },
   { file: 'service.mjs', args: [] },
+  { file: 'ical-feed.mjs', args: [] },
+  { file: 'exchange-sync.mjs', args: [] },
 ];
 
 if (!existsSync(path.join(here, '..', 'core', 'dist', 'engine', 'plan.js'))) {

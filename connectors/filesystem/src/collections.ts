@@ -4,8 +4,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { Invalid, type CollectionInfo, type CollectionSpec, type EntityType } from '@dovetail/core/sdk';
-import { createExclusive } from './atomic-write.js';
+import { createExclusive, Invalid, type CollectionInfo, type CollectionSpec, type EntityType } from '@dovetail/core/sdk';
 import { componentKinds } from './components.js';
 import { assertSafeName, isIgnoredFileName } from './names.js';
 import { DEFAULT_EXTENSIONS, hasExtension } from './settings.js';

@@ -2,10 +2,9 @@
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import {
-  NotFound, type CheckResult, type CollectionInfo, type CollectionSpec, type Connector, type ListOptions,
+  NotFound, syncDirectory, type CheckResult, type CollectionInfo, type CollectionSpec, type Connector, type ListOptions,
   type ListResult, type LoadOptions, type LoadResult, type Logger, type WatchHandle, type WriteOp, type WriteResult,
 } from '@dovetail/core/sdk';
-import { syncDirectory } from './atomic-write.js';
 import { createCollectionFolder, discoverCollections } from './collections.js';
 import { loadItems, writeItems } from './items.js';
 import { ComponentCache, listItemFiles } from './listing.js';

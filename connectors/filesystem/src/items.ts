@@ -5,10 +5,9 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import {
-  NotFound, PreconditionFailed, Unavailable,
+  createExclusive, NotFound, PreconditionFailed, replaceAtomic, Unavailable,
   type EntityType, type LoadResult, type WriteOp, type WriteResult,
 } from '@dovetail/core/sdk';
-import { createExclusive, replaceAtomic } from './atomic-write.js';
 import { mapLimit } from './concurrency.js';
 import { toDovetailError } from './fs-errors.js';
 import { parseItemFile, serializeItem } from './item-codec.js';

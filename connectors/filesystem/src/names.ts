@@ -69,8 +69,3 @@ export function alternativeFileName(preferred: string, extension: string, n: num
 export function uidForFileName(fileName: string): string {
   return `dovetail-fs-${hashHex(fileName, 32)}`;
 }
-
-/** A hidden temp file name in the same folder (same filesystem, so rename is atomic). */
-export function tempFileName(target: string): string {
-  return `.${target.slice(0, 64)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`;
-}

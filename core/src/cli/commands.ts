@@ -71,6 +71,7 @@ const connectors: Command = async (ctx) => {
     const list = host.connectors().map((c) => ({
       id: c.id, displayName: c.displayName, version: c.version, package: c.packageName, path: c.dir, source: c.source,
       entities: c.manifest.entities, capabilities: c.manifest.capabilities ?? [],
+      collections: c.manifest.collections ?? 'many', ...(c.manifest.readOnlyWhen ? { readOnlyWhen: c.manifest.readOnlyWhen } : {}),
     }));
     const problems = host.problems();
     if (ctx.json) {

@@ -34,7 +34,7 @@ export function planTable(plan: Plan): string {
 /** Proposed pairings (`discover --pair-with`): one row per pairing, from side A's collection to side B's new one. */
 export function pairPlanTable(proposed: { name: string; source: { id: string; name: string }; pairing: PairingConfig }[]): string {
   return table(['pairing', 'entity', 'from collection', 'name', 'to collection', 'mode'], proposed.map((p) => [
-    p.name, p.pairing.entity, p.pairing.a.collection, p.source.name,
+    p.name, p.pairing.entity, p.pairing.a.collection ?? '', p.source.name,
     `${p.pairing.b.collection}${p.pairing.b.create ? ' (new)' : ''}`, `${p.pairing.mode ?? 'two-way'}${p.pairing.a.readOnly ? ' (a read-only)' : ''}`,
   ]));
 }

@@ -13,8 +13,11 @@ export interface EndpointConfig {
 
 export interface SideConfig {
   endpoint: string;
-  /** Collection id as the connector's `discover` names it. */
-  collection: string;
+  /**
+   * Collection id as the connector's `discover` names it. May be left out when the endpoint's connector has a
+   * single collection per endpoint (manifest `collections: "single"`); the engine then uses that one.
+   */
+  collection?: string;
   /** Create the collection when it does not exist. */
   create?: boolean;
   /** Read-only side: the engine never writes to it, whatever the mode. */

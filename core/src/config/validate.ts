@@ -5,6 +5,7 @@
  */
 import { statSync } from 'node:fs';
 import path from 'node:path';
+import { modeWrites } from '../engine/policy.js';
 import type { DiscoveredConnector, HostProblem } from '../host/types.js';
 import { schemaValidator } from './schema-validator.js';
 import { joinPointer } from './json-pointer.js';
@@ -68,6 +69,8 @@ function findIssues(config: unknown, loaded: LoadedConfig, host: ConnectorCatalo
 
   const endpoints = isObject(config.endpoints) ? config.endpoints : {};
   const endpointConnector = new Map<string, DiscoveredConnector>();
+  /** Why an endpoint is read-only by its settings (manifest `readOnlyWhen`). */
+  const endpointReadOnly = new Map<string, string>();
   for (const [name, ep] of Object.entries(endpoints)) {
     if (!isObject(ep) || typeof ep.connector !== 'string' || ep.connector === '') continue;
     const at = joinPointer('/endpoints', name);
@@ -85,6 +88,8 @@ function findIssues(config: unknown, loaded: LoadedConfig, host: ConnectorCatalo
     if (ep.settings !== undefined && !isObject(ep.settings)) continue; // the schema reported it
     const checked = connector.checkSettings(ep.settings ?? {});
     if (!checked.ok) issues.push(...checked.issues.map((i) => ({ ...i, pointer: `${at}/settings${i.pointer}` })));
+    const readOnly = checked.ok ? connector.readOnlyReason(checked.settings) : undefined;
+    if (readOnly !== undefined) endpointReadOnly.set(name, readOnly);
   }
 
   const pairings = isObject(config.pairings) ? config.pairings : {};
@@ -111,6 +116,12 @@ function findIssues(config: unknown, loaded: LoadedConfig, host: ConnectorCatalo
         const handled = Object.keys(s.connector.manifest.entities);
         issues.push({ pointer: `${at}/entity`, message: `endpoint "${s.endpoint}" (connector "${s.connector.id}") does not handle ${entity} items`, hint: `connector "${s.connector.id}" handles ${oneOf(handled).replace(/^one of: /, '')}` });
       }
+      if (s.side.collection === undefined && s.connector.manifest.collections !== 'single') {
+        issues.push({
+          pointer: `${at}/${s.key}`, message: 'required property "collection" is missing',
+          hint: `endpoint "${s.endpoint}" (connector "${s.connector.id}") holds several collections: name one (\`dovetail discover ${s.endpoint}\` lists them); only connectors with one collection per endpoint, such as ical-feed, let you leave it out`,
+        });
+      }
       if (s.side.create === true && !(s.connector.manifest.capabilities ?? []).includes('create-collection')) {
         issues.push({ pointer: `${at}/${s.key}/create`, message: `connector "${s.connector.id}" cannot create collections`, hint: 'create the collection by other means and remove "create", or pick an existing one (`dovetail discover ENDPOINT`)' });
       }
@@ -126,9 +137,12 @@ function findIssues(config: unknown, loaded: LoadedConfig, host: ConnectorCatalo
       }
     }
 
+    issues.push(...readOnlyWrites(at, pairing, sides, endpointReadOnly));
+
     const [a, b] = [pairing.a, pairing.b];
-    if (isObject(a) && isObject(b) && a.endpoint === b.endpoint && a.collection === b.collection && typeof a.collection === 'string') {
-      issues.push({ pointer: `${at}/b/collection`, message: 'side B is the same collection as side A', hint: 'a pairing syncs two different collections' });
+    const single = sides.some((s) => s.key === 'a' && s.connector?.manifest.collections === 'single');
+    if (isObject(a) && isObject(b) && a.endpoint === b.endpoint && a.collection === b.collection && (typeof a.collection === 'string' || (a.collection === undefined && single))) {
+      issues.push({ pointer: `${at}/b${typeof b.collection === 'string' ? '/collection' : ''}`, message: 'side B is the same collection as side A', hint: 'a pairing syncs two different collections' });
     }
   }
 
@@ -139,4 +153,33 @@ function findIssues(config: unknown, loaded: LoadedConfig, host: ConnectorCatalo
     seen.add(key);
     return true;
   });
+}
+
+/**
+ * A pairing whose mode would write to a side whose endpoint is read-only by its settings (manifest
+ * `readOnlyWhen`, e.g. a subscribed iCal feed), unless that side says `"readOnly": true`.
+ */
+function readOnlyWrites(
+  at: string, pairing: Record<string, unknown>, sides: { key: 'a' | 'b'; endpoint?: string }[], endpointReadOnly: Map<string, string>,
+): ConfigIssue[] {
+  const mode = typeof pairing.mode === 'string' ? pairing.mode : 'two-way';
+  let writes: { a: boolean; b: boolean };
+  try {
+    writes = modeWrites({ mode: mode as never, once: pairing.once as never });
+  } catch {
+    return []; // an unknown mode: the schema reported it
+  }
+  const out: ConfigIssue[] = [];
+  for (const s of sides) {
+    const reason = s.endpoint === undefined ? undefined : endpointReadOnly.get(s.endpoint);
+    const side = pairing[s.key] as Record<string, unknown>;
+    if (reason === undefined || !writes[s.key] || side.readOnly === true) continue;
+    const [from, to] = s.key === 'a' ? ['b', 'a'] : ['a', 'b'];
+    out.push({
+      pointer: at,
+      message: `mode "${mode}" would write to side ${s.key.toUpperCase()}, but endpoint "${s.endpoint}" is read-only: ${reason}`,
+      hint: `copy it one way with "mode": "mirror-${to}-to-${from}" or "push-${to}-to-${from}", or set "readOnly": true on side ${s.key.toUpperCase()} so nothing is ever written to it`,
+    });
+  }
+  return out;
 }

@@ -46,6 +46,10 @@ const common: Catalogue = {
   categories: { kind: 'list', description: 'Categories / tags.' },
   lastModified: { kind: 'timestamp', description: 'Last modification (UTC).' },
   x: { kind: 'object', description: 'All vendor properties (X-…) by upper-case name.' },
+  extra: {
+    kind: 'object',
+    description: 'What the model does not know, carried in the source text (COMMENT, ATTACH, CONTACT, vCard groups, …); only its direction can be set: "none" writes the target from mapped fields alone.',
+  },
 };
 
 const icalCommon: Catalogue = {

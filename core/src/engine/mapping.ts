@@ -17,6 +17,13 @@
  *      `default` when that is empty; otherwise B's field `b` keeps the target's current value (absent on
  *      create) — unless another rule writes that very field a→b.
  *   Where paths overlap (`addresses` and `addresses[work].street`) the later rule wins: list coarse rules first.
+ * - A recurring event's overrides repeat some master fields per instance (summary, description, location, status).
+ *   While `overrides` is carried, a rule between two of these fields governs the overrides' copies too, matched by
+ *   RECURRENCE-ID: `summary` → constant "Busy" makes every moved instance "Busy" as well, and `description`
+ *   with direction `none` leaves the instances' descriptions behind just like the master's.
+ * - `extra` is what the model does not know (unmodelled properties in the source text). It is carried like any
+ *   field; a rule `{ a: "extra", b: "extra", direction: "none" }` leaves it behind, so the target is written from
+ *   the mapped fields alone (see rules.ts `compose`). It takes no transform and no default.
  * - Transforms are written in the sense of the rule: a→b for `both` and `a-to-b` rules, b→a for `b-to-a` rules.
  *   A `both` rule applies the transform's inverse from B to A (see transforms.ts). `constant` and `template`
  *   have no inverse and need a one-way rule.
@@ -26,7 +33,8 @@
  * it, or none when creating). The inputs are never modified.
  */
 import type { Direction, MappingRule } from '../config/types.js';
-import type { Entity, EntityType } from '../sdk/entities.js';
+import type { Entity, EntityType, EventEntity, EventOverride } from '../sdk/entities.js';
+import { toEpochMs } from '../model/index.js';
 import type { FieldKind, FieldPath } from './fields.js';
 import { getField, isEmptyValue, parseFieldPath, pathCoveredBy, setField, topLevelFields } from './fields.js';
 import type { KindClass, Transform, TransformSense } from './transforms.js';
@@ -83,6 +91,8 @@ interface CompiledRule {
 }
 
 const DIRECTIONS: Direction[] = ['both', 'a-to-b', 'b-to-a', 'none'];
+/** Master fields an override repeats for its instance (EventOverride). */
+const INSTANCE_FIELDS = new Set(['summary', 'description', 'location', 'status']);
 const VOLATILE = new Set(['raw', 'lastModified', 'created', 'sequence']);
 
 function flows(direction: Direction, d: MapDirection): boolean {
@@ -151,6 +161,12 @@ function compileRule(
     transform = compiledT;
   }
   if (errors.length > before || !a || !b || !transform) return undefined;
+  if (a.path === 'extra' || b.path === 'extra') {
+    if (a.path !== b.path) err(a.path === 'extra' ? '/b' : '/a', '"extra" (what the model does not know) maps only to "extra" on the other side');
+    if (transform.name !== 'identity') err('/transform', '"extra" takes no transform: only its direction can be set');
+    if (r.default !== undefined) err('/default', '"extra" takes no default');
+    return errors.length > before ? undefined : { index, a, b, direction, transform, default: undefined };
+  }
 
   // The rule's own sense: b-to-a rules read B and write A.
   const [from, to] = direction === 'b-to-a' ? [b, a] : [a, b];
@@ -218,7 +234,11 @@ function buildMapping(entity: EntityType, rules: CompiledRule[], identity: boole
     const keptByRules = rules.filter((r) => !flows(r.direction, d) && !activeWrites.has(writePath(r).path)).map((r) => writePath(r).path);
     const kept = [...new Set([...routedAway, ...keptByRules])];
     const carried = [...new Set([...topLevelFields(entity).filter((f) => !kept.includes(f)), ...activeWrites])];
-    return { readPath, writePath, routedAway, activeWrites, kept, carried };
+    // Rules between instance fields also govern the overrides, while the overrides themselves are carried.
+    const overridesCarried = entity === 'event' && carried.includes('overrides') && !rules.some((r) => writePath(r).path === 'overrides');
+    const instanceRules = overridesCarried ? rules.filter((r) => INSTANCE_FIELDS.has(r.a.path) && INSTANCE_FIELDS.has(r.b.path)) : [];
+    const instancesTouched = instanceRules.length > 0 || (overridesCarried && routedAway.some((p) => INSTANCE_FIELDS.has(p)));
+    return { readPath, writePath, routedAway, activeWrites, kept, carried, instanceRules, instancesTouched };
   }
 
   function map(d: MapDirection, source: Entity, target: Entity | undefined, ctx: MapContext): Entity {
@@ -247,7 +267,33 @@ function buildMapping(entity: EntityType, rules: CompiledRule[], identity: boole
         out = setField(out, w, targetValue(w));
       }
     }
+    if (plan.instancesTouched && out.type === 'event' && out.overrides?.length) {
+      out = { ...out, overrides: out.overrides.map((o) => mapOverride(d, o, source as EventEntity, target as EventEntity | undefined, ctx)) };
+    }
     return out;
+  }
+
+  /** An override's instance fields as the rules between instance fields say (the module doc). */
+  function mapOverride(d: MapDirection, src: EventOverride, source: EventEntity, target: EventEntity | undefined, ctx: MapContext): EventOverride {
+    const plan = plans[d];
+    const at = toEpochMs(src.recurrenceId);
+    const own = target?.overrides?.find((o) => toEpochMs(o.recurrenceId) === at);
+    const read = src as unknown as Record<string, unknown>;
+    const out = { ...src } as unknown as Record<string, unknown>;
+    const set = (field: string, value: unknown) => { if (isEmptyValue(value)) delete out[field]; else out[field] = value; };
+    for (const path of plan.routedAway) if (INSTANCE_FIELDS.has(path)) set(path, own?.[path as keyof EventOverride]);
+    for (const r of plan.instanceRules) {
+      const [from, to] = [plan.readPath(r).path, plan.writePath(r).path];
+      if (flows(r.direction, d)) {
+        const sense: TransformSense = (r.direction === 'b-to-a') === (d === 'bToA') ? 'forward' : 'backward';
+        // A template sees the instance: its own fields over the master's.
+        const instance = { ...source, ...Object.fromEntries([...INSTANCE_FIELDS].map((f) => [f, read[f]])) } as Entity;
+        set(to, withDefault(r.transform.apply(structuredClone(read[from]), { now: ctx.now, source: instance, current: own?.[to as keyof EventOverride] }, sense), r.default));
+      } else if (!plan.activeWrites.has(to)) {
+        set(to, own?.[to as keyof EventOverride]);
+      }
+    }
+    return out as unknown as EventOverride;
   }
 
   function parsePath(path: string): FieldPath {

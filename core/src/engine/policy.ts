@@ -68,3 +68,10 @@ export function effectivePolicy(p: PairingConfig, readOnly: { a: boolean; b: boo
     chunkSize: p.chunkSize ?? 200,
   };
 }
+
+/** Which sides a mode may write to (before read-only sides are taken out): side B receives A's changes and the reverse. */
+export function modeWrites(p: Pick<PairingConfig, 'mode' | 'once'>): { a: boolean; b: boolean } {
+  const { aToB, bToA } = directions(p.mode ?? 'two-way', p.once ?? 'add');
+  const any = (d: DirectionRules) => d.create || d.update || d.delete || d.mirror;
+  return { a: any(bToA), b: any(aToB) };
+}

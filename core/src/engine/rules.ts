@@ -35,14 +35,18 @@ export function compileRules(p: PairingConfig, now: Date): CompiledRules {
   const window = compileWindow(p.window, now);
   const ctx = { now };
 
+  /** Directions in which a rule leaves `extra` (what the model does not know) behind. */
+  const extraKept = { aToB: mapping.fieldsKept('aToB').includes('extra'), bToA: mapping.fieldsKept('bToA').includes('extra') };
+
   const compose = (direction: 'aToB' | 'bToA', source: Entity, target: Entity | undefined): Entity => {
     const mapped = direction === 'aToB' ? mapping.aToB(source, target, ctx) : mapping.bToA(source, target, ctx);
     // Same format and version (or nothing to patch): carry the source's raw so properties the model does not
     // know travel too. Different formats, or vCards of different versions: patch the target's own copy, so the
-    // target keeps its version and what only that version can hold.
+    // target keeps its version and what only that version can hold. A rule keeping `extra` on the target: patch
+    // the target's own copy, or (creating) write the mapped fields alone.
     const differs = !!target?.raw && !!source.raw && (target.raw.format !== source.raw.format
       || (target.raw.format === 'vcard' && source.raw.format === 'vcard' && target.raw.version !== source.raw.version));
-    const raw = differs ? target!.raw : (source.raw ?? target?.raw);
+    const raw = extraKept[direction] || differs ? target?.raw : (source.raw ?? target?.raw);
     return { ...mapped, uid: target?.uid ?? source.uid, raw } as Entity;
   };
 

@@ -2,7 +2,7 @@
  * One run of one pairing: list both sides, load what changed, plan, apply (unless dry-run), report.
  * The effects live here and in apply.ts; the decisions live in plan.ts.
  */
-import type { PairingConfig } from '../config/types.js';
+import type { PairingConfig, SideConfig } from '../config/types.js';
 import type { Connector, ListResult } from '../sdk/connector.js';
 import type { ConnectorManifest } from '../sdk/manifest.js';
 import { isDovetailError } from '../sdk/errors.js';
@@ -16,7 +16,9 @@ import { ReportBuilder, type RunReport } from './report.js';
 
 export interface EndpointHandle {
   connector: Connector;
-  manifest?: Pick<ConnectorManifest, 'capabilities' | 'entities'>;
+  manifest?: Pick<ConnectorManifest, 'capabilities' | 'entities' | 'collections'>;
+  /** Why the endpoint is read-only by its settings (the host's `ActiveEndpoint.readOnly`); never written when set. */
+  readOnly?: string;
 }
 
 export interface RunPairingOptions {
@@ -47,14 +49,18 @@ export interface RunOutcome {
   plan: Plan;
 }
 
+/** A pairing whose sides name their collections (a single-collection endpoint's one collection filled in). */
+type ResolvedPairing = PairingConfig & { a: SideConfig & { collection: string }; b: SideConfig & { collection: string } };
+
 export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
   const started = Date.now();
   const now = opts.now ?? (() => new Date());
-  const { pairing, state } = opts;
+  const { state } = opts;
   const report = new ReportBuilder(opts.name, !!opts.dryRun, new Date(started).toISOString());
+  const pairing: ResolvedPairing = { ...opts.pairing, a: await resolveSide('a'), b: await resolveSide('b') };
   const readOnly = {
-    a: !!pairing.a.readOnly || opts.endpoints.a.manifest?.entities?.[pairing.entity]?.write === false,
-    b: !!pairing.b.readOnly || opts.endpoints.b.manifest?.entities?.[pairing.entity]?.write === false,
+    a: !!pairing.a.readOnly || !!opts.endpoints.a.readOnly || opts.endpoints.a.manifest?.entities?.[pairing.entity]?.write === false,
+    b: !!pairing.b.readOnly || !!opts.endpoints.b.readOnly || opts.endpoints.b.manifest?.entities?.[pairing.entity]?.write === false,
   };
   const policy = effectivePolicy(pairing, readOnly);
   const rules = compileRules(pairing, now());
@@ -186,6 +192,24 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
 
   function finish(p: Plan): RunOutcome {
     return { report: report.finish(Date.now() - started), plan: p };
+  }
+
+  /** The side as configured, with its collection: a side that names none gets the one collection of its endpoint. */
+  async function resolveSide(side: Side): Promise<SideConfig & { collection: string }> {
+    const s = opts.pairing[side];
+    if (s.collection !== undefined) return { ...s, collection: s.collection };
+    const handle = opts.endpoints[side];
+    if (handle.manifest?.collections !== 'single') {
+      throw new RunFailed(`side ${side} (${s.endpoint}) names no collection, and its connector has more than one per endpoint: add "collection"`);
+    }
+    let found;
+    try {
+      found = await handle.connector.discover();
+    } catch (e) {
+      throw new RunFailed(`side ${side} (${s.endpoint}): finding its collection failed: ${(e as Error).message}`, { cause: e });
+    }
+    if (found.length !== 1) throw new RunFailed(`side ${side} (${s.endpoint}): the connector reported ${found.length} collections where it declares exactly one`);
+    return { ...s, collection: found[0].id };
   }
 
   async function ensureCollection(side: Side): Promise<void> {

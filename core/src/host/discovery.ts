@@ -7,6 +7,7 @@ import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { JsonSyntaxError, parseJsonText } from '../config/json-text.js';
 import { checkConnectorPackage, type ConnectorPackageJson } from './manifest.js';
+import { compileReadOnlyRule, type ReadOnlyCheck } from './read-only.js';
 import { loadSettingsSchema } from './settings-schema.js';
 import type { ConnectorSource, DiscoveredConnector, DiscoveryResult, HostProblem } from './types.js';
 
@@ -127,6 +128,12 @@ async function inspectPackage(candidate: Candidate, hostVersion: string): Promis
   const manifest = checked.manifest;
   const settings = await loadSettingsSchema(candidate.dir, manifest.settings, packageJsonPath);
   if (!settings.ok) return { problems: [{ ...settings.problem, connectorId: manifest.id }] };
+  let readOnly: ReadOnlyCheck;
+  try {
+    readOnly = compileReadOnlyRule(manifest.readOnlyWhen);
+  } catch (e) {
+    return { problems: [{ path: packageJsonPath, pointer: '/dovetail/readOnlyWhen/settings', message: `invalid JSON Schema: ${(e as Error).message}`, hint: 'a draft-07 schema matched against the settings, e.g. { "required": ["url"] }', connectorId: manifest.id }] };
+  }
   const p = pkg as { name?: unknown; version?: unknown };
   const { compiled } = settings;
   return {
@@ -142,6 +149,7 @@ async function inspectPackage(candidate: Candidate, hostVersion: string): Promis
       settingsSchema: compiled.schema,
       secretKeys: compiled.secretKeys,
       checkSettings: (value) => compiled.check(value),
+      readOnlyReason: readOnly,
     },
   };
 }

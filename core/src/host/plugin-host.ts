@@ -194,6 +194,7 @@ export class PluginHost {
       connectorId,
       manifest: discovered.manifest,
       connector,
+      readOnly: discovered.readOnlyReason(checked.settings),
       dispose: () => {
         closing ??= (async () => {
           if (this.active.get(name) === self) this.active.delete(name);

@@ -42,6 +42,11 @@ export interface DiscoveredConnector {
   secretKeys: string[];
   /** Validates settings (a copy; the input is untouched). Secret keys accept a string, `{env}` or `{file}`. */
   checkSettings(settings: unknown): SettingsCheck;
+  /**
+   * Why an endpoint with these (validated) settings is read-only by the manifest's `readOnlyWhen`, or undefined
+   * when it is not.
+   */
+  readOnlyReason(settings: unknown): string | undefined;
 }
 
 export interface DiscoveryResult {
@@ -56,6 +61,8 @@ export interface ActiveEndpoint {
   connectorId: string;
   manifest: ConnectorManifest;
   connector: Connector;
+  /** Why the endpoint is read-only by its settings (manifest `readOnlyWhen`); undefined when it can be written. */
+  readOnly?: string;
   /** Aborts the endpoint's signal, calls `connector.close()`, and forgets the activation. Idempotent. */
   dispose(): Promise<void>;
 }

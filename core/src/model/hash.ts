@@ -12,9 +12,10 @@
  */
 import { createHash } from 'node:crypto';
 import ICAL from 'ical.js';
-import type { Entity, TimeValue } from '../sdk/entities.js';
+import type { Entity, EventOverride, TimeValue } from '../sdk/entities.js';
 import { pruneEmpty } from './canonical-json.js';
 import { splitCalendar } from './ical-split.js';
+import { toEpochMs } from './time-value.js';
 import { splitCards, type ContentLine } from './vcard-lines.js';
 import { decodedValue, unescapeFor } from './vcard-read.js';
 
@@ -93,10 +94,20 @@ function icalendarZone(block: string): string {
   }
 }
 
+/** Overrides in RECURRENCE-ID order (a writer may put them in any order; they are a set). */
+function sortedOverrides(list: EventOverride[]): EventOverride[] {
+  const keyed = list.map((o) => ({ o, at: toEpochMs(o.recurrenceId), json: JSON.stringify(o) }));
+  keyed.sort((x, y) => (x.at - y.at) || (x.json < y.json ? -1 : x.json > y.json ? 1 : 0));
+  return keyed.map((k) => k.o);
+}
+
 /** Stable hash of an entity's content: canonical fields plus non-volatile raw properties; reformatting does not change it. */
 export function contentHash(entity: Entity): string {
   const fields: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(entity)) if (!VOLATILE_FIELDS.has(k)) fields[k] = normalizeFields(v as TimeValue | unknown);
+  for (const [k, v] of Object.entries(entity)) {
+    if (VOLATILE_FIELDS.has(k)) continue;
+    fields[k] = normalizeFields(k === 'overrides' && Array.isArray(v) ? sortedOverrides(v as EventOverride[]) : v);
+  }
   let raw: string[] = [];
   if (entity.raw?.format === 'icalendar') raw = icalendarFingerprint(entity.raw.text);
   else if (entity.raw?.format === 'vcard') raw = vcardFingerprint(entity.raw.text, entity.raw.version ?? '3.0');

@@ -55,7 +55,7 @@ function groupComponents(chunks: ComponentChunk[], errors: ItemError[]): Group[]
       comp = new ICAL.Component(ICAL.parse(chunk.text) as unknown[]);
     } catch (err) {
       const uid = /^UID:(.*)$/im.exec(chunk.text)?.[1]?.trim();
-      errors.push({ index: chunk.index, ...(uid ? { uid } : {}), message: `unparseable ${chunk.name.toUpperCase()}: ${(err as Error).message}` });
+      errors.push({ index: chunk.index, ...(uid ? { uid } : {}), component: chunk.name, message: `unparseable ${chunk.name.toUpperCase()}: ${(err as Error).message}` });
       continue;
     }
     const written = comp.getFirstPropertyValue('uid');
@@ -115,13 +115,13 @@ export function parseICalendar(text: string): Parsed<EventEntity | TaskEntity> {
         ? readEvent(group.uid, master, overrides, zones)
         : readTask(group.uid, master ?? group.components[0], zones);
       if (zones.problems.length) {
-        errors.push({ index: group.index, uid: group.uid, message: [...new Set(zones.problems)].join('; ') });
+        errors.push({ index: group.index, uid: group.uid, component: group.name, message: [...new Set(zones.problems)].join('; ') });
         continue;
       }
       entity.raw = { format: 'icalendar', text: itemCalendar(group, split).toString() + '\r\n' };
       items.push(entity);
     } catch (err) {
-      errors.push({ index: group.index, uid: group.uid, message: `unreadable ${group.name.toUpperCase()}: ${(err as Error).message}` });
+      errors.push({ index: group.index, uid: group.uid, component: group.name, message: `unreadable ${group.name.toUpperCase()}: ${(err as Error).message}` });
     }
   }
   return { items, errors };

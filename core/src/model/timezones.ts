@@ -151,6 +151,17 @@ export function vtimezoneFor(tz: string): string {
   return vtimezoneFromIntl(tz);
 }
 
+/**
+ * The VTIMEZONE block for a TZID written without one (an IANA name, a Windows name, a prefixed Olson id), defined
+ * under that very TZID; undefined when the TZID names no zone Dovetail knows. For writers that must define every
+ * TZID they use (RFC 5545 §3.2.19), such as a published feed.
+ */
+export function vtimezoneForTzid(tzid: string): string | undefined {
+  const iana = ianaForTzid(tzid);
+  if (!iana) return undefined;
+  return vtimezoneFor(iana).replace(/^TZID:.*$/m, `TZID:${tzid}`);
+}
+
 function formatOffset(ms: number): string {
   const minutes = Math.round(ms / 60_000);
   const abs = Math.abs(minutes);

@@ -5,6 +5,8 @@ export interface ItemError {
   /** 0-based position of the component/card in the text. */
   index: number;
   uid?: string;
+  /** The component that failed (`vevent`, `vtodo`, `vcard`), when known: tells a multi-item reader which entity it was. */
+  component?: string;
   message: string;
 }
 

@@ -16,7 +16,7 @@ import type { PendingWork, RunEntry, RunFailure, RunTrigger } from './run-entry.
 
 /** What `runOnce` needs from the plugin host (a PluginHost satisfies it). */
 export interface EndpointActivator {
-  activate(name: string): Promise<{ connector: Connector; manifest: ConnectorManifest }>;
+  activate(name: string): Promise<{ connector: Connector; manifest: ConnectorManifest; readOnly?: string }>;
 }
 
 export interface RunOnceOptions {
@@ -99,7 +99,7 @@ export async function runOnce(o: RunOnceOptions): Promise<RunOnceResult> {
     const [a, b] = [await o.host.activate(pairing.a.endpoint), await o.host.activate(pairing.b.endpoint)];
     const { report, plan } = await runPairing({
       name: o.name, pairing, state, dryRun, force: o.force, signal: o.signal, onProgress: o.onProgress,
-      endpoints: { a: { connector: a.connector, manifest: a.manifest }, b: { connector: b.connector, manifest: b.manifest } },
+      endpoints: { a: { connector: a.connector, manifest: a.manifest, readOnly: a.readOnly }, b: { connector: b.connector, manifest: b.manifest, readOnly: b.readOnly } },
     });
     const failure: RunFailure | undefined = report.aborted === undefined ? undefined : o.signal?.aborted ? 'interrupted' : 'auth';
     const entry: RunEntry = { ...report, trigger: o.trigger, ...(failure ? { failure } : {}), pending: pendingWork(state) };

@@ -5,10 +5,15 @@ export * from './connector.js';
 export type * from './manifest.js';
 export * from './time.js';
 export { canonicalJson } from '../model/canonical-json.js';
+export { createExclusive, replaceAtomic, syncDirectory } from './atomic-write.js';
 export {
   parseICalendar, serializeICalendar, parseVCard, serializeVCard, contentHash, windowsToIana, toEpochMs, overlaps, ruleInstants,
 } from '../model/index.js';
 export type { Parsed, ItemError } from '../model/index.js';
+/** Folds a content line at 75 octets (CRLF + space), never inside a UTF-8 sequence (iCalendar and vCard alike). */
+export { foldLine } from '../model/vcard-lines.js';
+export { vtimezoneForTzid } from '../model/timezones.js';
+export { escapeText } from '../model/text-escape.js';
 export {
   parseSingleItem, serializeSingleItem, structureProblem, withFallbackUid, vcardVersionFor, type SingleItemSource,
 } from '../model/single-item.js';

@@ -11,6 +11,14 @@ export interface EntityCapability {
   fields?: string[];
 }
 
+/** When an endpoint is read-only although the connector can write (manifest `readOnlyWhen`). */
+export interface ReadOnlyRule {
+  /** JSON Schema (draft-07) matched against the endpoint's validated settings; a match makes the endpoint read-only. */
+  settings: Record<string, unknown>;
+  /** Why, completing "endpoint X is read-only: …" (e.g. `it subscribes to a feed ("url"), which cannot be written`). */
+  reason: string;
+}
+
 export interface ConnectorManifest {
   manifestVersion: 1;
   id: string;
@@ -23,6 +31,13 @@ export interface ConnectorManifest {
   activation?: string[];
   entities: Partial<Record<EntityType, EntityCapability>>;
   capabilities?: string[];
+  /**
+   * `single`: an endpoint is itself its one collection (a feed, a file) and pairing sides may leave `collection`
+   * out; the host then uses the one collection `discover()` returns. Default `many`.
+   */
+  collections?: 'many' | 'single';
+  /** Settings that make an endpoint read-only (validate refuses pairings that would write to it). */
+  readOnlyWhen?: ReadOnlyRule;
   /** Path of the settings JSON Schema, relative to the package root. */
   settings?: string;
 }

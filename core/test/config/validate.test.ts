@@ -10,9 +10,10 @@ let dir: string;
 
 afterAll(cleanTemp);
 beforeAll(async () => {
-  // connector packages for all tests: the repo's filesystem connector plus the notes fixture in ./connectors
+  // connector packages for all tests: the repo's filesystem connector plus the notes and feed fixtures in ./connectors
   dir = await tempDir('dovetail-validate-');
   await copyFixture('notes-js', path.join(dir, 'connectors', 'notes'));
+  await copyFixture('feed-js', path.join(dir, 'connectors', 'feed'));
 });
 
 const base = () => ({
@@ -119,6 +120,43 @@ describe('validateConfig', () => {
       { pointer: '/pairings/p/b/create', message: 'connector "notes" cannot create collections', hint: expect.any(String) },
       { pointer: '/pairings/p/mapping/0/b', message: 'connector "notes" does not store field "sumary" for task items', hint: 'did you mean "summary"? one of: summary, description, due, status' },
       { pointer: '/pairings/q/b/collection', message: 'side B is the same collection as side A', hint: expect.any(String) },
+    ]);
+  });
+
+  it('lets a side leave out "collection" only on a single-collection connector, naming the one that needs it', async () => {
+    const cfg = base() as any;
+    cfg.endpoints.out = { connector: 'feed-fixture', settings: { target: 'x' } };
+    cfg.pairings.p = { entity: 'task', a: { endpoint: 'local' }, b: { endpoint: 'out' }, mode: 'two-way' };
+    cfg.pairings.q = { entity: 'task', a: { endpoint: 'out' }, b: { endpoint: 'out' }, mode: 'push-a-to-b' };
+    const { issues } = await validate(cfg);
+    expect(issues).toEqual([
+      { pointer: '/pairings/p/a', message: 'required property "collection" is missing', hint: expect.stringContaining('endpoint "local" (connector "filesystem") holds several collections') },
+      { pointer: '/pairings/q/b', message: 'side B is the same collection as side A', hint: expect.any(String) },
+    ]);
+  });
+
+  it('refuses, at the pairing, a mode that would write to an endpoint read-only by its settings, and says what to do', async () => {
+    const cfg = base() as any;
+    cfg.endpoints.src = { connector: 'feed-fixture', settings: { source: 'x' } };
+    cfg.endpoints.out = { connector: 'feed-fixture', settings: { target: 'y' } };
+    const side = (endpoint: string, extra = {}) => ({ endpoint, ...extra });
+    cfg.pairings = {
+      twoway: { entity: 'task', a: side('src'), b: { endpoint: 'local', collection: 'todo' } },
+      back: { entity: 'task', a: { endpoint: 'local', collection: 'todo' }, b: side('src'), mode: 'push-a-to-b' },
+      mirror: { entity: 'task', a: side('src'), b: { endpoint: 'local', collection: 'todo' }, mode: 'mirror-a-to-b' },
+      marked: { entity: 'task', a: side('src', { readOnly: true }), b: { endpoint: 'local', collection: 'todo' }, mode: 'two-way' },
+      writable: { entity: 'task', a: side('out'), b: { endpoint: 'local', collection: 'todo' }, mode: 'two-way' },
+    };
+    const { issues } = await validate(cfg);
+    expect(issues).toEqual([
+      {
+        pointer: '/pairings/twoway', message: 'mode "two-way" would write to side A, but endpoint "src" is read-only: it reads from "source", which cannot be written',
+        hint: 'copy it one way with "mode": "mirror-a-to-b" or "push-a-to-b", or set "readOnly": true on side A so nothing is ever written to it',
+      },
+      {
+        pointer: '/pairings/back', message: 'mode "push-a-to-b" would write to side B, but endpoint "src" is read-only: it reads from "source", which cannot be written',
+        hint: 'copy it one way with "mode": "mirror-b-to-a" or "push-b-to-a", or set "readOnly": true on side B so nothing is ever written to it',
+      },
     ]);
   });
 

@@ -176,6 +176,60 @@ describe('rules as overrides', () => {
   });
 });
 
+describe('overrides follow the rules of the fields they repeat', () => {
+  const at = (day: string) => ({ kind: 'utc' as const, value: `2026-03-${day}T10:00:00Z` });
+  const recurring = (over: Partial<EventEntity> = {}) => event({
+    recurrence: { rrule: ['FREQ=DAILY;COUNT=5'] }, description: 'Agenda',
+    overrides: [
+      { recurrenceId: at('12'), start: { kind: 'utc', value: '2026-03-12T12:00:00Z' }, summary: 'Review (moved)', description: 'Moved agenda', location: 'Room 2' },
+      { recurrenceId: at('13'), summary: 'Review (cancelled)', status: 'cancelled' },
+    ],
+    ...over,
+  });
+  const busy = compile([
+    { a: 'summary', b: 'summary', direction: 'a-to-b', transform: { name: 'constant', value: 'Busy' } },
+    { a: 'description', b: 'description', direction: 'none' },
+    { a: 'location', b: 'location', direction: 'none' },
+  ], 'event');
+
+  it('a constant summary and dropped description/location apply to every instance on create; times and status stay', () => {
+    const out = busy.aToB(recurring(), undefined, ctx) as EventEntity;
+    expect([out.summary, out.description, out.location]).toEqual(['Busy', undefined, undefined]);
+    expect(out.overrides).toEqual([
+      { recurrenceId: at('12'), start: { kind: 'utc', value: '2026-03-12T12:00:00Z' }, summary: 'Busy' },
+      { recurrenceId: at('13'), summary: 'Busy', status: 'cancelled' },
+    ]);
+  });
+
+  it('on update an instance keeps the target\'s own value of a "none" field, matched by RECURRENCE-ID', () => {
+    const target = recurring({ overrides: [{ recurrenceId: at('13'), summary: 'x', description: 'Own note' }] });
+    const out = busy.aToB(recurring(), target, ctx) as EventEntity;
+    expect(out.overrides!.map((o) => [o.summary, o.description, o.location])).toEqual([['Busy', undefined, undefined], ['Busy', 'Own note', undefined]]);
+  });
+
+  it('overrides named by a rule of their own are left to that rule; without instance rules they are carried as they are', () => {
+    const dropped = compile([
+      { a: 'summary', b: 'summary', direction: 'a-to-b', transform: { name: 'constant', value: 'Busy' } },
+      { a: 'overrides', b: 'overrides', direction: 'none' },
+    ], 'event');
+    expect('overrides' in dropped.aToB(recurring(), undefined, ctx)).toBe(false);
+    const plain = compile([{ a: 'categories', b: 'categories', direction: 'none' }], 'event');
+    expect((plain.aToB(recurring(), undefined, ctx) as EventEntity).overrides).toEqual(recurring().overrides);
+  });
+});
+
+describe('extra: what the model does not know', () => {
+  it('is a field like the others, whose only setting is its direction', () => {
+    const m = compile([{ a: 'extra', b: 'extra', direction: 'none' }], 'event');
+    expect(m.fieldsKept('aToB')).toContain('extra');
+    expect(m.fieldsCarried('aToB')).not.toContain('extra');
+    expect(compile(undefined, 'contact').fieldsCarried('bToA')).toContain('extra');
+    const out = m.aToB(event(), undefined, ctx);
+    expect('extra' in out).toBe(false);
+    expect(out.summary).toBe('Review');
+  });
+});
+
 describe('PC CADDIE-style contact groups', () => {
   // Side A: a CardDAV address book. Side B: PC CADDIE, which stores a fixed list of fields.
   const bFields = [
@@ -325,6 +379,18 @@ describe('validation', () => {
       aFields: ['summary'],
     });
     expect(errs).toEqual([{ index: 0, pointer: '/mapping/0/transform/template', message: expect.stringContaining('{location}') }]);
+  });
+
+  it('"extra" maps only to "extra", without transform or default', () => {
+    expect(errors([
+      { a: 'extra', b: 'description', direction: 'none' },
+      { a: 'extra', b: 'extra', direction: 'a-to-b', transform: { name: 'constant', value: 'x' } },
+      { a: 'extra', b: 'extra', default: 'x' },
+    ]).map((e) => [e.pointer, e.message])).toEqual([
+      ['/mapping/0/b', '"extra" (what the model does not know) maps only to "extra" on the other side'],
+      ['/mapping/1/transform', '"extra" takes no transform: only its direction can be set'],
+      ['/mapping/2/default', '"extra" takes no default'],
+    ]);
   });
 
   it('rejects a mapping that is not a list', () => {

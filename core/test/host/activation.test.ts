@@ -185,6 +185,21 @@ describe('PluginHost', () => {
     await host2.dispose();
   });
 
+  it('tells an activated endpoint whether its settings make it read-only (manifest readOnlyWhen)', async () => {
+    const cfgDir = path.join(await tempDir(), 'cfg');
+    await copyFixture('feed-js', path.join(cfgDir, 'connectors', 'feed'));
+    await writeJson(path.join(cfgDir, 'dovetail.json'), {
+      connectorDirs: ['./connectors'],
+      endpoints: { src: { connector: 'feed-fixture', settings: { source: 'x' } }, out: { connector: 'feed-fixture', settings: { target: 'y' } } },
+      pairings: {},
+    });
+    const loaded = await loadConfig(path.join(cfgDir, 'dovetail.json'));
+    const host = await PluginHost.create({ loaded, logger: memoryLogger().logger, repoRoot: path.join(cfgDir, 'empty-repo'), nodeModulesDirs: [] });
+    expect((await host.activate('src')).readOnly).toBe('it reads from "source", which cannot be written');
+    expect((await host.activate('out')).readOnly).toBeUndefined();
+    await host.dispose();
+  });
+
   it('discovers the repository connectors by default', async () => {
     const host = await PluginHost.create({ logger: memoryLogger().logger, nodeModulesDirs: [] });
     expect(host.connectors().map((c) => c.id)).toContain('filesystem');

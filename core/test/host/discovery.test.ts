@@ -107,6 +107,33 @@ describe('discoverConnectors', () => {
     for (const p of problems) expect(p.path).toBe(path.join(pkg, 'package.json'));
   });
 
+  it('compiles readOnlyWhen: settings matching it make an endpoint read-only with the manifest\'s reason', async () => {
+    const dir = path.join(await tempDir(), 'connectors');
+    await copyFixture('feed-js', path.join(dir, 'feed'));
+    const { connectors, problems } = await discoverConnectors({ extraDirs: [dir], hostVersion });
+    expect(problems).toEqual([]);
+    const feed = connectors[0];
+    expect(feed.manifest.collections).toBe('single');
+    expect(feed.readOnlyReason({ source: 'x' })).toBe('it reads from "source", which cannot be written');
+    expect(feed.readOnlyReason({ target: 'x' })).toBeUndefined();
+  });
+
+  it('refuses a readOnlyWhen whose settings are not a JSON Schema, and an unknown collections value', async () => {
+    const dir = path.join(await tempDir(), 'connectors');
+    const pkg = await copyFixture('feed-js', path.join(dir, 'feed'));
+    await editPackage(pkg, (p) => { p.dovetail.readOnlyWhen.settings = { required: 'source' }; });
+    const other = await copyFixture('feed-js', path.join(dir, 'other'));
+    await editPackage(other, (p) => { p.dovetail.id = 'other'; p.dovetail.collections = 'one'; });
+    const { connectors, problems } = await discoverConnectors({ extraDirs: [dir], hostVersion });
+    expect(connectors).toEqual([]);
+    expect(problems.map((p) => [p.connectorId, p.pointer])).toEqual([
+      ['feed-fixture', '/dovetail/readOnlyWhen/settings'],
+      ['other', '/dovetail/collections'],
+    ]);
+    expect(problems[0].message).toMatch(/^invalid JSON Schema: /);
+    expect(problems[1].hint).toMatch(/many, single/);
+  });
+
   it('refuses a duplicate id and names both paths', async () => {
     const tmp = await tempDir();
     const first = await copyFixture('notes-js', path.join(tmp, 'a', 'notes'));

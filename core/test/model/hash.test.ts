@@ -41,6 +41,15 @@ describe('contentHash', () => {
     expect(hashOf(changed)).toBe(base);
   });
 
+  it('ignores the order of a recurring event\'s overrides (a set by RECURRENCE-ID), not their content', () => {
+    const master = ['BEGIN:VEVENT', 'UID:r1', 'DTSTAMP:20240101T000000Z', 'DTSTART:20240101T100000Z', 'RRULE:FREQ=DAILY;COUNT=5', 'SUMMARY:Daily', 'END:VEVENT'];
+    const override = (day: string, summary: string) => ['BEGIN:VEVENT', 'UID:r1', 'DTSTAMP:20240101T000000Z', `RECURRENCE-ID:202401${day}T100000Z`, `DTSTART:202401${day}T120000Z`, `SUMMARY:${summary}`, 'END:VEVENT'];
+    const cal = (...parts: string[][]) => ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:x', ...parts.flat(), 'END:VCALENDAR', ''];
+    const inOrder = hashOf(cal(master, override('02', 'Two'), override('03', 'Three')));
+    expect(hashOf(cal(override('03', 'Three'), master, override('02', 'Two')))).toBe(inOrder);
+    expect(hashOf(cal(master, override('02', 'Two'), override('03', 'Three, edited')))).not.toBe(inOrder);
+  });
+
   it('changes on a modelled edit, an unmodelled VALARM edit, an X- property and a parameter value', () => {
     expect(hashOf(EVENT.map((l) => l.replace('SUMMARY:A fairly', 'SUMMARY:B fairly')))).not.toBe(base);
     expect(hashOf(EVENT.map((l) => l.replace('DESCRIPTION:Soon', 'DESCRIPTION:Later')))).not.toBe(base);

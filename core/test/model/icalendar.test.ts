@@ -169,14 +169,14 @@ describe('tolerance', () => {
     expect(parseICalendar(out).items[0].uid).toBe(a[0].uid);
   });
 
-  it('a broken component is a per-item error with its index; the rest parse', () => {
+  it('a broken component is a per-item error with its index and component; the rest parse', () => {
     const text = crlf(['BEGIN:VCALENDAR', 'VERSION:2.0',
       'BEGIN:VEVENT', 'UID:ok1', 'DTSTART:20240101T100000Z', 'END:VEVENT',
       'BEGIN:VEVENT', 'UID:broken', 'DTSTART:2024-99-99', 'END:VEVENT',
       'BEGIN:VTODO', 'UID:ok2', 'END:VTODO', 'END:VCALENDAR']);
     const r = parseICalendar(text);
     expect(r.items.map((i) => i.uid)).toEqual(['ok1', 'ok2']);
-    expect(r.errors).toEqual([expect.objectContaining({ index: 1, uid: 'broken' })]);
+    expect(r.errors).toEqual([expect.objectContaining({ index: 1, uid: 'broken', component: 'vevent' })]);
   });
 
   it('garbage and empty input give no items and no crash', () => {

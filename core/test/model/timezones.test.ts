@@ -1,6 +1,7 @@
 /** Windows → IANA mapping, TZIDs without VTIMEZONE, custom zones, and the instants they produce. */
 import { describe, expect, it } from 'vitest';
 import { parseICalendar, serializeICalendar, toEpochMs, windowsToIana } from '../../src/model/index.js';
+import { vtimezoneForTzid } from '../../src/model/timezones.js';
 import type { EventEntity, TimeValue } from '../../src/sdk/entities.js';
 import { readCorpus } from './helpers.js';
 
@@ -120,6 +121,22 @@ describe('TZID without VTIMEZONE', () => {
     const back = parseICalendar(text).items[0] as EventEntity;
     expect(back.start).toEqual(event.start);
     expect(toEpochMs(back.start!)).toBe(Date.UTC(2024, 2, 31, 1, 30)); // just after the spring-forward gap: CEST
+  });
+});
+
+describe('vtimezoneForTzid', () => {
+  it('defines a TZID written without VTIMEZONE under that TZID (IANA or Windows name); unknown names get none', () => {
+    for (const tzid of ['Europe/Berlin', 'W. Europe Standard Time']) {
+      const block = vtimezoneForTzid(tzid)!;
+      expect(block).toMatch(/^BEGIN:VTIMEZONE\r?\n/);
+      expect(block).toContain(`TZID:${tzid}`);
+      // The block reads back as the zone it names: an event at 07:00 in summer is 05:00 UTC.
+      const text = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:x', block.trim(), 'BEGIN:VEVENT', 'UID:z', 'DTSTAMP:20140101T000000Z',
+        `DTSTART;TZID="${tzid}":20140630T070000`, 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+      const e = parseICalendar(text).items[0] as EventEntity;
+      expect(toEpochMs(e.start!)).toBe(Date.UTC(2014, 5, 30, 5, 0));
+    }
+    expect(vtimezoneForTzid('Mars/Olympus_Mons')).toBeUndefined();
   });
 });
 

@@ -12,6 +12,7 @@ import { AuthFailed, Invalid, RateLimited, Unavailable, type Logger } from '@dov
 import { DigestSession, parseWwwAuthenticate } from './digest.js';
 import { NtlmSession } from './ntlm.js';
 import { describeNetworkError } from './net-errors.js';
+import { redactUrl } from './redact-url.js';
 
 /**
  * How to authenticate. `basic` and `auto` send Basic pre-emptively over TLS or loopback (on challenge otherwise);
@@ -151,7 +152,7 @@ export class Transport {
       if (res.status === 429 || res.status === 503) {
         const wait = retryAfterMs(res.headers.get('retry-after')) ?? (res.status === 429 ? backoffMs(attempt) : undefined);
         if (wait !== undefined && wait <= this.maxRetryWaitMs && attempt < this.maxRetries) {
-          this.options.logger?.debug({ url, status: res.status, waitMs: wait }, 'server asked to retry later');
+          this.options.logger?.debug({ url: redactUrl(url), status: res.status, waitMs: wait }, 'server asked to retry later');
           await this.sleep(wait);
           continue;
         }
@@ -318,7 +319,8 @@ function safeHost(url: string): string {
   try { return new URL(url).host; } catch { return 'the server'; }
 }
 
-function formatBytes(n: number): string {
+/** A byte count for messages: `512 bytes`, `40 KiB`, `50 MiB`. */
+export function formatBytes(n: number): string {
   return n >= 1024 * 1024 ? `${Math.round((n / 1024 / 1024) * 10) / 10} MiB` : n >= 1024 ? `${Math.round(n / 1024)} KiB` : `${n} bytes`;
 }
 

@@ -271,6 +271,19 @@ describe('Transport: rate limits and retries', () => {
     expect(t.stats.requests).toBe(2);
   });
 
+  it('logs the retry with the URL redacted (a feed token in the query never reaches the log)', async () => {
+    const srv = await httpServer((_req, res, _s, i) => {
+      if (i === 0) res.writeHead(503, { 'retry-after': '0' }).end();
+      else res.writeHead(200).end('done');
+    });
+    const lines: unknown[] = [];
+    const log = (obj: object | string) => { lines.push(obj); };
+    const logger = { trace: log, debug: log, info: log, warn: log, error: log, child: () => logger };
+    await transport({ maxRetries: 3, logger }).request(`${srv.url}export.ics?token=s3cr3t-feed-token`, { method: 'GET' });
+    expect(JSON.stringify(lines)).toContain('export.ics?[redacted]');
+    expect(JSON.stringify(lines)).not.toContain('s3cr3t-feed-token');
+  });
+
   it('503 with a Retry-After beyond maxRetryWaitMs surfaces as RateLimited at once', async () => {
     const srv = await httpServer((_req, res) => res.writeHead(503, { 'retry-after': '120' }).end());
     const t = transport({ maxRetries: 3, maxRetryWaitMs: 5_000 });

@@ -1,14 +1,14 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+/** The SDK's crash-safe writer (used by the local-folder and iCal feed connectors), on real temp folders. */
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { chmod, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createExclusive, replaceAtomic } from '../src/atomic-write.js';
-import { tempDir } from './helpers.js';
+import { createExclusive, replaceAtomic } from '../../src/sdk/atomic-write.js';
 
 let dir: string;
-let cleanup: () => void;
-beforeEach(() => { ({ dir, cleanup } = tempDir()); });
-afterEach(() => cleanup());
+beforeEach(() => { dir = mkdtempSync(path.join(os.tmpdir(), 'dovetail-atomic-')); });
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('createExclusive', () => {
   it('creates the first free name and never clobbers an existing file', async () => {

@@ -1,14 +1,24 @@
 /**
- * Crash-safe file writes. Content always goes to a hidden temp file in the target's folder first and is
- * fsynced, so readers only ever see the old file or the complete new one, never a partial write.
+ * Crash-safe file writes for connectors that keep items in local files (the local-folder connector's item
+ * files, the iCal feed connector's published feed). Content always goes to a hidden temp file in the target's
+ * folder first and is fsynced, so readers only ever see the old file or the complete new one, never a partial
+ * write. Temp files are named `.<target>.<pid>.<random>.tmp`: a connector listing a folder should skip dotfiles.
  */
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { tempFileName } from './names.js';
-import { errnoCode } from './versions.js';
 
 /** Errors from `link` that mean "this filesystem has no hard links" rather than "name taken". */
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
+
+/** A hidden temp file name beside `target` (same folder, so the final rename is atomic). */
+function tempFileName(target: string): string {
+  return `.${target.slice(0, 64)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`;
+}
+
+function errnoCode(e: unknown): string | undefined {
+  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string'
+    ? (e as { code: string }).code : undefined;
+}
 
 /** Writes `content` to a new hidden temp file beside `target`, fsyncs it and returns its path. */
 async function writeTempFile(dir: string, target: string, content: string, mode: number): Promise<string> {
