@@ -333,7 +333,10 @@ export class RunnerService implements ServiceApi {
         const ep = await this.gen.host.activate(pairing[side].endpoint);
         const connector = ep.connector;
         if (!connector.watch) continue;
-        await this.changes.watch(name, side, (onChange) => connector.watch!(pairing[side].collection, onChange));
+        // A side of a single-collection endpoint may name no collection: watch its one collection.
+        const collection = pairing[side].collection ?? (ep.manifest.collections === 'single' ? (await connector.discover())[0]?.id : undefined);
+        if (collection === undefined) continue;
+        await this.changes.watch(name, side, (onChange) => connector.watch!(collection, onChange));
       } catch (e) {
         this.opts.logger.warn({ pairing: name, side }, `cannot watch side ${side} for changes: ${(e as Error).message}`);
       }
