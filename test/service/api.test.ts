@@ -168,26 +168,6 @@ describe('pairings, runs and statistics', () => {
   });
 });
 
-/**
- * The feed connector is built elsewhere; the service reads only the config. Until connectors/ical-feed exists in
- * this repository, a manifest-only stand-in with the agreed settings (path, serveToken) lets the config validate.
- */
-function feedConnectorDirs(): string[] {
-  if (existsSync(path.join(repoRoot, 'connectors', 'ical-feed'))) return [];
-  const dir = ws.path('connectors', 'ical-feed');
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, 'package.json'), JSON.stringify({
-    name: 'dovetail-connector-ical-feed-stand-in', version: '0.0.0', type: 'module', keywords: ['dovetail-connector'], engines: { dovetail: '^0.1.0' },
-    dovetail: { manifestVersion: 1, id: 'ical-feed', displayName: 'iCal feed (test stand-in)', main: './index.js', entities: { event: { read: true, write: true, delete: true } }, settings: './settings.schema.json' },
-  }));
-  writeFileSync(path.join(dir, 'settings.schema.json'), JSON.stringify({
-    type: 'object', required: ['path'], additionalProperties: false,
-    properties: { path: { type: 'string' }, serveToken: { type: 'string', 'x-secret': true } },
-  }));
-  writeFileSync(path.join(dir, 'index.js'), 'export default { kind: "dovetail-connector", apiVersion: 1, create() { throw new Error("stand-in"); } };\n');
-  return ['./connectors'];
-}
-
 describe('published iCal feeds', () => {
   it("serves an ical-feed endpoint's file with its token: ETag, 304, 401 and 404", async () => {
     mkdirSync(ws.path('public'), { recursive: true });
@@ -196,11 +176,10 @@ describe('published iCal feeds', () => {
     const feedToken = 'feed-secret-4242';
     process.env.TEAM_FEED_TOKEN = feedToken;
     const { url, log } = await start({
-      connectorDirs: feedConnectorDirs(),
       endpoints: {
         ...folders,
         team: { connector: 'ical-feed', settings: { path: './public/team.ics', serveToken: { env: 'TEAM_FEED_TOKEN' } } },
-        later: { connector: 'ical-feed', settings: { path: './public/later.ics', serveToken: 'later-token-1' } },
+        later: { connector: 'ical-feed', settings: { path: './public/later.ics', serveToken: 'later-feed-token-0001' } },
         private: { connector: 'ical-feed', settings: { path: './public/team.ics' } },
       },
       pairings: { p: pairing('cal') },
@@ -234,7 +213,7 @@ describe('published iCal feeds', () => {
       expect(r.status, path).toBe(404);
       expect((await r.json()).statusCode).toBe(404);
     }
-    const notWritten = await fetch(`${url}/feeds/later.ics?token=later-token-1`);
+    const notWritten = await fetch(`${url}/feeds/later.ics?token=later-feed-token-0001`);
     expect(notWritten.status).toBe(404);
     expect((await notWritten.json()).message).toMatch(/not been written yet/);
     // Tokens never reach the log.
