@@ -1,10 +1,10 @@
 /** The HTTP API over real HTTP (127.0.0.1, a free port) on real folders, with the service in this process. */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunnerService } from '../../core/src/runner/service.js';
 import { startService, TOKEN, until, writeServiceConfig } from '../support/service.js';
-import { repoRoot, Workspace } from '../support/workspace.js';
+import { Workspace } from '../support/workspace.js';
 
 let ws: Workspace;
 let running: RunnerService | undefined;
