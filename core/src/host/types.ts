@@ -60,12 +60,12 @@ export interface ActiveEndpoint {
   dispose(): Promise<void>;
 }
 
-/** Activation failed: unknown endpoint/connector, invalid settings, entry not loadable, bad export. */
+/** Activation failed: unknown endpoint/connector, invalid settings, entry not loadable, bad export, process quarantined. */
 export class ActivationError extends Error {
   constructor(
     message: string,
     readonly endpoint: string,
-    readonly reason: 'unknown-endpoint' | 'unknown-connector' | 'invalid-settings' | 'unsupported' | 'load-failed' | 'create-failed',
+    readonly reason: 'unknown-endpoint' | 'unknown-connector' | 'invalid-settings' | 'unsupported' | 'load-failed' | 'create-failed' | 'quarantined',
     readonly issues: SchemaIssue[] = [],
     options?: { cause?: unknown },
   ) {

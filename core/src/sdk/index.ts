@@ -4,6 +4,7 @@ export * from './errors.js';
 export * from './connector.js';
 export type * from './manifest.js';
 export * from './time.js';
+export { runStdio, DEFAULT_MAX_MESSAGE_BYTES, type RunStdioOptions } from './stdio.js';
 export { canonicalJson } from '../model/canonical-json.js';
 export {
   parseICalendar, serializeICalendar, parseVCard, serializeVCard, contentHash, windowsToIana, toEpochMs, overlaps, ruleInstants,
