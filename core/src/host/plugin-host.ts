@@ -235,6 +235,7 @@ export class PluginHost {
       connectorId,
       manifest: discovered.manifest,
       connector,
+      mode: mode.mode,
       dispose: () => {
         closing ??= (async () => {
           if (this.active.get(name) === self) this.active.delete(name);

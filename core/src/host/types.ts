@@ -56,6 +56,8 @@ export interface ActiveEndpoint {
   connectorId: string;
   manifest: ConnectorManifest;
   connector: Connector;
+  /** `process`: the connector runs as a child process (JSON-RPC over stdio); `in-process`: its module was imported. */
+  mode: 'in-process' | 'process';
   /** Aborts the endpoint's signal, calls `connector.close()`, and forgets the activation. Idempotent. */
   dispose(): Promise<void>;
 }

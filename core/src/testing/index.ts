@@ -7,3 +7,4 @@ export * from './context.js';
 export * from './memory-connector.js';
 export * from './memory-state.js';
 export * from './corpus.js';
+export * from './table-runner.js';
