@@ -196,6 +196,7 @@ export class PluginHost {
       if (typeof value === 'string') registry.add(value);
     }
     const logger = this.options.logger.child({ connector: connectorId, endpoint: name });
+    if (checked.migrated) logger.warn(`the settings of endpoint "${name}" were written for an older version of connector "${connectorId}" and were migrated; update them in the config (see the connector's README)`);
     const secrets = createSecretsAccessor({
       settings: checked.settings, secretKeys: discovered.secretKeys, baseDir: loaded.baseDir, endpoint: name,
       onResolved: (value) => registry.add(value), env: this.options.env,

@@ -21,7 +21,7 @@ export interface HostProblem {
 
 /** Outcome of validating settings against a connector's schema. */
 export type SettingsCheck =
-  | { ok: true; /** Validated, defaults applied, deep-frozen. */ settings: Readonly<Record<string, unknown>> }
+  | { ok: true; /** Validated, defaults applied, deep-frozen. */ settings: Readonly<Record<string, unknown>>; /** The connector's settings migration changed them. */ migrated?: boolean }
   | { ok: false; /** Pointers relative to the settings object (`/path`). */ issues: SchemaIssue[] };
 
 /** A connector package whose manifest and settings schema are valid. No code of it has run. */
