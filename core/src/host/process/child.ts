@@ -63,7 +63,7 @@ export class ConnectorChild {
   private exitReason: string | undefined;
   private stopping = false;
   private pingSentAt: number | undefined;
-  private readonly heartbeat: NodeJS.Timeout;
+  private heartbeat: NodeJS.Timeout | undefined;
   private readonly lastStderr: string[] = [];
 
   constructor(command: ChildCommand, private readonly limits: ProcessLimits, private readonly hooks: ChildHooks) {
@@ -105,8 +105,12 @@ export class ConnectorChild {
       const stderrTail = this.lastStderr.length ? ` (last stderr: ${this.lastStderr.join(' | ')})` : '';
       this.finish(this.exitReason ?? `the process ${how}${stderrTail}`);
     });
+  }
 
-    this.heartbeat = setInterval(() => this.beat(), limits.heartbeatMs);
+  /** Starts heartbeats (after `initialize`: a child that is still starting up is not hung). */
+  beginHeartbeats(): void {
+    if (this.heartbeat || this.exitReason !== undefined) return;
+    this.heartbeat = setInterval(() => this.beat(), this.limits.heartbeatMs);
     this.heartbeat.unref();
   }
 

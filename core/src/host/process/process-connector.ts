@@ -114,6 +114,7 @@ export class ProcessConnector implements Connector {
     }
     this.methods = Array.isArray(init.methods) ? init.methods : [];
     this.child = child;
+    child.beginHeartbeats();
     o.logger.debug({ pid: child.pid }, 'connector process started');
     if (o.signal.aborted) child.notify('$/cancel', { reason: 'cancelled' });
     for (const w of this.watches) await this.attachWatch(w, child).catch((e: unknown) => o.logger.warn({ err: e }, 'watch could not be restored'));
