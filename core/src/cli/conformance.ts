@@ -1,6 +1,6 @@
 /**
- * `dovetail conformance PACKAGE-DIR --settings FILE [--collection ID] [--entity TYPE] [--process] [--corpus DIR]
- * [--json]`: runs the SDK's conformance suite against a connector package and a live endpoint of it, and prints a
+ * `dovetail conformance PACKAGE-DIR --settings FILE [--collection ID] [--entity TYPE] [--process|--in-process]
+ * [--corpus DIR] [--json]`: runs the SDK's conformance suite against a connector package and a live endpoint of it, and prints a
  * pass/fail table. Exit 0 when every test passed, 1 when one failed, 2 for a usage, package or settings problem.
  */
 import { readFile } from 'node:fs/promises';
@@ -27,11 +27,12 @@ export interface ConformanceOptions {
   settings?: string;
   collection?: string;
   entity?: string;
+  /** `true`: out of process even with a `main`; `false`: in process even with a `process` entry; absent: the manifest decides. */
   process?: boolean;
   corpus?: string;
 }
 
-const USAGE = 'usage: dovetail conformance PACKAGE-DIR --settings FILE [--collection ID] [--entity event|task|contact] [--process] [--corpus DIR] [--json]';
+const USAGE = 'usage: dovetail conformance PACKAGE-DIR --settings FILE [--collection ID] [--entity event|task|contact] [--process|--in-process] [--corpus DIR] [--json]';
 const ENTITIES: EntityType[] = ['event', 'task', 'contact'];
 
 /** The settings file as a JSON object (exit 2 otherwise). */
@@ -102,7 +103,7 @@ export async function conformanceCommand(ctx: CommandContext, o: ConformanceOpti
     file: settingsFile, baseDir: path.dirname(settingsFile), stateDir: path.join(path.dirname(settingsFile), '.dovetail'),
     config: {
       connectorDirs: [dir], pairings: {},
-      endpoints: { [endpoint]: { connector: discovered.id, settings, ...(o.process ? { process: true } : {}) } },
+      endpoints: { [endpoint]: { connector: discovered.id, settings, ...(o.process !== undefined ? { process: o.process } : {}) } },
     } as LoadedConfig['config'],
   };
   const logger = createLogger({ level: (process.env.DOVETAIL_LOG_LEVEL as never) ?? 'warn', destination: 2 });

@@ -24,7 +24,7 @@ Usage:
   dovetail status [-c FILE] [--json]              health, circuit, last run, counts and waiting items per pairing
   dovetail reset [-c FILE] PAIRING...             close a pairing's circuit after repeated failed runs
   dovetail serve [-c FILE] [--host H] [--port P]  the runner service: scheduler, HTTP API, metrics, status page
-  dovetail conformance PACKAGE-DIR --settings FILE [--collection ID] [--entity TYPE] [--process] [--corpus DIR] [--json]
+  dovetail conformance PACKAGE-DIR --settings FILE [--collection ID] [--entity TYPE] [--process|--in-process] [--corpus DIR] [--json]
                                                   run the connector conformance suite against a live endpoint
   dovetail conflicts list [-c FILE] [PAIRING] [--json]
   dovetail conflicts resolve [-c FILE] PAIRING UID --keep a|b|both
@@ -44,6 +44,7 @@ Options:
   --settings FILE     with 'conformance': the endpoint's settings (a JSON object; relative paths resolve against its folder)
   --collection ID     with 'conformance': an existing, empty collection to test in (default: new ones are created)
   --process           with 'conformance': run the connector as a child process even if it has an in-process entry
+  --in-process        with 'conformance': import its in-process entry even if its manifest names a process
   --corpus DIR        with 'conformance': the interop corpus (default $CORPUS_DIR, else ../shared/corpus beside the checkout)
 
 Exit codes: 0 done · 1 done with item failures or stopped by a guard · 2 usage/config error · 3 could not run
@@ -79,6 +80,7 @@ export async function main(argv: string[], io: { out: (s: string) => void; err: 
         settings: { type: 'string' },
         collection: { type: 'string' },
         process: { type: 'boolean' },
+        'in-process': { type: 'boolean' },
         corpus: { type: 'string' },
         version: { type: 'boolean', short: 'V' },
         help: { type: 'boolean', short: 'h' },
@@ -147,10 +149,12 @@ function pairOptions(command: string, values: { 'pair-with'?: string; write?: bo
 }
 
 /** The options of `conformance` (only with it), or why they do not fit. */
-function conformanceOptions(command: string, values: { settings?: string; collection?: string; process?: boolean; corpus?: string; entity?: string }): ConformanceOptions | undefined | string {
-  const own = (['settings', 'collection', 'process', 'corpus'] as const).filter((k) => values[k] !== undefined);
+function conformanceOptions(command: string, values: { settings?: string; collection?: string; process?: boolean; 'in-process'?: boolean; corpus?: string; entity?: string }): ConformanceOptions | undefined | string {
+  const own = (['settings', 'collection', 'process', 'in-process', 'corpus'] as const).filter((k) => values[k] !== undefined);
   if (command !== 'conformance') return own.length ? `${own.map((k) => `--${k}`).join(', ')} only go${own.length === 1 ? 'es' : ''} with 'dovetail conformance'` : undefined;
-  return { settings: values.settings, collection: values.collection, entity: values.entity, process: !!values.process, corpus: values.corpus };
+  if (values.process && values['in-process']) return '--process and --in-process exclude each other';
+  const mode = values.process ? { process: true } : values['in-process'] ? { process: false } : {};
+  return { settings: values.settings, collection: values.collection, entity: values.entity, corpus: values.corpus, ...mode };
 }
 
 /** --host / --port (only with `serve`), or why they do not fit. */
