@@ -107,7 +107,8 @@ export async function runOnce(o: RunOnceOptions): Promise<RunOnceResult> {
     const failure: RunFailure | undefined = report.aborted === undefined ? undefined
       : o.signal?.aborted ? 'interrupted' : quarantined ? 'quarantined' : 'auth';
     const entry: RunEntry = { ...report, trigger: o.trigger, ...(failure ? { failure } : {}), pending: pendingWork(state) };
-    result = { entry, plan, exitCode: report.ok ? 0 : 1 };
+    // A quarantined connector could not run its part, as when it could not be reached: exit 3.
+    result = { entry, plan, exitCode: report.ok ? 0 : failure === 'quarantined' ? 3 : 1 };
   } catch (e) {
     const { failure, message, exitCode } = classify(e, o.name, !!o.signal?.aborted);
     result = { entry: failedEntry(o.name, dryRun, startedAt, o.trigger, failure, message), exitCode };
