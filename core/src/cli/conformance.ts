@@ -114,6 +114,10 @@ export async function conformanceCommand(ctx: CommandContext, o: ConformanceOpti
     try {
       ep = await host.activate(endpoint);
     } catch (e) {
+      if (e instanceof ActivationError && e.reason === 'invalid-settings') {
+        const prefix = `/endpoints/${endpoint}/settings`;
+        throw new UsageError(`${settingsFile} is not valid for connector "${discovered.id}":\n${e.issues.map((i) => `  ${i.pointer.slice(prefix.length) || '/'}: ${i.message}${i.hint ? ` (${i.hint})` : ''}`).join('\n')}`);
+      }
       throw new UsageError(e instanceof ActivationError ? e.message.replace(/^endpoint "under-test": /, '') : (e as Error).message);
     }
     const declared = ENTITIES.filter((e) => discovered.manifest.entities[e] !== undefined && (o.entity === undefined || o.entity === e));
