@@ -153,6 +153,22 @@ describe('discoverConnectors', () => {
     expect(byId.newer!.message).toContain('needs Dovetail host API ^4.0.0 (at least 4.0.0)');
   });
 
+  it('runs a declared settings migration before validating settings, and refuses a package whose migration is not one', async () => {
+    const dir = path.join(await tempDir(), 'connectors');
+    const good = await copyFixture('notes-js', path.join(dir, 'good'));
+    await writeFile(path.join(good, 'migrate.js'), "export default { kind: 'dovetail-settings-migration', migrate: (s) => ('dir' in s ? { folder: s.dir } : s) };\n");
+    await editPackage(good, (p) => { p.dovetail.settingsMigration = './migrate.js'; });
+    const bad = await copyFixture('notes-js', path.join(dir, 'bad'));
+    await writeFile(path.join(bad, 'migrate.js'), 'export default (s) => s;\n');
+    await editPackage(bad, (p) => { p.dovetail.settingsMigration = './migrate.js'; p.dovetail.id = 'bad'; });
+    const { connectors, problems } = await discoverConnectors({ extraDirs: [dir], hostVersion });
+    expect(connectors.map((c) => c.id)).toEqual(['notes']);
+    expect(problems).toEqual([expect.objectContaining({ connectorId: 'bad', pointer: '/dovetail/settingsMigration', message: `${path.join(bad, 'migrate.js')} does not export a settings migration as default` })]);
+    const notes = connectors[0]!;
+    expect(notes.checkSettings({ dir: './n' })).toEqual({ ok: true, settings: { folder: './n', pageSize: 50 }, migrated: true });
+    expect(notes.checkSettings({ folder: './n' })).toEqual({ ok: true, settings: { folder: './n', pageSize: 50 } });
+  });
+
   it('says which manifest versions it reads when a manifest has another', async () => {
     const dir = path.join(await tempDir(), 'connectors');
     const at = await copyFixture('notes-js', path.join(dir, 'future'));
