@@ -151,12 +151,11 @@ export class ProcessConnector implements Connector {
 
   async load(collection: string, ids: string[], options: LoadOptions): Promise<LoadResult[]> {
     const out: LoadResult[] = [];
-    for (let i = 0; i < ids.length || (i === 0 && ids.length === 0); i += LOAD_CHUNK) {
+    for (let i = 0; i < ids.length; i += LOAD_CHUNK) {
       const part = ids.slice(i, i + LOAD_CHUNK);
       const answer = await this.call<LoadResultJSON[]>('load', { collection, ids: part, options }, true);
       if (!Array.isArray(answer)) throw new Error(`connector "${this.o.connectorId}" load: the answer is not a list`);
       for (const r of answer) out.push(r.ok ? (r as LoadResult) : { ok: false, id: r.id, error: errorFromWire(r.error) });
-      if (ids.length === 0) break;
     }
     return out;
   }
