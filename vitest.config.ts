@@ -15,7 +15,7 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['core/test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'connectors/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['core/test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'connectors/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -12,6 +12,7 @@ import { resolveSchedule } from '../runner/settings.js';
 import { planTable, summary, table } from './format.js';
 import { UsageError } from './errors.js';
 import { configSnapshot, discoverAndPair, type PairOptions } from './discover-pair.js';
+import type { ConformanceOptions } from './conformance.js';
 
 export interface CommandContext {
   args: string[];
@@ -25,6 +26,8 @@ export interface CommandContext {
   port?: number;
   /** `discover --pair-with ENDPOINT2 [--write] [--mode M] [--entity E]`: propose (and add) pairings. */
   pair?: PairOptions;
+  /** `conformance PACKAGE-DIR --settings FILE …`: the suite's options. */
+  conformance?: ConformanceOptions;
   io: { out: (s: string) => void; err: (s: string) => void };
   tty: boolean;
 }
@@ -259,6 +262,12 @@ const serve: Command = async (ctx) => {
   return serveCommand(ctx);
 };
 
+/** `dovetail conformance`: the SDK's conformance suite against a connector package and a live endpoint. */
+const conformance: Command = async (ctx) => {
+  const { conformanceCommand } = await import('./conformance.js');
+  return conformanceCommand(ctx, ctx.conformance ?? {});
+};
+
 const conflicts: Command = async (ctx) => {
   const [sub, ...rest] = ctx.args;
   const loaded = await readConfig(ctx);
@@ -309,4 +318,4 @@ const conflicts: Command = async (ctx) => {
   throw new UsageError('usage: dovetail conflicts list [PAIRING] | dovetail conflicts resolve PAIRING UID --keep a|b|both');
 };
 
-export const commands: Record<string, Command> = { connectors, validate, check, discover, sync, status, conflicts, reset, serve };
+export const commands: Record<string, Command> = { connectors, validate, check, discover, sync, status, conflicts, reset, serve, conformance };

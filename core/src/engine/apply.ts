@@ -2,6 +2,7 @@
  * The applier: executes a plan in chunks with conditional writes and persists state after each chunk,
  * so a crash at any point leaves state that the next run reconciles without duplicates.
  */
+import { stopsRun } from '../host/process/errors.js';
 import type { Connector, WriteOp, WriteResult } from '../sdk/connector.js';
 import { isDovetailError, Unavailable, type DovetailError } from '../sdk/errors.js';
 import type { PairingMeta, PairingState, Relation } from '../state/types.js';
@@ -85,7 +86,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
       results = await writeWithRateLimit(target, group, sleep);
     } catch (e) {
       const err = asError(e);
-      if (err.code === 'AuthFailed') { aborted = err.message; break; }
+      if (err.code === 'AuthFailed' || stopsRun(e)) { aborted = err.message; break; }
       results = group.map(() => ({ ok: false as const, error: err }));
     }
     const touched = new Set<string>();
