@@ -3,3 +3,4 @@ export * from './net-errors.js';
 export * from './digest.js';
 export * from './ntlm.js';
 export * from './transport.js';
+export * from './limiter.js';
