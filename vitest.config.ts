@@ -10,6 +10,7 @@ export default defineConfig({
       { find: /^@dovetail\/core\/testing$/, replacement: src('./core/src/testing/index.ts') },
       { find: /^@dovetail\/dav$/, replacement: src('./packages/dav/src/index.ts') },
       { find: /^@dovetail\/http$/, replacement: src('./packages/http/src/index.ts') },
+      { find: /^@dovetail\/graph-simulator$/, replacement: src('./packages/graph-simulator/src/index.ts') },
       { find: /^@dovetail\/core$/, replacement: src('./core/src/index.ts') },
     ],
   },
