@@ -15,6 +15,7 @@ import { ConnectorContextProvider, createActivationContainer, createRootContaine
 import { discoverConnectors } from './discovery.js';
 import { EntryError, importConnectorDefinition, missingConnectorMethods } from './entry.js';
 import { defaultRepoRoot, hostApiVersion } from './paths.js';
+import { credentialStore } from './credentials.js';
 import { ActivationError, type ActiveEndpoint, type DiscoveredConnector, type HostProblem } from './types.js';
 
 export interface PluginHostOptions {
@@ -168,6 +169,7 @@ export class PluginHost {
       }),
       signal: controller.signal,
       baseDir: loaded.baseDir,
+      credentials: credentialStore(loaded.stateDir, name),
     });
     const context = container.get(ConnectorContextProvider).context();
 
