@@ -48,7 +48,7 @@ export function createExchangeConnector({ backend, mapping, logger }: ExchangeCo
   const toRefs = (refs: ExRef[]): ItemRef[] => refs.map((r) => ({ id: r.id, version: r.version }));
 
   async function list(collection: string, options: ListOptions): Promise<ListResult> {
-    const listing = await backend.list(collection, options.entity, options.cursor);
+    const listing = await backend.list(collection, options.entity, options.cursor, options.window);
     if (listing.kind === 'changes') return { kind: 'changes', changed: toRefs(listing.changed), deleted: listing.deleted, cursor: listing.cursor };
     return { kind: 'full', items: toRefs(listing.items.filter((r) => inWindow(r, options.window))), cursor: listing.cursor };
   }
@@ -71,7 +71,7 @@ export function createExchangeConnector({ backend, mapping, logger }: ExchangeCo
   /** The Exchange item for an op's entity, with the predicted carry; `Invalid` when Exchange cannot hold it. */
   function exchangeItem(e: Entity): ExItem {
     const ex = exItemOf(e, mapping);
-    const carry = carryFor(e, shownEntity(ex, e.uid));
+    const carry = carryFor(e, shownEntity(backend.stored ? backend.stored(ex) : ex, e.uid));
     ex.stamp = { uid: e.uid, ...(carry ? { carry } : {}) };
     return ex;
   }

@@ -86,6 +86,8 @@ export interface HttpRequest {
   body?: string | Uint8Array;
   /** Requests with the same key share the transport's `maxInFlightPerKey` (e.g. the mailbox they address). */
   limitKey?: string;
+  /** Statuses returned to the caller as they are instead of handled (e.g. 401 from an OAuth token endpoint, whose body says why). */
+  passStatuses?: number[];
 }
 
 export interface HttpResponse {
@@ -177,6 +179,7 @@ export class Transport {
         }
         throw new Unavailable(describeNetworkError(e, url), { cause: e });
       }
+      if (req.passStatuses?.includes(res.status)) return res;
       const ntlm = res.status === 401 && !authRetried ? this.ntlmCredentials(res) : undefined;
       if (ntlm) {
         authRetried = true;
