@@ -9,6 +9,7 @@ import {
   type ListResult, type LoadResult, type Logger, type WriteOp, type WriteResult,
 } from '@dovetail/core/sdk';
 import type { ExchangeBackend, ExLoaded, ExRef, ExWriteOp, ExWriteResult } from './backend.js';
+import { parseCollectionId, ROOT_ENTITY } from './collection-id.js';
 import { carryFor, entityOf, exItemOf, shownEntity, type ExItem, type MappingContext } from './model/index.js';
 
 /** A stable UID for an item that has none in Exchange (created in Outlook, never synced): from its id. */
@@ -145,14 +146,15 @@ export function createExchangeConnector({ backend, mapping, logger }: ExchangeCo
     discover,
     list,
     load: (collection, ids, options) => load(collection, ids, options.entity),
-    write: (collection, ops) => write(collection, ops, entityOfOps(ops)),
+    write: (collection, ops) => write(collection, ops, entityOfOps(collection, ops)),
     createCollection,
     close: () => backend.close(),
   };
 }
 
-/** The entity type the ops write (a delete-only batch does not say; any type deletes alike). */
-function entityOfOps(ops: WriteOp[]): EntityType {
+/** The entity type the ops write (a delete-only batch does not say: the collection's root folder does). */
+function entityOfOps(collection: string, ops: WriteOp[]): EntityType {
   for (const op of ops) if (op.op !== 'delete') return op.item.type;
-  return 'event';
+  const root = parseCollectionId(collection, 'event').root;
+  return (root && ROOT_ENTITY[root]) || 'event';
 }

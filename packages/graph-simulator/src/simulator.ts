@@ -536,7 +536,7 @@ export class GraphSimulator {
       const start = key ?? (occ?.[0] === it.id ? occ[1] : undefined);
       if (!start) continue;
       const ms = Date.parse(start);
-      const inst = this.store.instances(it, ms - 366 * 86_400_000, ms + 1).find((i) => i.originalStart === start);
+      const inst = this.store.instances(it, ms - 366 * 86_400_000, ms + 366 * 86_400_000).find((i) => i.originalStart === start);
       if (inst) return inst;
       throw new GraphError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
     }
