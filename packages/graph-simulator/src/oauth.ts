@@ -121,7 +121,7 @@ export class OAuthServer {
       if (!/\/\.default$/.test(scope)) throw new OAuthError(400, 'invalid_scope', `AADSTS1002012: The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`, [1002012]);
       return this.issue({ kind: 'app', scopes: [scope] }, false);
     }
-    if (grant === 'urn:ietf:params:oauth:grant-type:device_code') {
+    if (grant === 'urn:ietf:params:oauth:grant-type:device_code' || grant === 'device_code') {
       this.client(form, false);
       const d = this.devices.get(form.get('device_code') ?? '');
       if (!d || d.expiresAt <= Date.now()) throw new OAuthError(400, 'expired_token', 'AADSTS70020: The provided value for the input parameter \'device_code\' is not valid. This device code has expired.', [70020]);
