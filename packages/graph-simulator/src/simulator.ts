@@ -89,7 +89,7 @@ export class GraphSimulator {
   private origin = '';
   private readonly key?: string;
 
-  private constructor(readonly options: GraphSimulatorOptions) {
+  private constructor(private readonly options: GraphSimulatorOptions) {
     const tls = options.tls ?? true;
     if (tls) { const m = selfSignedCertificate(); this.certificate = m.cert; this.key = m.key; }
     for (const u of options.users) this.store.addUser(u.email, u.displayName);
@@ -133,6 +133,8 @@ export class GraphSimulator {
   clearRequests(): void { this.log = []; this.peakInFlight.clear(); }
   injectFault(f: Fault): void { this.faults.push({ ...f, left: f.count ?? 1 }); }
   clearFaults(): void { this.faults = []; }
+  /** Holds every Graph request for `ms` before answering it (0: answer at once). */
+  setLatency(ms: number): void { this.options.latencyMs = ms; }
   /** Every delta token handed out so far becomes invalid (410 Gone, syncStateNotFound). */
   expireDeltaTokens(): void { this.deltaGeneration++; }
 

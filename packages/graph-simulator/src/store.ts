@@ -187,8 +187,8 @@ export class Store {
     for (const [k, v] of Object.entries(it.fields)) if (v === null) delete it.fields[k];
     if (it.kind === 'event') {
       checkEvent(it.fields);
-      // Exchange drops a series' exceptions when its pattern or times change.
-      if (JSON.stringify([it.fields.recurrence, it.fields.start, it.fields.end, it.fields.isAllDay]) !== before) { it.exceptions.clear(); it.cancelled.clear(); }
+      // Exchange drops a series' exceptions when its pattern is written or its times change.
+      if ('recurrence' in patch || JSON.stringify([it.fields.recurrence, it.fields.start, it.fields.end, it.fields.isAllDay]) !== before) { it.exceptions.clear(); it.cancelled.clear(); }
     }
     this.touch(mb, it);
     return it;
