@@ -208,9 +208,11 @@ export function taskFromGraph(j: Json, mailboxZone: string): ExTask {
   if (str(j.title)) ex.subject = j.title as string;
   if (j.status) ex.status = j.status as ExTask['status'];
   if (j.importance) ex.importance = j.importance as ExTask['importance'];
+  // To Do keeps a date as midnight in some zone and may answer in UTC (the day before, for zones east of it):
+  // the date is the day the instant falls on in the mailbox's zone, half a day later.
   const day = (t: unknown): ExTime | undefined => {
-    const dt = (t as Json | undefined)?.dateTime;
-    return typeof dt === 'string' ? { dateTime: `${dt.slice(0, 10)}T00:00:00`, timeZone: mailboxZone } : undefined;
+    const utc = utcOf(t);
+    return utc ? { dateTime: `${exTimeAt(Date.parse(utc) + 12 * 3_600_000, mailboxZone).dateTime.slice(0, 10)}T00:00:00`, timeZone: mailboxZone } : undefined;
   };
   const start = day(j.startDateTime);
   const due = day(j.dueDateTime);

@@ -243,3 +243,33 @@ describe('throttling and tokens', () => {
     await expect(again.discover()).rejects.toMatchObject({ code: 'AuthFailed', message: expect.stringMatching(/revoked or has expired.*dovetail auth m365/) });
   });
 });
+
+describe('Graph answers as Exchange Online gives them', () => {
+  it('a To Do due date answered in UTC (midnight Berlin = 22:00 the day before) is the Berlin day', async () => {
+    const connector = await graphFor(sim);
+    const list = sim.api.folderId(USER, 'task');
+    const t = sim.api.create(USER, 'task', list, { title: 'Due in UTC', dueDateTime: { dateTime: '2027-05-11T22:00:00.0000000', timeZone: 'UTC' }, startDateTime: { dateTime: '2027-05-10T00:00:00', timeZone: 'W. Europe Standard Time' } });
+    const task = loaded((await connector.load('tasks', [String(t.id)], { entity: 'task' }))[0]) as TaskEntity;
+    expect(task.due).toEqual({ kind: 'date', value: '2027-05-12' });
+    expect(task.start).toEqual({ kind: 'date', value: '2027-05-10' });
+  });
+
+  it('reverting a changed occurrence rewrites the pattern and re-applies the other changes', async () => {
+    const { connector, collection, folderId } = await freshCalendar();
+    const series = sim.api.create(USER, 'event', folderId, { subject: 'Daily', start: { dateTime: '2027-02-01T08:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-02-01T08:30:00', timeZone: 'UTC' },
+      recurrence: { pattern: { type: 'daily', interval: 1 }, range: { type: 'numbered', startDate: '2027-02-01', numberOfOccurrences: 5 } } });
+    sim.api.modifyOccurrence(USER, String(series.id), '2027-02-02T08:00:00Z', { subject: 'Daily (A)' });
+    sim.api.modifyOccurrence(USER, String(series.id), '2027-02-03T08:00:00Z', { subject: 'Daily (B)' });
+    sim.api.cancelOccurrence(USER, String(series.id), '2027-02-04T08:00:00Z');
+    const [r] = await connector.load(collection, [String(series.id)], { entity: 'event' });
+    const e = loaded(r) as EventEntity;
+    expect(e.overrides).toHaveLength(2);
+    // Dovetail reverts (A) and brings the cancelled occurrence back; (B) stays.
+    const next: EventEntity = { ...e, overrides: e.overrides!.filter((o) => o.summary === 'Daily (B)'), recurrence: { rrule: e.recurrence!.rrule } };
+    const [w] = await connector.write(collection, [{ op: 'update', id: String(series.id), ifVersion: (r as { version: string }).version, item: next }]);
+    expect(w.ok).toBe(true);
+    const master = sim.store.item(sim.api.mailbox(USER), String(series.id));
+    expect([...master.exceptions.values()].map((x) => [x.originalStart, x.fields.subject])).toEqual([['2027-02-03T08:00:00Z', 'Daily (B)']]);
+    expect([...master.cancelled]).toEqual([]);
+  });
+});
