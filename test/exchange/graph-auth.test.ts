@@ -45,3 +45,24 @@ it('dovetail auth: device code on stderr, token file 0600 in the state folder, t
   expect(await main(['auth', 'local', '-c', config], { out: () => undefined, err: (s) => refused.push(s) })).toBe(2);
   expect(refused.join('\n')).toMatch(/has no interactive sign-in/);
 });
+
+it('dovetail validate names the missing Graph settings', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'dovetail-validate-'));
+  const config = path.join(dir, 'dovetail.json');
+  writeFileSync(config, JSON.stringify({
+    endpoints: {
+      noTenant: { connector: 'exchange', settings: { backend: 'graph', clientId: CLIENT_ID, auth: 'delegated' } },
+      appNoSecret: { connector: 'exchange', settings: { backend: 'graph', tenant: TENANT, clientId: CLIENT_ID, auth: 'app', mailbox: USER } },
+      ewsNoUrl: { connector: 'exchange', settings: { backend: 'ews', username: USER } },
+      neither: { connector: 'exchange', settings: { mailbox: 'ann@example.com' } },
+    },
+    pairings: {},
+  }));
+  const err: string[] = [];
+  expect(await main(['validate', '-c', config], { out: () => undefined, err: (s) => err.push(s) })).toBe(2);
+  const text = err.join('\n');
+  expect(text).toMatch(/\/endpoints\/noTenant\/settings\/tenant: required property "tenant" is missing/);
+  expect(text).toMatch(/\/endpoints\/appNoSecret\/settings\/clientSecret: required property "clientSecret" is missing/);
+  expect(text).toMatch(/\/endpoints\/ewsNoUrl\/settings\/url: required property "url" is missing/);
+  expect(text).toMatch(/\/endpoints\/neither\/settings/);
+});
