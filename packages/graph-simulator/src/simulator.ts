@@ -254,7 +254,7 @@ export class GraphSimulator {
     }
     try {
       if (this.options.latencyMs) await new Promise((r) => setTimeout(r, this.options.latencyMs));
-      if (path === '/$batch' && method === 'POST') return this.batch(url, headers, raw);
+      if (path === '/$batch' && method === 'POST') return this.batch(headers, raw);
       return this.graph({ method, path, query: url.searchParams, headers, body: undefined, raw, inBatch: false });
     } finally {
       for (const m of mailboxes) this.inFlight.set(m, (this.inFlight.get(m) ?? 1) - 1);
@@ -282,7 +282,7 @@ export class GraphSimulator {
   }
 
   /** JSON batching: up to 20 requests, answered in one response (sub-requests run in order). */
-  private batch(url: URL, headers: Record<string, string>, raw: Buffer): Reply {
+  private batch(headers: Record<string, string>, raw: Buffer): Reply {
     let parsed: { requests?: { id?: string; method?: string; url?: string; headers?: Record<string, string>; body?: unknown }[] };
     try { parsed = JSON.parse(raw.toString('utf8')); } catch { return this.error(new GraphError(400, 'BadRequest', 'Invalid batch payload format.')); }
     const reqs = parsed.requests;
@@ -304,9 +304,10 @@ export class GraphSimulator {
         method: (r.method ?? 'GET').toUpperCase(), path: u.pathname.slice('/v1.0'.length), query: u.searchParams,
         headers: { ...subHeaders, authorization: headers.authorization ?? '' }, body: r.body, raw: Buffer.from(r.body === undefined ? '' : JSON.stringify(r.body)), inBatch: true,
       });
-      return { id: r.id, status: reply.status, headers: { ...(reply.body !== undefined ? { 'content-type': 'application/json' } : {}), ...reply.headers }, ...(reply.body !== undefined ? { body: reply.body } : {}) };
+      // A body that is not JSON (a photo) travels base64-encoded, as Graph sends it in a batch response.
+      const body = reply.raw ? reply.raw.toString('base64') : reply.body;
+      return { id: r.id, status: reply.status, headers: { ...(reply.body !== undefined ? { 'content-type': 'application/json' } : {}), ...reply.headers }, ...(body !== undefined ? { body } : {}) };
     });
-    void url;
     return { status: 200, body: { responses } };
   }
 
@@ -425,7 +426,7 @@ export class GraphSimulator {
 
     // Calendars and events.
     if (a === 'calendars' && !b) {
-      if (m === 'GET') return this.page(ctx, this.store.defaultFolder(mb, 'event') && [...mb.folders.values()].filter((x) => x.kind === 'event').map((x) => renderFolder(mb, x)), 1000);
+      if (m === 'GET') return this.page(ctx, [...mb.folders.values()].filter((x) => x.kind === 'event').map((x) => renderFolder(mb, x)), 1000);
       if (m === 'POST') {
         const folder = this.store.addFolder(mb, 'event', String(body.name ?? ''), false, { color: body.color ?? 'auto', hexColor: body.hexColor ?? '' });
         return { status: 201, body: renderFolder(mb, folder) };
@@ -472,7 +473,7 @@ export class GraphSimulator {
       if (list && d === 'tasks' && e && !f) return this.itemRequest(ctx, mb, e, o, list.id);
       if (list && d === 'tasks' && e && f === 'extensions') {
         const it = this.store.item(mb, e, 'task');
-        const name = rest[6];
+        const name = rest[6]; // …/tasks/{id}/extensions/{name}
         if (m === 'POST' && !name) {
           const ext = { ...body, id: body.extensionName };
           const others = ((it.fields.extensions as Json[]) ?? []).filter((x) => x.id !== ext.id);

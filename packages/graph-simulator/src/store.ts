@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { occurrenceDates, patternProblem, type PatternedRecurrence } from './recurrence.js';
-import { ianaOf, instantOf, instantOfGraph, utcIso, wallIn } from './zones.js';
+import { ianaOf, instantOf, instantOfGraph, utcIso } from './zones.js';
 
 export type Kind = 'event' | 'task' | 'contact';
 export type Json = Record<string, unknown>;
@@ -345,6 +345,5 @@ function normalise(kind: Kind, body: Json, previous: Json | undefined): Json {
     }
     out[k] = v;
   }
-  void wallIn;
   return out;
 }

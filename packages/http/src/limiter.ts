@@ -4,8 +4,6 @@
  */
 export class KeyedLimiter {
   private readonly lanes = new Map<string, { running: number; waiting: (() => void)[] }>();
-  /** The most tasks seen running at once for any key (for tests and metrics). */
-  peak = 0;
 
   constructor(private readonly limit: number) {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`a concurrency limit must be a whole number ≥ 1, not ${limit}`);
@@ -16,7 +14,6 @@ export class KeyedLimiter {
     if (!lane) { lane = { running: 0, waiting: [] }; this.lanes.set(key, lane); }
     if (lane.running >= this.limit) await new Promise<void>((resolve) => lane!.waiting.push(resolve));
     lane.running++;
-    this.peak = Math.max(this.peak, lane.running);
     try {
       return await task();
     } finally {

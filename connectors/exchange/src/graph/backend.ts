@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  canonicalJson, CursorInvalid, Invalid, isDovetailError, NotFound, ruleInstants, Unavailable,
-  type CheckResult, type DovetailError, type EntityType, type Logger,
+  canonicalJson, CursorInvalid, Invalid, isDovetailError, ruleInstants, Unavailable,
+  type CheckResult, type EntityType, type Logger,
 } from '@dovetail/core/sdk';
 import type { ExchangeBackend, ExFolder, ExListing, ExLoaded, ExRef, ExWriteOp, ExWriteResult } from '../backend.js';
 import { exTimeInstant, utcIso, type ExContact, type ExEvent, type ExException, type ExItem, type ExTask } from '../model/index.js';
@@ -17,7 +17,7 @@ import { subError, type GraphClient, type GraphRequest, type GraphResponse, type
 import { GraphFolders, type GraphFolder } from './folders.js';
 import {
   changedProps, CONTACT_EXPAND, contactFromGraph, contactJson, contactPhoneProps, EVENT_EXPAND, eventFromGraph, eventJson,
-  exceptionFromGraph, exceptionJson, stampProps, storedByGraph, TASK_EXPAND, TASK_EXTENSION, taskFromGraph, taskJson, utcOf, windowsOf,
+  exceptionFromGraph, exceptionJson, stampProps, storedByGraph, TASK_EXPAND, TASK_EXTENSION, taskFromGraph, taskJson, utcOf,
 } from './map.js';
 
 const CURSOR_PREFIX = 'graph1:';
@@ -178,7 +178,7 @@ export function createGraphBackend(o: GraphBackendOptions): ExchangeBackend {
       if (page['@odata.nextLink']) await client.pages(page['@odata.nextLink'], UTC, f.mailbox, (v) => instances.push(...v));
       const zone = m.ex.start!.timeZone;
       const seen = new Set(instances.map((x) => utcOf(x.originalStart)).filter((s): s is string => !!s).map((s) => occurrenceKey(m.ex, s)));
-      const exceptions = instances.filter((x) => x.type === 'exception').map((x) => ({ ...exceptionFromGraph(x, windowsOf(zone) === 'UTC' ? zone : zone), originalStart: occurrenceKey(m.ex, utcOf(x.originalStart)!) }));
+      const exceptions = instances.filter((x) => x.type === 'exception').map((x) => ({ ...exceptionFromGraph(x, zone), originalStart: occurrenceKey(m.ex, utcOf(x.originalStart)!) }));
       const cancelled = m.exp.all.filter((s) => !seen.has(s) && Date.parse(s) <= m.exp.until);
       out.set(m.id, { exceptions, cancelled });
     }
@@ -365,7 +365,7 @@ export function createGraphBackend(o: GraphBackendOptions): ExchangeBackend {
       const r = answerOf.get(s.index);
       const id = s.op.op === 'create' ? String((r?.body as Json | undefined)?.id ?? '') : s.op.id;
       const error = r ? subError(r, `${s.req!.method} ${entity}`) : undefined;
-      if (error) { results[s.index] = { ok: false, error: s.op.op === 'delete' && error.code === 'NotFound' ? error : error }; continue; }
+      if (error) { results[s.index] = { ok: false, error }; continue; }
       results[s.index] = { ok: true, id, version: r ? etagOf(r.body) : s.op.op !== 'create' && s.op.op !== 'delete' ? s.op.ifVersion ?? '' : '' };
       if (s.op.op === 'delete') continue;
       const item = s.op.item;
@@ -413,4 +413,3 @@ export function createGraphBackend(o: GraphBackendOptions): ExchangeBackend {
   };
 }
 
-export type { DovetailError };

@@ -273,3 +273,31 @@ describe('Graph answers as Exchange Online gives them', () => {
     expect([...master.cancelled]).toEqual([]);
   });
 });
+
+describe('contacts', () => {
+  it("a photo set in Outlook is read from photo/$value (base64 in the batch answer), not from the carry", async () => {
+    const connector = await graphFor(sim);
+    const c = sim.api.create(USER, 'contact', undefined, { givenName: 'Pia', surname: 'Photo', displayName: 'Pia Photo' });
+    const bytes = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 16, 74, 70, 73, 70]);
+    sim.api.setPhoto(USER, String(c.id), bytes, 'image/jpeg');
+    const contact = loaded((await connector.load('contacts', [String(c.id)], { entity: 'contact' }))[0]) as ContactEntity;
+    expect(contact.photo).toEqual({ data: bytes.toString('base64'), mediaType: 'image/jpeg' });
+  });
+});
+
+describe('tokens ahead of expiry', () => {
+  it('msal-node renews an app token that is about to expire before using it (no 401 needed)', async () => {
+    const short = await startGraph({ tokenLifetime: 301 });
+    try {
+      const connector = await graphFor(short);
+      await connector.discover();
+      const issued = short.oauth.issued.client_credentials;
+      await new Promise((r) => setTimeout(r, 2500)); // now less than msal-node's 300 s renewal margin is left
+      await connector.discover();
+      expect(short.oauth.issued.client_credentials).toBe(issued + 1);
+      expect(short.requests().some((r) => r.status === 401)).toBe(false);
+    } finally {
+      await short.stop();
+    }
+  });
+});
