@@ -221,7 +221,9 @@ describe('contacts: Exchange Online ↔ Xandikos (CardDAV)', () => {
     const ws = graphWorkspace('contact', xandikos, book, name);
     expect((await ws.sync()).code).toBe(0);
     const folder = sim.api.folderId(USER, 'contact', name);
-    sim.api.create(USER, 'contact', folder, { displayName: 'Ann Lee', givenName: 'Ann', surname: 'Lee', companyName: 'ACME', emailAddresses: [{ address: 'ann@acme.example', name: 'Ann Lee' }], mobilePhone: '+49 170 1' });
+    const annId = String(sim.api.create(USER, 'contact', folder, { displayName: 'Ann Lee', givenName: 'Ann', surname: 'Lee', companyName: 'ACME', emailAddresses: [{ address: 'ann@acme.example', name: 'Ann Lee' }], mobilePhone: '+49 170 1' }).id);
+    const annPhoto = Buffer.from('ann-photo-bytes-from-outlook');
+    sim.api.setPhoto(USER, annId, annPhoto, 'image/jpeg');
     const photo = Buffer.from('a-small-jpeg-stand-in').toString('base64');
     await rawPut(xandikos, `${book}bob.vcf`, ['BEGIN:VCARD', 'VERSION:3.0', 'UID:bob@example.org', 'FN:Bob Stone', 'N:Stone;Bob;;;', 'ORG:Stone & Co', 'TITLE:Owner',
       'TEL;TYPE=WORK,VOICE:+49 30 2', 'TEL;TYPE=WORK,FAX:+49 30 3', 'ADR;TYPE=WORK:;;Main 1;Berlin;;10115;Germany', `PHOTO;ENCODING=b;TYPE=JPEG:${photo}`, 'END:VCARD', ''].join('\r\n'));
@@ -231,6 +233,7 @@ describe('contacts: Exchange Online ↔ Xandikos (CardDAV)', () => {
     const ann = [...(await davItems(xandikos, book)).values()].find((t) => t.includes('FN:Ann Lee'))!;
     expect(ann).toMatch(/EMAIL[^:]*:ann@acme\.example/);
     expect(ann).toMatch(/TEL[^:]*CELL[^:]*:\+49 170 1/i);
+    expect(ann.replace(/\s/g, '')).toContain(annPhoto.toString('base64'));
     const bob = graphItems('contact', name).get('bob@example.org')!;
     expect(bob.fields).toMatchObject({ companyName: 'Stone & Co', jobTitle: 'Owner', businessPhones: ['+49 30 2'], businessAddress: { street: 'Main 1', city: 'Berlin', postalCode: '10115', countryOrRegion: 'Germany' } });
     expect((bob.fields.singleValueExtendedProperties as { id: string; value: string }[]).find((p) => p.id === 'String 0x3A24')?.value).toBe('+49 30 3');
