@@ -301,3 +301,32 @@ describe('tokens ahead of expiry', () => {
     }
   });
 });
+
+describe('discover and stamps', () => {
+  it('discover lists calendars with their colours, To Do lists and contact folders', async () => {
+    const name = freshName('Colours');
+    sim.api.createFolder(USER, 'event', name, { color: 'lightGreen' });
+    const hex = freshName('Hex');
+    sim.api.createFolder(USER, 'event', hex, { hexColor: '#1e90ff' });
+    const found = await (await graphFor(sim)).discover();
+    expect(found).toEqual(expect.arrayContaining([
+      { id: 'calendar', name: 'Calendar', entities: ['event'] },
+      { id: `calendar/${name}`, name, entities: ['event'], color: '#87D28F' },
+      { id: `calendar/${hex}`, name: hex, entities: ['event'], color: '#1E90FF' },
+      { id: 'tasks', name: 'Tasks', entities: ['task'] },
+      { id: 'contacts', name: 'Contacts', entities: ['contact'] },
+    ]));
+  });
+
+  it("stamps the UID in the EWS backend's named property, so either backend recognises the item", async () => {
+    const { connector, collection, folderId } = await freshCalendar();
+    const [w] = await connector.write(collection, [{ op: 'create', item: { type: 'event', uid: 'shared-uid@dovetail.test', summary: 'S', start: berlin('2027-05-03T09:00:00'), end: berlin('2027-05-03T10:00:00') } }]);
+    expect(w.ok).toBe(true);
+    const [stored] = sim.api.items(USER, folderId);
+    expect(stored.fields.singleValueExtendedProperties).toEqual(expect.arrayContaining([{ id: 'String {6a4d3c2e-7b1f-4e58-9c0a-3d5f2b8e1a47} Name DovetailUid', value: 'shared-uid@dovetail.test' }]));
+    // An item stamped by the EWS backend (same property) is read with that UID.
+    const ews = sim.api.create(USER, 'event', folderId, { subject: 'From EWS', start: { dateTime: '2027-05-04T09:00:00', timeZone: 'UTC' }, end: { dateTime: '2027-05-04T10:00:00', timeZone: 'UTC' },
+      singleValueExtendedProperties: [{ id: 'String {6a4d3c2e-7b1f-4e58-9c0a-3d5f2b8e1a47} Name DovetailUid', value: 'stamped-by-ews@example.org' }] });
+    expect(loaded((await connector.load(collection, [String(ews.id)], { entity: 'event' }))[0]).uid).toBe('stamped-by-ews@example.org');
+  });
+});
