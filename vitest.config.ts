@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^@dovetail\/dav$/, replacement: src('./packages/dav/src/index.ts') },
       { find: /^@dovetail\/http$/, replacement: src('./packages/http/src/index.ts') },
       { find: /^@dovetail\/ews-simulator$/, replacement: src('./packages/ews-simulator/src/index.ts') },
+      { find: /^@dovetail\/graph-simulator$/, replacement: src('./packages/graph-simulator/src/index.ts') },
       { find: /^@dovetail\/core$/, replacement: src('./core/src/index.ts') },
     ],
   },

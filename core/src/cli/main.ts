@@ -16,6 +16,7 @@ Usage:
   dovetail connectors [-c FILE] [--json]          discovered connectors, versions, entities, capabilities
   dovetail validate [-c FILE] [--json]            check the config; exit 2 with every problem and its JSON pointer
   dovetail check [-c FILE] [ENDPOINT...]          connect and authenticate; exit 3 on failure
+  dovetail auth [-c FILE] ENDPOINT [--json]       interactive sign-in (e.g. a Microsoft 365 device code); exit 3 on failure
   dovetail discover [-c FILE] ENDPOINT [--json]   list an endpoint's collections
   dovetail discover [-c FILE] ENDPOINT --pair-with ENDPOINT2 [--write] [--mode MODE] [--entity TYPE] [--json]
                                                   propose one pairing per collection into new collections on ENDPOINT2

@@ -20,6 +20,7 @@ import type { ChildCommand } from './process/child.js';
 import type { Connector, ConnectorContext } from '../sdk/connector.js';
 import { ConnectorQuarantined } from './process/errors.js';
 import { fileURLToPath } from 'node:url';
+import { credentialStore } from './credentials.js';
 import { ActivationError, type ActiveEndpoint, type DiscoveredConnector, type HostProblem } from './types.js';
 
 export interface PluginHostOptions {
@@ -208,6 +209,7 @@ export class PluginHost {
       secrets,
       signal: controller.signal,
       baseDir: loaded.baseDir,
+      credentials: credentialStore(loaded.stateDir, name),
     });
     const context = container.get(ConnectorContextProvider).context();
 
@@ -261,8 +263,8 @@ export class PluginHost {
   private startProcess(c: DiscoveredConnector, name: string, context: ConnectorContext, limits: ProcessLimits, mask: (text: string) => string): Promise<ProcessConnector> {
     return ProcessConnector.start({
       connectorId: c.id, command: childCommand(c), limits, ledger: this.crashes,
-      init: { endpoint: name, settings: withoutSecrets(context.settings, c.secretKeys), baseDir: context.baseDir, secretKeys: c.secretKeys },
-      logger: context.logger, mask, secrets: context.secrets, signal: context.signal,
+      init: { endpoint: name, settings: withoutSecrets(context.settings, c.secretKeys), baseDir: context.baseDir, secretKeys: c.secretKeys, credentialsLocation: context.credentials.location },
+      logger: context.logger, mask, secrets: context.secrets, credentials: context.credentials, signal: context.signal,
     });
   }
 }

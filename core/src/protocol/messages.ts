@@ -30,6 +30,8 @@ export interface InitializeParams {
   baseDir: string;
   /** Dotted settings keys that are secrets (present in the config, resolvable with `secrets.get`). */
   secretKeys: string[];
+  /** Where the endpoint's credential file is (for messages); read and written with `credentials.*`. */
+  credentialsLocation: string;
 }
 
 export interface InitializeResult {
@@ -59,6 +61,7 @@ export interface WatchResult { watchId: string }
 export interface UnwatchParams { watchId: string }
 export interface WatchChangedParams { watchId: string }
 export interface SecretParams { key: string }
+export interface CredentialsWriteParams { text: string }
 export interface CancelParams { reason: string }
 
 export type { CollectionInfo, ListResult };

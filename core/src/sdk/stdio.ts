@@ -11,7 +11,7 @@ import { readLines } from '../protocol/lines.js';
 import {
   loadResultToWire, OPTIONAL_METHODS, PROTOCOL_VERSION, writeResultToWire,
   type CancelParams, type CreateCollectionParams, type InitializeParams, type InitializeResult, type ListParams, type LoadParams,
-  type SecretParams, type UnwatchParams, type WatchParams, type WatchResult, type WriteParams,
+  type CredentialsWriteParams, type SecretParams, type UnwatchParams, type WatchParams, type WatchResult, type WriteParams,
 } from '../protocol/messages.js';
 import { createPeer, serve } from '../protocol/peer.js';
 import type { Connector, ConnectorContext, ConnectorDefinition, Logger, WatchHandle } from './connector.js';
@@ -95,6 +95,12 @@ export function runStdio<S>(definition: ConnectorDefinition<S>, options: RunStdi
       secrets: {
         get: async (key) => (await peer.request('secrets.get', { key } satisfies SecretParams, undefined)) as string,
         maybe: async (key) => ((await peer.request('secrets.maybe', { key } satisfies SecretParams, undefined)) ?? undefined) as string | undefined,
+      },
+      credentials: {
+        location: p.credentialsLocation,
+        read: async () => ((await peer.request('credentials.read', {}, undefined)) ?? undefined) as string | undefined,
+        write: async (text) => { await peer.request('credentials.write', { text } satisfies CredentialsWriteParams, undefined); },
+        clear: async () => { await peer.request('credentials.clear', {}, undefined); },
       },
       signal: controller.signal,
       baseDir: p.baseDir,

@@ -8,8 +8,8 @@ import { execa, type ResultPromise } from 'execa';
 import { JSONRPCErrorException } from 'json-rpc-2.0';
 import { readLines } from '../../protocol/lines.js';
 import { createPeer, serve, type Peer } from '../../protocol/peer.js';
-import { errorFromWire, TYPED_ERROR_CODE, type SecretParams, type WatchChangedParams } from '../../protocol/messages.js';
-import type { Logger, Secrets } from '../../sdk/connector.js';
+import { errorFromWire, TYPED_ERROR_CODE, type CredentialsWriteParams, type SecretParams, type WatchChangedParams } from '../../protocol/messages.js';
+import type { CredentialStore, Logger, Secrets } from '../../sdk/connector.js';
 import { ConnectorCrashed } from './errors.js';
 import type { ProcessLimits } from './options.js';
 
@@ -29,6 +29,8 @@ export interface ChildHooks {
   mask(text: string): string;
   /** Answers the child's `secrets.get` / `secrets.maybe`. */
   secrets: Secrets;
+  /** Answers the child's `credentials.read` / `write` / `clear` (the endpoint's credential file). */
+  credentials: CredentialStore;
   /** Told once when the child is gone; `crash` is false after `stop()`. */
   onExit(reason: string, crash: boolean): void;
   onWatchChanged?(watchId: string): void;
@@ -83,6 +85,9 @@ export class ConnectorChild {
     });
     serve<SecretParams, string>(this.peer, 'secrets.get', (p) => hooks.secrets.get(String(p?.key)));
     serve<SecretParams, string | null>(this.peer, 'secrets.maybe', async (p) => (await hooks.secrets.maybe(String(p?.key))) ?? null);
+    serve<Record<string, never>, string | null>(this.peer, 'credentials.read', async () => (await hooks.credentials.read()) ?? null);
+    serve<CredentialsWriteParams, null>(this.peer, 'credentials.write', async (p) => { await hooks.credentials.write(String(p?.text ?? '')); return null; });
+    serve<Record<string, never>, null>(this.peer, 'credentials.clear', async () => { await hooks.credentials.clear(); return null; });
     serve<WatchChangedParams, void>(this.peer, 'watch.changed', (p) => { hooks.onWatchChanged?.(String(p?.watchId)); });
 
     readLines(stdout, {

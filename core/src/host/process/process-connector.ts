@@ -6,7 +6,7 @@
  * happened), so their crash fails the operation as `Unavailable`.
  */
 import type {
-  CheckResult, CollectionInfo, CollectionSpec, Connector, ListOptions, ListResult, LoadOptions, LoadResult, Logger, Secrets,
+  CheckResult, CollectionInfo, CollectionSpec, Connector, ListOptions, ListResult, LoadOptions, LoadResult, Logger, Secrets, CredentialStore,
   WatchHandle, WriteOp, WriteResult,
 } from '../../sdk/connector.js';
 import {
@@ -31,6 +31,7 @@ export interface ProcessConnectorOptions {
   logger: Logger;
   mask(text: string): string;
   secrets: Secrets;
+  credentials: CredentialStore;
   /** The activation's signal: aborting it tells the child (`$/cancel`). */
   signal: AbortSignal;
 }
@@ -94,7 +95,7 @@ export class ProcessConnector implements Connector {
     if (this.closed) throw new ConnectorCrashed(o.connectorId, 'the endpoint was closed');
     await sleep(o.ledger.backoffMs(o.connectorId), o.signal);
     const child: ConnectorChild = new ConnectorChild(o.command, o.limits, {
-      connectorId: o.connectorId, logger: o.logger, mask: o.mask, secrets: o.secrets,
+      connectorId: o.connectorId, logger: o.logger, mask: o.mask, secrets: o.secrets, credentials: o.credentials,
       onWatchChanged: (id) => { for (const w of this.watches) if (w.child === child && w.childId === id) w.onChange(); },
       onExit: (reason, crash) => {
         if (!crash || this.closed) return;
