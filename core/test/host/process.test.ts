@@ -4,7 +4,7 @@
  * the boundary, secrets only on request and masked in its stderr lines, a minimal environment, crashes, restarts
  * and quarantine, hangs caught by the heartbeat, garbage and oversized lines on stdout, cancellation and watch.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
@@ -41,6 +41,15 @@ async function setup(endpoints: Record<string, { settings?: Record<string, unkno
 const event = (summary: string): EventEntity => ({ type: 'event', uid: `${summary}@test`, summary, start: { kind: 'utc', value: '2026-03-02T09:00:00Z' } });
 
 describe('out-of-process connectors', () => {
+  it('keep what they sign in with in the endpoint\'s credential file (mode 0600), through the host', async () => {
+    const { dir, host } = await setup({ keeper: { settings: { mode: 'credentials' } } });
+    const res = JSON.parse((await (await host.activate('keeper')).connector.check()).message) as { before: unknown; after: string; location: string };
+    const file = path.join(dir, '.dovetail', 'credentials', 'keeper.json');
+    expect(res).toEqual({ before: null, after: JSON.stringify({ refreshToken: 'rt-1' }), location: file });
+    expect(readFileSync(file, 'utf8')).toBe(res.after);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
   it('serve the whole interface from a child process, with typed errors crossing the boundary', async () => {
     const { host } = await setup({ ok: {}, slow: { settings: { mode: 'rate-limited' } } });
     const ep = await host.activate('ok');
