@@ -1,6 +1,7 @@
 /**
  * `dovetail conformance` against every built-in connector — the filesystem connector (in process and out of
- * process), CalDAV and CardDAV on real Radicale and Xandikos servers — and the example CRM connector in both modes;
+ * process), CalDAV and CardDAV on real Radicale and Xandikos servers, the iCal feed connector (a published feed),
+ * the Exchange connector on the EWS and the Graph simulators — and the example CRM connector in both modes;
  * and its exit codes: 1 with FAIL rows for a connector that breaks the contract, 2 for a package or settings problem.
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -8,7 +9,9 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EwsSimulator } from '@dovetail/ews-simulator';
 import { startDavServer, type DavServer, type DavServerKind } from '../support/dav-servers.js';
+import { caFileOf, CLIENT_ID, SECRET, startGraph, TENANT, USER as GRAPH_USER } from '../../connectors/exchange/test/graph/helpers.js';
 import { repoRoot, runCli } from '../support/workspace.js';
 
 interface Outcome { connector: string; mode: string; passed: number; failed: number; corpus: string | null; results: { suite: string; name: string; ok: boolean; error?: string }[] }
@@ -61,6 +64,41 @@ describe('dovetail conformance on the built-in connectors', () => {
       });
     });
   }
+});
+
+describe('dovetail conformance on the iCal feed and Exchange connectors', () => {
+  it('ical-feed passes as a published feed (event, task)', async () => {
+    const { code, out } = await conformance(path.join(repoRoot, 'connectors', 'ical-feed'), { path: './published/team.ics' });
+    expect(failures(out)).toEqual([]);
+    expect(code).toBe(0);
+  });
+
+  it('exchange passes on the EWS simulator (event, task, contact), with its password from the environment', async () => {
+    const sim = await EwsSimulator.start({ users: [{ email: 'conf@example.com', password: 'Conf-pw-1' }] });
+    try {
+      const { code, out } = await conformance(path.join(repoRoot, 'connectors', 'exchange'),
+        { url: sim.url, username: 'conf@example.com', password: { env: 'EX_PASSWORD' }, timeZone: 'Europe/Berlin' }, [], { EX_PASSWORD: 'Conf-pw-1' });
+      expect(failures(out)).toEqual([]);
+      expect(code).toBe(0);
+      expect(new Set(out.results.map((t) => t.suite.replace(/^.*: /, '')))).toEqual(new Set(['event', 'task', 'contact']));
+    } finally {
+      await sim.stop();
+    }
+  });
+
+  it('exchange passes on the Graph simulator (app-only sign-in)', async () => {
+    const sim = await startGraph();
+    try {
+      const { code, out } = await conformance(path.join(repoRoot, 'connectors', 'exchange'), {
+        backend: 'graph', tenant: TENANT, clientId: CLIENT_ID, clientSecret: { env: 'GRAPH_SECRET' }, mailbox: GRAPH_USER, timeZone: 'Europe/Berlin',
+        authority: sim.authorityHost, graphUrl: sim.baseUrl, caFile: caFileOf(sim),
+      }, [], { GRAPH_SECRET: SECRET });
+      expect(failures(out)).toEqual([]);
+      expect(code).toBe(0);
+    } finally {
+      await sim.stop();
+    }
+  });
 });
 
 describe('dovetail conformance on the example CRM connector', () => {

@@ -60,10 +60,15 @@ async function emptyCollection(c: Connector, collection: string, entity: EntityT
   if (ids.length) await c.write(collection, ids.map((id) => ({ op: 'delete' as const, id })));
 }
 
-/** The collection per entity type the tests use: the given (empty) one, or a new one per type. */
+/** The collection per entity type the tests use: the given (empty) one, the endpoint's only one, or a new one per type. */
 async function prepareCollections(ep: ActiveEndpoint, entities: EntityType[], given: string | undefined): Promise<Map<EntityType, { id: string; created: boolean }>> {
   const c = ep.connector;
   const out = new Map<EntityType, { id: string; created: boolean }>();
+  // An endpoint that is one collection (manifest `collections: "single"`) is tested on that collection.
+  if (given === undefined && ep.manifest.collections === 'single') {
+    const [only] = await c.discover();
+    if (only) given = only.id;
+  }
   if (given !== undefined) {
     const found = (await c.discover()).find((col) => col.id === given);
     if (!found) throw new UsageError(`collection "${given}" not found; \`dovetail discover\` lists an endpoint's collections`);
