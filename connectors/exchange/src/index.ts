@@ -84,7 +84,8 @@ async function graphConnector(ctx: ConnectorContext<ExchangeSettings>, zone: str
   ]);
   const identity = await transportFor(ctx, { type: 'none' }, { maxRetries: 2 });
   const authOptions = { endpoint: ctx.endpoint, authorityHost: s.authority ?? 'https://login.microsoftonline.com', tenant: s.tenant!, clientId: s.clientId!, transport: identity, logger: ctx.logger };
-  const delegated = signIn === 'delegated' ? delegatedTokens(authOptions, ctx.credentials) : undefined;
+  // A mailbox named in the settings, or shared ones, are reached with the .Shared scopes.
+  const delegated = signIn === 'delegated' ? delegatedTokens(authOptions, ctx.credentials, !!s.mailbox || !!s.sharedMailboxes?.length) : undefined;
   const tokens = delegated ?? appTokens(authOptions, {
     clientSecret: secret,
     certificate: s.certificate && s.certificateKey

@@ -19,6 +19,8 @@ import type { BearerTokenSource, Transport } from '@dovetail/http';
 export const GRAPH_RESOURCE = 'https://graph.microsoft.com';
 /** What a delegated sign-in asks the person to consent to (offline_access: a refresh token). */
 export const DELEGATED_SCOPES = ['Calendars.ReadWrite', 'Tasks.ReadWrite', 'Contacts.ReadWrite'].map((s) => `${GRAPH_RESOURCE}/${s}`);
+/** Asked for too when the endpoint reaches into other people's mailboxes (`mailbox`, `sharedMailboxes`). */
+export const SHARED_SCOPES = ['Calendars.ReadWrite.Shared', 'Contacts.ReadWrite.Shared'].map((s) => `${GRAPH_RESOURCE}/${s}`);
 
 export interface GraphAuthOptions {
   endpoint: string;
@@ -129,8 +131,12 @@ export interface DelegatedAuth extends BearerTokenSource {
   signIn(prompt: SignInPrompt): Promise<CheckResult>;
 }
 
-/** Delegated access for one person, signed in once with `dovetail auth ENDPOINT` (device code). */
-export function delegatedTokens(o: GraphAuthOptions, store: CredentialStore): DelegatedAuth {
+/**
+ * Delegated access for one person, signed in once with `dovetail auth ENDPOINT` (device code). `shared` asks for
+ * the `.Shared` scopes as well, which folders of other mailboxes need.
+ */
+export function delegatedTokens(o: GraphAuthOptions, store: CredentialStore, shared = false): DelegatedAuth {
+  const scopes = shared ? [...DELEGATED_SCOPES, ...SHARED_SCOPES] : DELEGATED_SCOPES;
   const config = baseConfig(o);
   config.cache = { cachePlugin: cachePlugin(store) };
   const app = new PublicClientApplication(config);
@@ -139,7 +145,7 @@ export function delegatedTokens(o: GraphAuthOptions, store: CredentialStore): De
       try {
         const [account] = await app.getTokenCache().getAllAccounts();
         if (!account) throw new AuthFailed(`not signed in to Microsoft 365: run \`dovetail auth ${o.endpoint}\``);
-        const r = await app.acquireTokenSilent({ account, scopes: DELEGATED_SCOPES, forceRefresh: !!options?.refresh });
+        const r = await app.acquireTokenSilent({ account, scopes, forceRefresh: !!options?.refresh });
         return r.accessToken;
       } catch (e) {
         throw authError(e, 'sign-in', o.endpoint);
@@ -147,7 +153,7 @@ export function delegatedTokens(o: GraphAuthOptions, store: CredentialStore): De
     },
     async signIn(prompt) {
       const request = {
-        scopes: DELEGATED_SCOPES, cancel: false,
+        scopes, cancel: false,
         deviceCodeCallback: (r: { message: string }) => prompt.show(r.message),
       };
       const onAbort = () => { request.cancel = true; };
