@@ -182,6 +182,10 @@ export class RunnerService implements ServiceApi {
     if (next.service.host !== old.service.host || next.service.port !== old.service.port) {
       this.opts.logger.warn('service.host / service.port changed: restart the service to listen there');
     }
+    // Read the history of new pairings before the swap, so the API never lists a pairing it has no record of.
+    for (const name of Object.keys(next.loaded.config.pairings)) {
+      if (!this.records.has(name)) this.records.set(name, await PairingRecord.load(this.store, name, resolveSchedule(next.loaded.config.pairings[name], next.loaded.config).maxFailures));
+    }
     this.gen = next;
     this.queue.setLimits({ concurrency: next.service.concurrency, perHost: next.service.perHost });
     await this.syncPairings();
