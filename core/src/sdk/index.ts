@@ -2,6 +2,7 @@
 export * from './entities.js';
 export * from './errors.js';
 export * from './connector.js';
+export * from './run-budget.js';
 export type * from './manifest.js';
 export * from './time.js';
 export { canonicalJson } from '../model/canonical-json.js';

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Agent, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
-import { AuthFailed, Invalid, RateLimited, Unavailable, type Logger } from '@dovetail/core/sdk';
+import { AuthFailed, currentRunBudget, HostSkipped, Invalid, isNotAttempted, RateLimited, Unavailable, type Logger } from '@dovetail/core/sdk';
 import { DigestSession, parseWwwAuthenticate } from './digest.js';
 import { NtlmSession } from './ntlm.js';
 import { describeNetworkError } from './net-errors.js';
@@ -133,7 +133,7 @@ export class Transport {
       try {
         res = await this.send(url, req);
       } catch (e) {
-        if (this.options.signal?.aborted || e instanceof ResponseTooLarge) throw e;
+        if (this.options.signal?.aborted || e instanceof ResponseTooLarge || isNotAttempted(e)) throw e;
         if (SAFE_METHODS.has(req.method) && attempt < this.maxRetries && isTransient(e)) {
           await this.sleep(backoffMs(attempt));
           continue;
@@ -151,7 +151,15 @@ export class Transport {
       }
       if (res.status === 429 || res.status === 503) {
         const wait = retryAfterMs(res.headers.get('retry-after')) ?? (res.status === 429 ? backoffMs(attempt) : undefined);
-        if (wait !== undefined && wait <= this.maxRetryWaitMs && attempt < this.maxRetries) {
+        // In a run, the wait pauses every request to the host (up to the run's bound; longer gives the host up).
+        const gate = currentRunBudget()?.gate(url);
+        if (gate && wait !== undefined) {
+          if (!gate.pause(wait)) throw new HostSkipped(gate.host, gate.givenUp ?? 'it asked to wait too long');
+          if (attempt < this.maxRetries) {
+            this.options.logger?.debug({ url: redactUrl(url), status: res.status, waitMs: wait }, 'server asked to retry later: pausing requests to it');
+            continue;
+          }
+        } else if (wait !== undefined && wait <= this.maxRetryWaitMs && attempt < this.maxRetries) {
           this.options.logger?.debug({ url: redactUrl(url), status: res.status, waitMs: wait }, 'server asked to retry later');
           await this.sleep(wait);
           continue;
@@ -177,6 +185,15 @@ export class Transport {
       const nullBody = res.status === 204 || res.status === 304 || (res.status >= 100 && res.status < 200);
       return new Response(nullBody ? null : res.text, { status: res.status, headers: res.headers });
     };
+  }
+
+  /**
+   * The server asked (in its own way: an Exchange back-off inside a SOAP fault) to wait `ms` before the next
+   * request. In a run this pauses every request to the host, or gives it up when the wait is longer than the run
+   * waits; outside a run it does nothing.
+   */
+  backOff(url: string, ms: number): void {
+    currentRunBudget()?.gate(url).pause(ms);
   }
 
   async close(): Promise<void> {
@@ -226,12 +243,31 @@ export class Transport {
     try {
       return await this.send(url, req, authorization);
     } catch (e) {
-      if (this.options.signal?.aborted || e instanceof ResponseTooLarge) throw e;
+      if (this.options.signal?.aborted || e instanceof ResponseTooLarge || isNotAttempted(e)) throw e;
       throw new Unavailable(describeNetworkError(e, url), { cause: e });
     }
   }
 
+  /**
+   * One exchange on the wire. In a run, the host's gate is asked first (it waits out a pause, or refuses with
+   * `HostSkipped` once the run gave the host up), and learns whether the server answered.
+   */
   private async send(url: string, req: HttpRequest, authorization?: string): Promise<HttpResponse> {
+    const gate = currentRunBudget()?.gate(url);
+    await gate?.admit(this.options.signal);
+    const startedAt = Date.now();
+    let res: HttpResponse;
+    try {
+      res = await this.exchange(url, req, authorization);
+    } catch (e) {
+      if (gate && !this.options.signal?.aborted && !(e instanceof ResponseTooLarge)) gate.failed(startedAt, describeNetworkError(e, url));
+      throw e;
+    }
+    gate?.answered();
+    return res;
+  }
+
+  private async exchange(url: string, req: HttpRequest, authorization?: string): Promise<HttpResponse> {
     // identity: undici 7 aborts the process (assert(!this.paused), nodejs/undici#5360) on large gzip answers
     // from HTTP/1.0 servers that close the connection, as Radicale does; undici 8 needs Node 22.
     const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'dovetail', 'accept-encoding': 'identity', ...lower(req.headers) };
