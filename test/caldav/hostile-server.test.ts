@@ -100,6 +100,21 @@ describe('caldav: a server that stops answering writes (real Radicale behind a h
     await convergesAfterHealing(calendar);
   });
 
+  it('an item the server refuses backs off: later runs say how many wait and when (exit 1), and so does status', async () => {
+    setup('refused');
+    proxy.before = (req) => (req.method === 'PUT' && /^UID:h3\r?$/m.test(req.body) ? { status: 400, body: 'no' } : undefined);
+    const first = await ws.sync();
+    expect(first.code).toBe(1);
+    expect(first.report.failed).toBe(1);
+    const second = await ws.run(['sync']);
+    expect(second.code).toBe(1);
+    expect(second.stdout).toMatch(/^p: done with problems — a: \+0 ~0 -0 {2}b: \+0 ~0 -0 {2}unchanged \d+ {2}skipped 1 /m);
+    expect(second.stdout).toMatch(/^ {2}waiting: 1 item to retry after failures, next at \d{4}-\d\d-\d\dT[\d:.]+Z \(see dovetail status\)$/m);
+    const status = await ws.run(['status']);
+    expect(status.stdout).toMatch(/^p +warning +yes .* 1 \(next \d{4}-/m);
+    expect(status.stdout).toMatch(/^ {2}p: 1 item waiting for a retry \(next at \d{4}-/m);
+  });
+
   it('503 with Retry-After: 1 pauses the host once and the run completes', async () => {
     const calendar = setup('paused');
     let refused = 0;
