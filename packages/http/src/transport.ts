@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Agent, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
-import { AuthFailed, currentRunBudget, HostSkipped, Invalid, isNotAttempted, RateLimited, Unavailable, type Logger } from '@dovetail/core/sdk';
+import { AuthFailed, currentRunBudget, HostSkipped, Invalid, isDovetailError, RateLimited, Unavailable, type Logger } from '@dovetail/core/sdk';
 import { DigestSession, parseWwwAuthenticate } from './digest.js';
 import { NtlmSession } from './ntlm.js';
 import { describeNetworkError } from './net-errors.js';
@@ -63,6 +63,17 @@ export interface HttpRequest {
   method: string;
   headers?: Record<string, string>;
   body?: string;
+  /**
+   * Reads an answer's body as it arrives instead of holding it: asked with the status of each answer; a sink it
+   * returns receives the body as text, piece by piece, and `HttpResponse.text` is then empty. The response size cap
+   * still applies. An error the sink throws ends the request and comes out of `request` unchanged.
+   */
+  stream?: (status: number, url: string) => BodySink | undefined;
+}
+
+/** Receives a response body in pieces (see `HttpRequest.stream`). */
+export interface BodySink {
+  write(text: string): void;
 }
 
 export interface HttpResponse {
@@ -133,7 +144,8 @@ export class Transport {
       try {
         res = await this.send(url, req);
       } catch (e) {
-        if (this.options.signal?.aborted || e instanceof ResponseTooLarge || isNotAttempted(e)) throw e;
+        // Our own errors (a size cap, a host given up, what a body sink refused) are final as they are.
+        if (this.options.signal?.aborted || isDovetailError(e) || e instanceof SinkStopped) throw unwrapSink(e);
         if (SAFE_METHODS.has(req.method) && attempt < this.maxRetries && isTransient(e)) {
           await this.sleep(backoffMs(attempt));
           continue;
@@ -174,13 +186,14 @@ export class Transport {
   /**
    * A fetch-compatible function over this transport (auth, TLS, retries) for tsdav's request helpers.
    * `sink` receives the full response: tsdav truncates raw bodies to 4 KiB and coerces values when it parses.
+   * `stream` reads bodies as they arrive (see `HttpRequest.stream`).
    */
-  fetchFor(sink: (res: HttpResponse) => void): (input: string | URL | Request, init?: RequestInit) => Promise<Response> {
+  fetchFor(sink: (res: HttpResponse) => void, stream?: HttpRequest['stream']): (input: string | URL | Request, init?: RequestInit) => Promise<Response> {
     return async (input, init) => {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
       const headers: Record<string, string> = {};
       new Headers(init?.headers).forEach((v, k) => { headers[k] = v; });
-      const res = await this.request(url, { method: init?.method ?? 'GET', headers, body: init?.body as string | undefined });
+      const res = await this.request(url, { method: init?.method ?? 'GET', headers, body: init?.body as string | undefined, stream });
       sink(res);
       const nullBody = res.status === 204 || res.status === 304 || (res.status >= 100 && res.status < 200);
       return new Response(nullBody ? null : res.text, { status: res.status, headers: res.headers });
@@ -243,7 +256,7 @@ export class Transport {
     try {
       return await this.send(url, req, authorization);
     } catch (e) {
-      if (this.options.signal?.aborted || e instanceof ResponseTooLarge || isNotAttempted(e)) throw e;
+      if (this.options.signal?.aborted || isDovetailError(e) || e instanceof SinkStopped) throw unwrapSink(e);
       throw new Unavailable(describeNetworkError(e, url), { cause: e });
     }
   }
@@ -260,7 +273,9 @@ export class Transport {
     try {
       res = await this.exchange(url, req, authorization);
     } catch (e) {
-      if (gate && !this.options.signal?.aborted && !(e instanceof ResponseTooLarge)) gate.failed(startedAt, describeNetworkError(e, url));
+      const answered = isDovetailError(e) || e instanceof SinkStopped;
+      if (gate && !this.options.signal?.aborted && !answered) gate.failed(startedAt, describeNetworkError(e, url));
+      if (answered) gate?.answered();
       throw e;
     }
     gate?.answered();
@@ -280,12 +295,15 @@ export class Transport {
       method: req.method, headers, body: req.body, dispatcher: this.dispatcher,
       signal: AbortSignal.any(signals), redirect: 'follow',
     });
-    const text = await this.readBody(res, url);
+    const text = await this.readBody(res, url, req.stream?.(res.status, res.url || url));
     return { status: res.status, headers: res.headers as unknown as Headers, text, url: res.url || url };
   }
 
-  /** The body as text, refused (and the connection dropped) as soon as it exceeds `maxResponseBytes`. */
-  private async readBody(res: Awaited<ReturnType<typeof undiciFetch>>, url: string): Promise<string> {
+  /**
+   * The body as text, refused (and the connection dropped) as soon as it exceeds `maxResponseBytes`. With a sink,
+   * the text goes to the sink as it arrives and '' is returned.
+   */
+  private async readBody(res: Awaited<ReturnType<typeof undiciFetch>>, url: string, sink?: BodySink): Promise<string> {
     const limit = this.maxResponseBytes;
     const tooLarge = () => new ResponseTooLarge(url, limit, this.options.maxResponseBytesSetting ?? 'maxResponseBytes');
     const declared = Number(res.headers.get('content-length'));
@@ -296,6 +314,7 @@ export class Transport {
     if (!res.body) return '';
     const chunks: Uint8Array[] = [];
     let size = 0;
+    const decoder = sink ? new TextDecoder('utf-8') : undefined;
     for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
       size += chunk.byteLength;
       this.stats.bytesReceived += chunk.byteLength;
@@ -303,7 +322,21 @@ export class Transport {
         await res.body.cancel().catch(() => undefined);
         throw tooLarge();
       }
-      chunks.push(chunk);
+      if (!sink) { chunks.push(chunk); continue; }
+      try {
+        sink.write(decoder!.decode(chunk, { stream: true }));
+      } catch (e) {
+        await res.body.cancel().catch(() => undefined);
+        throw new SinkStopped(e);
+      }
+    }
+    if (sink) {
+      try {
+        sink.write(decoder!.decode());
+      } catch (e) {
+        throw new SinkStopped(e);
+      }
+      return '';
     }
     return UTF8.decode(Buffer.concat(chunks, size)); // a leading BOM is dropped, as fetch's text() does
   }
@@ -349,6 +382,17 @@ export class Transport {
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
+}
+
+/** An error a body sink threw, carried past the network-error handling. */
+class SinkStopped extends Error {
+  constructor(readonly reason: unknown) {
+    super('the body sink stopped reading');
+  }
+}
+
+function unwrapSink(e: unknown): unknown {
+  return e instanceof SinkStopped ? e.reason : e;
 }
 
 function safeHost(url: string): string {
