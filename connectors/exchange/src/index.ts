@@ -1,11 +1,14 @@
 /** The Exchange connector (EWS). See README.md. */
 import { defineConnector, Invalid, type ConnectorContext } from '@dovetail/core/sdk';
-import { Transport, type HttpAuth } from '@dovetail/http';
+import { redactUrl, Transport, type HttpAuth } from '@dovetail/http';
 import { createExchangeConnector } from './connector.js';
 import { windowsZoneOf } from './model/index.js';
 import type { ExchangeSettings } from './settings.js';
 
 export type { ExchangeSettings } from './settings.js';
+
+/** Default of the `maxListItems` setting. */
+const DEFAULT_MAX_LIST_ITEMS = 200_000;
 
 async function authFor(ctx: ConnectorContext<ExchangeSettings>): Promise<HttpAuth> {
   const s = ctx.settings;
@@ -30,7 +33,11 @@ function mailboxZone(setting: string | undefined): string {
 export default defineConnector<ExchangeSettings>(async (ctx) => {
   const s = ctx.settings;
   const zone = mailboxZone(s.timeZone);
-  if (s.insecure) ctx.logger.warn({ url: s.url }, 'TLS certificate verification is OFF for this endpoint ("insecure": true): anyone on the network path can read and change this traffic');
+  const url = new URL(s.url);
+  if (url.username || url.password) {
+    throw new Invalid('"url" holds a user name or password: take them out of the URL and set "username" and "password" (the password as {"env": …} or {"file": …})');
+  }
+  if (s.insecure) ctx.logger.warn({ url: redactUrl(s.url) }, 'TLS certificate verification is OFF for this endpoint ("insecure": true): anyone on the network path can read and change this traffic');
   const transport = new Transport({
     auth: await authFor(ctx), ca: s.caFile, cert: s.clientCert, key: s.clientKey,
     passphrase: await ctx.secrets.maybe('clientKeyPassphrase'), insecure: s.insecure, proxy: s.proxy,
@@ -46,6 +53,7 @@ export default defineConnector<ExchangeSettings>(async (ctx) => {
   const backend = createEwsBackend({
     ews: service, logger: ctx.logger, mailbox, sharedMailboxes: s.sharedMailboxes ?? [], mailboxZone: zone,
     deleteMode: ews.DeleteMode[s.deleteMode ?? 'MoveToDeletedItems'], batchSize: s.batchSize ?? 50, url: s.url,
+    maxListItems: s.maxListItems ?? DEFAULT_MAX_LIST_ITEMS,
   });
   const connector = createExchangeConnector({ backend, mapping: { defaultZone: zone }, logger: ctx.logger });
   return { ...connector, close: async () => { await connector.close?.(); await transport.close(); } };

@@ -163,3 +163,19 @@ describe('schemas explain every key', () => {
     expect(Object.keys(manifestSchema.properties.entities.properties.event.properties).sort()).toEqual(Object.keys(m.EntityCapability).sort());
   });
 });
+
+describe('schemas bound every number', () => {
+  const connectorSchemas = ['caldav', 'carddav', 'exchange', 'filesystem', 'ical-feed']
+    .map((c) => [c, JSON.parse(readFileSync(path.join(repoRoot, 'connectors', c, 'settings.schema.json'), 'utf8'))] as const);
+
+  it('config and every connector settings schema: each integer or number has a minimum and a maximum', () => {
+    const unbounded: string[] = [];
+    for (const [name, s] of [['config', schema] as const, ...connectorSchemas]) {
+      for (const [at, v] of properties(s)) {
+        const types = [v.type].flat();
+        if ((types.includes('integer') || types.includes('number')) && (typeof v.minimum !== 'number' || typeof v.maximum !== 'number')) unbounded.push(`${name}${at}`);
+      }
+    }
+    expect(unbounded).toEqual([]);
+  });
+});

@@ -52,6 +52,8 @@ export interface EwsBackendOptions {
   mailboxZone: string;
   deleteMode: ews.DeleteMode;
   batchSize: number;
+  /** Most items one listing may hold (the `maxListItems` setting); more fails the listing naming it. */
+  maxListItems: number;
   /** Where `check` sends its one request. */
   url: string;
 }
@@ -118,7 +120,12 @@ export function createEwsBackend(o: EwsBackendOptions): ExchangeBackend {
     const deleted = new Set<string>();
     let state = cursor?.s ?? '';
     const props = listingProperties(entity);
-    for (;;) {
+    // A server that keeps saying "more changes" (with or without changes) cannot make a listing endless.
+    const maxPages = Math.ceil(o.maxListItems / SYNC_PAGE) + 10;
+    for (let pages = 1; ; pages++) {
+      if (pages > maxPages || changed.size + deleted.size > o.maxListItems) {
+        throw new Invalid(`listing ${collection} holds more than ${o.maxListItems} items; raise "maxListItems" in the endpoint's settings if the folder really is that large`);
+      }
       const page = await call('SyncFolderItems', (s) => s.SyncFolderItems(folder, props, null as unknown as ews.ItemId[], SYNC_PAGE, ews.SyncFolderItemsScope.NormalItems, state));
       for (const change of page.GetEnumerator()) {
         const id = change.ItemId?.UniqueId ?? change.Item?.Id?.UniqueId;
