@@ -6,7 +6,7 @@ export * from './run-budget.js';
 export type * from './manifest.js';
 export * from './time.js';
 export { canonicalJson } from '../model/canonical-json.js';
-export { createExclusive, replaceAtomic, syncDirectory } from './atomic-write.js';
+export { createExclusive, removeStaleTempFiles, replaceAtomic, syncDirectory } from './atomic-write.js';
 export {
   parseICalendar, serializeICalendar, parseVCard, serializeVCard, contentHash, windowsToIana, toEpochMs, overlaps, ruleInstants,
 } from '../model/index.js';
