@@ -3,7 +3,7 @@
  * the real CLI: it hangs on every CreateItem, or answers ErrorServerBusy with an hour's back-off. The run's budget
  * ends the run quickly with exit 3 after a bounded number of requests; the next run converges without duplicates.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EwsSimulator } from '@dovetail/ews-simulator';
 import { Workspace } from '../support/workspace.js';
@@ -73,6 +73,19 @@ describe('exchange: hostile server, run budget', () => {
     expect(sim.requests({ operation: 'CreateItem' }).length - created).toBe(3);
     expect(r.report.aborted).toMatch(/^stopped sending to 127\.0\.0\.1:\d+ for the rest of this run: 3 requests in a row failed; the last: timed out .*; 6 changes not attempted/);
     await convergesAfterHealing();
+  });
+
+  it('a folder holding more than maxListItems: the run fails naming the setting (exit 3), nothing written', async () => {
+    setup(50);
+    expect((await ws.sync()).code).toBe(0); // 12 events now in Exchange
+    const config = JSON.parse(readFileSync(ws.path('dovetail.json'), 'utf8'));
+    config.endpoints.ex.settings.maxListItems = 5;
+    writeFileSync(ws.path('dovetail.json'), JSON.stringify(config));
+    ws.put('left', { uid: `extra-${n}@example.org`, summary: 'Extra' });
+    const r = await ws.sync();
+    expect(r.code).toBe(3);
+    expect(r.report.aborted).toMatch(/listing .* holds more than 5 items; raise "maxListItems" in the endpoint's settings/);
+    expect(exchangeUids().filter((u) => u.startsWith('extra-'))).toEqual([]);
   });
 
   it('ErrorServerBusy with an hour of back-off: the server is left alone for the rest of the run (exit 3); the next run converges', async () => {

@@ -122,10 +122,9 @@ export function createEwsBackend(o: EwsBackendOptions): ExchangeBackend {
     const props = listingProperties(entity);
     // A server that keeps saying "more changes" (with or without changes) cannot make a listing endless.
     const maxPages = Math.ceil(o.maxListItems / SYNC_PAGE) + 10;
+    const tooMany = () => new Invalid(`listing ${collection} holds more than ${o.maxListItems} items; raise "maxListItems" in the endpoint's settings if the folder really is that large`);
     for (let pages = 1; ; pages++) {
-      if (pages > maxPages || changed.size + deleted.size > o.maxListItems) {
-        throw new Invalid(`listing ${collection} holds more than ${o.maxListItems} items; raise "maxListItems" in the endpoint's settings if the folder really is that large`);
-      }
+      if (pages > maxPages) throw tooMany();
       const page = await call('SyncFolderItems', (s) => s.SyncFolderItems(folder, props, null as unknown as ews.ItemId[], SYNC_PAGE, ews.SyncFolderItemsScope.NormalItems, state));
       for (const change of page.GetEnumerator()) {
         const id = change.ItemId?.UniqueId ?? change.Item?.Id?.UniqueId;
@@ -135,6 +134,7 @@ export function createEwsBackend(o: EwsBackendOptions): ExchangeBackend {
         const ref = change.Item ? refOf(change.Item, entity) : undefined;
         if (ref) { changed.set(id, ref); deleted.delete(id); } else if (change.ChangeType === ews.ChangeType.Update) { changed.delete(id); }
       }
+      if (changed.size + deleted.size > o.maxListItems) throw tooMany();
       state = page.SyncState;
       if (!page.MoreChangesAvailable) break;
     }
