@@ -46,10 +46,9 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   const pairings = service.pairingNames().length;
   ctx.io.err(`dovetail: serving ${pairings} pairing${pairings === 1 ? '' : 's'} on ${service.url} (status page at ${service.url}/)`);
   logger.info({ url: service.url, pairings }, 'service ready');
-  const notified = await notifySystemd({ READY: '1', STATUS: `serving ${pairings} pairings on ${service.url}` });
-  if (notified) logger.warn(notified);
 
-  return new Promise<number>((resolve) => {
+  // The signal handlers are in place before systemd hears READY: a stop sent right after it is a graceful stop.
+  const stopped = new Promise<number>((resolve) => {
     let reloading = Promise.resolve();
     const onHangup = () => {
       logger.info('SIGHUP: reloading the config');
@@ -77,4 +76,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
     process.on('SIGINT', onStop);
     process.on('SIGHUP', onHangup);
   });
+  const notified = await notifySystemd({ READY: '1', STATUS: `serving ${pairings} pairings on ${service.url}` });
+  if (notified) logger.warn(notified);
+  return stopped;
 }
