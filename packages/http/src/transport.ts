@@ -3,7 +3,9 @@
  * (custom CA, client certificate, insecure flag, proxy), per-request timeouts, a cap on response bodies,
  * Basic / Digest (real challenge-response) / Bearer auth, and 429/503 `Retry-After` handling. Statuses
  * other than 401/429/503 are returned to the caller, which knows what a 403 or 409 means for its request
- * (a stale sync token, a UID clash, ...).
+ * (a stale sync token, a UID clash, ...). Inside a run (`withRunBudget`), every request first asks the run's gate
+ * for its host: a host that stopped answering is not sent to again in that run (`HostSkipped`), and a Retry-After
+ * pauses every request to it.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -50,7 +52,10 @@ export interface TransportOptions {
   maxResponseBytesSetting?: string;
   /** Retries of 429/503 and of network failures of safe methods; default 3. */
   maxRetries?: number;
-  /** Longest `Retry-After` waited in place; longer waits surface as `RateLimited`. Default 30 s. */
+  /**
+   * Outside a run: the longest `Retry-After` waited in place; longer waits surface as `RateLimited`. Default 30 s.
+   * Inside a run the run's budget decides instead (`runBudget.maxPause`), and the wait pauses the whole host.
+   */
   maxRetryWaitMs?: number;
   /** Relative paths in ca/cert/key resolve against this folder. */
   baseDir?: string;
@@ -93,6 +98,8 @@ export interface TransportStats {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PROPFIND', 'REPORT']);
 const UTF8 = new TextDecoder('utf-8');
+/** The longest delay a Node timer (and AbortSignal.timeout) can hold. */
+const MAX_TIMER_MS = 2_147_483_647;
 /** Default cap on a response body. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
@@ -131,6 +138,10 @@ export class Transport {
     this.singleConnection = options.auth.type === 'ntlm';
     this.dispatcher = this.makeDispatcher(this.singleConnection ? 1 : 8);
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    // Timers hold 31 bits: a larger time-out would fire at once and fail every request.
+    if (!Number.isInteger(this.timeoutMs) || this.timeoutMs < 1 || this.timeoutMs > MAX_TIMER_MS) {
+      throw new Invalid(`"timeoutMs" must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}, not ${options.timeoutMs}`);
+    }
     this.maxRetries = options.maxRetries ?? 3;
     this.maxRetryWaitMs = options.maxRetryWaitMs ?? 30_000;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;

@@ -789,3 +789,11 @@ describe('Transport in a run: per-host budget', () => {
     expect(await inRun({}, () => puts(t, srv.url, 2))).toEqual(['ok', 'ok']);
   });
 });
+
+describe('Transport: settings out of range', () => {
+  it('a time-out a timer cannot hold (2^31 ms, 1e300) is refused up front instead of failing every request at once', () => {
+    for (const timeoutMs of [2 ** 31, 1e300, 0, 1.5]) {
+      expect(() => new Transport({ auth: { type: 'none' }, timeoutMs })).toThrow(/"timeoutMs" must be a whole number of milliseconds from 1 to 2147483647/);
+    }
+  });
+});
