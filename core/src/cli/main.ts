@@ -1,6 +1,6 @@
 /**
- * The `dovetail` CLI (DESIGN §6). Exit codes: 0 done, 1 done with item failures (or a guard stopped a run),
- * 2 usage or config error, 3 could not run (unreachable, auth, locked).
+ * The `dovetail` CLI (DESIGN §6). Exit codes: 0 done, 1 done with item failures or items waiting for a retry (or a
+ * guard stopped a run), 2 usage or config error, 3 could not run (unreachable, auth, locked) or gave up a host.
  */
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
@@ -39,7 +39,8 @@ Options:
   --entity TYPE       with '--pair-with': only event, task or contact collections
   --host H, --port P  with 'serve': listen address and port (override service.host / service.port)
 
-Exit codes: 0 done · 1 done with item failures or stopped by a guard · 2 usage/config error · 3 could not run
+Exit codes: 0 done · 1 done with item failures (or items waiting for a retry) or stopped by a guard ·
+            2 usage/config error · 3 could not run, or stopped sending to a server that stopped answering
 Config reference: schemas/config.schema.json (point your editor at it with "$schema").`;
 
 export function version(): string {
