@@ -1,7 +1,8 @@
 // Runs every benchmark in sequence, one child process each (so one never warms or slows the next):
 // engine-plan, state-writes, folder-sync, caldav-sync (5,000 events), carddav-sync (5,000 contacts), ical-feed
 // (a 10,000-event feed), exchange-sync (5,000 calendar items from the EWS simulator) and service (the runner
-// service's overhead per run and its memory with 1,000 pairings); caldav-sync and carddav-sync need radicale,
+// service's overhead per run and its memory with 1,000 pairings) and hanging-server (the run budget against a
+// server that never answers a write: 3,000 events); caldav-sync and carddav-sync need radicale,
 // vdirsyncer and curl, ical-feed uses vdirsyncer and curl when present.
 // Extra arguments go to folder-sync (e.g. `--items 2000`).
 // Exits non-zero when a benchmark fails (a broken build, or an assertion such as "a no-change sync
@@ -24,6 +25,7 @@ const BENCHES = [
   { file: 'service.mjs', args: [] },
   { file: 'ical-feed.mjs', args: [] },
   { file: 'exchange-sync.mjs', args: [] },
+  { file: 'hanging-server.mjs', args: [] },
 ];
 
 if (!existsSync(path.join(here, '..', 'core', 'dist', 'engine', 'plan.js'))) {

@@ -1,10 +1,36 @@
 /**
  * Logging: pino with key-based redaction (passwords, tokens, cookies, … at the depths we log them)
- * and value-based masking (any registered secret value is replaced in every line, wherever it appears).
+ * and value-based masking (any registered secret value, and the user information of any URL, is replaced in
+ * every line, wherever it appears).
  */
 import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** The levels a config (`log.level`) or `DOVETAIL_LOG_LEVEL` may name, most severe first. */
+export const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
+
+/** `DOVETAIL_LOG_LEVEL` names no level. */
+export class LogLevelError extends Error {
+  constructor(value: string) {
+    super(`DOVETAIL_LOG_LEVEL=${value} is not a log level; use one of ${LOG_LEVELS.join(', ')} (or unset it)`);
+    this.name = 'LogLevelError';
+  }
+}
+
+/**
+ * The level to log at: `DOVETAIL_LOG_LEVEL` when set (so one command can be debugged without editing the config),
+ * else the config's `log.level`, else `fallback` (`warn` for CLI commands, `info` for the service). Throws
+ * `LogLevelError` for an unknown environment value; an unknown config value is left to config validation (which
+ * reports it at `/log/level`) and the fallback is used meanwhile.
+ */
+export function resolveLogLevel(configLevel: unknown, env: string | undefined, fallback: LogLevel): LogLevel {
+  if (env !== undefined && env !== '') {
+    if (!(LOG_LEVELS as readonly string[]).includes(env)) throw new LogLevelError(env);
+    return env as LogLevel;
+  }
+  return (LOG_LEVELS as readonly unknown[]).includes(configLevel) ? configLevel as LogLevel : fallback;
+}
 
 /** What replaces a redacted key's value or a masked secret. */
 export const REDACTED = '[redacted]';
@@ -69,11 +95,19 @@ export interface LoggerOptions {
 
 export type DovetailLogger = PinoLogger;
 
-/** Wraps a destination so every serialized line is masked before it is written. */
+/** `scheme://user:password@` in any text: the user information of a URL. */
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@"'<>\\]+@/gi;
+
+/** `text` with the user information of every URL in it replaced: `https://[redacted]@host/`. */
+export function maskUrlCredentials(text: string): string {
+  return text.replace(URL_USERINFO, `$1${REDACTED}@`);
+}
+
+/** Wraps a destination so every serialized line is masked (secret values, URL user information) before it is written. */
 function maskingStream(target: DestinationStream, secrets: SecretRegistry): DestinationStream {
   const wrapped: DestinationStream & { flushSync?: () => void; end?: () => void } = {
     write(line: string) {
-      return target.write(secrets.mask(line));
+      return target.write(maskUrlCredentials(secrets.mask(line)));
     },
   };
   const t = target as DestinationStream & { flushSync?: () => void; end?: () => void };

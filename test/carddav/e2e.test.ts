@@ -183,10 +183,11 @@ for (const kind of ['radicale', 'xandikos'] as DavServerKind[]) {
         expect(Buffer.from(stored.value.replace(/\s+/g, ''), 'base64').equals(Buffer.from(sent.value, 'base64'))).toBe(true);
 
         // The next run writes nothing; the card is still reported with its error (failed again, or skipped while
-        // the engine's retry backoff runs: then the run itself has no failure).
+        // the engine's retry backoff runs) and the run is not ok either way: the card waits (exit 1).
         const second = await ws.sync();
         expect(writes(second.report)).toBe(0);
-        expect(second.code, second.stderr).toBe(second.report.failed > 0 ? 1 : 0);
+        expect(second.code, second.stderr).toBe(1);
+        expect(second.report.ok).toBe(false);
         const again = second.report.items.find((i) => i.uid === 'huge-1');
         expect(`${again?.reason} ${(again as { error?: string } | undefined)?.error ?? ''}`).toMatch(/maxPhotoBytes/);
         expect(folderCards(ws).size).toBe(6);

@@ -101,6 +101,32 @@ describe('a subscribed feed into a local folder', () => {
     expect(srv.log.map((r) => `${r.path} ${r.status}`).sort()).toEqual(['/festival.ics 304', '/holidays.ics 200']);
   });
 
+  it('a feed server asking to wait: a short Retry-After pauses the run, one longer than runBudget.maxPause ends it at once (exit 3)', async () => {
+    srv.set('/busy.ics', { body: 'busy', status: 503, headers: { 'retry-after': '30' } });
+    config(
+      { busy: { connector: 'ical-feed', settings: { url: srv.url('/busy.ics') } }, local: folder('./local') },
+      { p: { entity: 'event', a: { endpoint: 'busy' }, b: { endpoint: 'local', collection: 'busy', create: true }, mode: 'mirror-a-to-b', runBudget: { maxPause: '1s' } } },
+    );
+    const started = Date.now();
+    const refused = await ws.sync();
+    expect(refused.code).toBe(3);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(srv.log).toHaveLength(1);
+    expect(refused.report.aborted).toMatch(/stopped sending to 127\.0\.0\.1:\d+ for the rest of this run: it asked to wait 30 s \(Retry-After\), more than the 1 s a run waits/);
+
+    // With the default bound (1 m) the run waits the 2 s out, then reads the feed.
+    writeFileSync(ws.path('dovetail.json'), readFileSync(ws.path('dovetail.json'), 'utf8').replace(/,\s*"runBudget": \{[^}]*\}/, ''));
+    srv.set('/busy.ics', { body: 'busy', status: 503, headers: { 'retry-after': '2' } });
+    srv.reset();
+    // The feed recovers as soon as it has sent its 503: the retry after the pause gets it.
+    const healed = setInterval(() => { if (srv.log.length) { srv.set('/busy.ics', { body: feed([{ uid: 'later', summary: 'Later' }]) }); clearInterval(healed); } }, 20);
+    const waited = await ws.sync();
+    clearInterval(healed);
+    expect(waited.code).toBe(0);
+    expect(srv.log.map((r) => r.status)).toEqual([503, 200]);
+    expect(folderItems(ws.path('local', 'busy'))).toEqual(new Map([['later', 'Later']]));
+  });
+
   it('keeps the feed\'s token out of every line of output, even at debug level and in errors', async () => {
     const token = 'feedtoken-5f4e3d2c1b0a99887766';
     srv.set('/private/export.ics', { body: feed([{ uid: 'a', summary: 'A' }]) });

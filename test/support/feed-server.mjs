@@ -12,6 +12,7 @@ import http from 'node:http';
  *   generated on each request, e.g. with a fresh DTSTAMP)
  * @property {string} [contentType]  default `text/calendar; charset=utf-8`
  * @property {number} [status]  answer this status instead (with `body`), e.g. 500 or 403
+ * @property {Record<string, string>} [headers]  extra headers of such an answer, e.g. `{ 'retry-after': '3600' }`
  * @property {boolean} [validators]  send ETag and Last-Modified and honour conditional requests (default true)
  * @property {{ basic?: [string, string], bearer?: string }} [auth]  credentials the feed requires
  * @property {number} [delayMs]  wait this long before answering (a stalled server)
@@ -70,7 +71,7 @@ export async function startFeedServer() {
         }
       }
       const body = typeof feed.body === 'function' ? feed.body() : feed.body;
-      if (feed.status) return answer(feed.status, { 'content-type': feed.contentType ?? 'text/plain' }, body);
+      if (feed.status) return answer(feed.status, { 'content-type': feed.contentType ?? 'text/plain', ...feed.headers }, body);
       const headers = { 'content-type': feed.contentType ?? 'text/calendar; charset=utf-8' };
       if (feed.validators !== false) {
         const etag = typeof feed.body === 'function' ? `"${createHash('sha1').update(body).digest('hex')}"` : feed.etag;

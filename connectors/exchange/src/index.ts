@@ -4,7 +4,7 @@
  * See README.md.
  */
 import { defineConnector, Invalid, type Connector, type ConnectorContext } from '@dovetail/core/sdk';
-import { Transport, type HttpAuth, type TransportOptions } from '@dovetail/http';
+import { redactUrl, Transport, type HttpAuth, type TransportOptions } from '@dovetail/http';
 import { createExchangeConnector } from './connector.js';
 import { windowsZoneOf } from './model/index.js';
 import type { ExchangeSettings } from './settings.js';
@@ -20,6 +20,9 @@ export function backendOf(s: ExchangeSettings): 'ews' | 'graph' {
   if (!s.url && M365_DOMAINS.test(s.mailbox ?? s.username ?? '')) return 'graph';
   return 'ews';
 }
+
+/** Default of the `maxListItems` setting. */
+const DEFAULT_MAX_LIST_ITEMS = 200_000;
 
 async function authFor(ctx: ConnectorContext<ExchangeSettings>): Promise<HttpAuth> {
   const s = ctx.settings;
@@ -65,6 +68,7 @@ async function ewsConnector(ctx: ConnectorContext<ExchangeSettings>, zone: strin
   const backend = createEwsBackend({
     ews: service, logger: ctx.logger, mailbox, sharedMailboxes: s.sharedMailboxes ?? [], mailboxZone: zone,
     deleteMode: ews.DeleteMode[s.deleteMode ?? 'MoveToDeletedItems'], batchSize: s.batchSize ?? 50, url: s.url,
+    maxListItems: s.maxListItems ?? DEFAULT_MAX_LIST_ITEMS,
   });
   const connector = createExchangeConnector({ backend, mapping: { defaultZone: zone }, logger: ctx.logger });
   return { ...connector, close: async () => { await connector.close?.(); await transport.close(); } };
@@ -107,6 +111,12 @@ async function graphConnector(ctx: ConnectorContext<ExchangeSettings>, zone: str
 export default defineConnector<ExchangeSettings>(async (ctx) => {
   const s = ctx.settings;
   const zone = mailboxZone(s.timeZone);
-  if (s.insecure) ctx.logger.warn({ url: s.url ?? s.graphUrl }, 'TLS certificate verification is OFF for this endpoint ("insecure": true): anyone on the network path can read and change this traffic');
+  for (const key of ['url', 'graphUrl'] as const) {
+    const value = s[key];
+    if (value !== undefined && (new URL(value).username || new URL(value).password)) {
+      throw new Invalid(`"${key}" holds a user name or password: take them out of the URL and set "username" and "password" (the password as {"env": …} or {"file": …})`);
+    }
+  }
+  if (s.insecure) ctx.logger.warn({ url: redactUrl(s.url ?? s.graphUrl ?? 'https://graph.microsoft.com/') }, 'TLS certificate verification is OFF for this endpoint ("insecure": true): anyone on the network path can read and change this traffic');
   return backendOf(s) === 'graph' ? graphConnector(ctx, zone) : ewsConnector(ctx, zone);
 });

@@ -42,5 +42,7 @@ export interface ExchangeSettings {
   proxy?: string;
   timeoutMs?: number;
   maxResponseBytes?: number;
+  /** Most items one listing of a folder may hold (default 200,000). */
+  maxListItems?: number;
   batchSize?: number;
 }

@@ -6,6 +6,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { createExclusive, Invalid, type CollectionInfo, type CollectionSpec, type EntityType } from '@dovetail/core/sdk';
 import { componentKinds } from './components.js';
+import type { LinkGuard } from './links.js';
 import { assertSafeName, isIgnoredFileName } from './names.js';
 import { DEFAULT_EXTENSIONS, hasExtension } from './settings.js';
 import { errnoCode } from './versions.js';
@@ -53,13 +54,14 @@ export async function describeCollection(root: string, id: string, customExtensi
   return info;
 }
 
-/** Every collection under `root`, sorted by id. */
-export async function discoverCollections(root: string, customExtension?: string): Promise<CollectionInfo[]> {
+/** Every collection under `root`, sorted by id; linked folders that lead out of the root are left out. */
+export async function discoverCollections(root: string, customExtension: string | undefined, links: LinkGuard): Promise<CollectionInfo[]> {
   const entries = await fsp.readdir(root, { withFileTypes: true });
   const ids: string[] = [];
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
-    if (e.isDirectory() || (e.isSymbolicLink() && (await fsp.stat(path.join(root, e.name)).then((s) => s.isDirectory(), () => false)))) {
+    const dir = path.join(root, e.name);
+    if (e.isDirectory() || (e.isSymbolicLink() && (await fsp.stat(dir).then((s) => s.isDirectory(), () => false)) && !(await links.collectionRefusal(dir)))) {
       ids.push(e.name);
     }
   }

@@ -2,11 +2,12 @@
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import {
-  NotFound, syncDirectory, type CheckResult, type CollectionInfo, type CollectionSpec, type Connector, type ListOptions,
+  NotFound, removeStaleTempFiles, syncDirectory, type CheckResult, type CollectionInfo, type CollectionSpec, type Connector, type ListOptions,
   type ListResult, type LoadOptions, type LoadResult, type Logger, type WatchHandle, type WriteOp, type WriteResult,
 } from '@dovetail/core/sdk';
 import { createCollectionFolder, discoverCollections } from './collections.js';
 import { loadItems, writeItems } from './items.js';
+import { LinkGuard } from './links.js';
 import { ComponentCache, listItemFiles } from './listing.js';
 import { assertSafeName } from './names.js';
 import { extensionFor, extensionIsShared, resolveRoot, type FilesystemSettings } from './settings.js';
@@ -26,6 +27,9 @@ export function createFilesystemConnector(options: FilesystemConnectorOptions): 
   const { settings, baseDir, signal } = options;
   const root = resolveRoot(settings, baseDir);
   const cache = new ComponentCache();
+  const links = new LinkGuard(root, settings.symlinks ?? 'refuse');
+  /** Collection folders already cleared of temp files a stopped run left (once per folder and connector instance). */
+  const swept = new Set<string>();
 
   /** The root folder; created when missing and `createRoot` is set, NotFound otherwise. */
   async function ensureRoot(): Promise<string> {
@@ -47,7 +51,16 @@ export function createFilesystemConnector(options: FilesystemConnectorOptions): 
     const dir = path.join(root, collection);
     const isDir = await fsp.stat(dir).then((s) => s.isDirectory(), () => false);
     if (!isDir) throw new NotFound(`collection folder ${dir} does not exist`);
+    await links.assertCollection(dir);
     return dir;
+  }
+
+  /** Removes the temp files of writes a killed run never finished (their writer is gone, or they are old). */
+  async function sweep(dir: string): Promise<void> {
+    if (swept.has(dir)) return;
+    swept.add(dir);
+    const removed = await removeStaleTempFiles(dir);
+    if (removed.length) options.logger?.info({ dir, removed: removed.length }, 'removed temp files left by a run that was stopped mid-write');
   }
 
   return {
@@ -62,12 +75,12 @@ export function createFilesystemConnector(options: FilesystemConnectorOptions): 
       } catch {
         return { ok: false, message: `vdir root ${root} is not readable and writable by this user` };
       }
-      const collections = await discoverCollections(root, settings.fileExtension);
+      const collections = await discoverCollections(root, settings.fileExtension, links);
       return { ok: true, message: `${root}: ${collections.length} collection(s)` };
     },
 
     async discover(): Promise<CollectionInfo[]> {
-      return discoverCollections(await ensureRoot(), settings.fileExtension);
+      return discoverCollections(await ensureRoot(), settings.fileExtension, links);
     },
 
     async createCollection(spec: CollectionSpec): Promise<CollectionInfo> {
@@ -76,22 +89,24 @@ export function createFilesystemConnector(options: FilesystemConnectorOptions): 
 
     async list(collection: string, listOptions: ListOptions): Promise<ListResult> {
       const dir = await collectionDir(collection);
+      await sweep(dir);
       const items = await listItemFiles(dir, {
         extension: extensionFor(settings, listOptions.entity),
         entity: listOptions.entity,
         sniff: extensionIsShared(settings, listOptions.entity),
         cache,
+        links,
       });
       return { kind: 'full', items };
     },
 
     async load(collection: string, ids: string[], loadOptions: LoadOptions): Promise<LoadResult[]> {
-      return loadItems(await collectionDir(collection), collection, ids, loadOptions.entity);
+      return loadItems(await collectionDir(collection), collection, ids, loadOptions.entity, links);
     },
 
     async write(collection: string, ops: WriteOp[]): Promise<WriteResult[]> {
       const dir = await collectionDir(collection);
-      const results = await writeItems(dir, ops, settings, signal);
+      const results = await writeItems(dir, ops, settings, links, signal);
       await syncDirectory(dir);
       return results;
     },

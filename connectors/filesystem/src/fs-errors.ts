@@ -17,6 +17,8 @@ export function toDovetailError(e: unknown, action: string, file: string): Dovet
       return new Invalid(`permission denied to ${action} ${file}: ${detail}`, { cause: e });
     case 'EISDIR':
       return new Invalid(`${file} is a folder, not an item file`, { cause: e });
+    case 'ELOOP':
+      return new Invalid(`${file} is a symbolic link (or a loop of them); refused`, { cause: e });
     case 'ENAMETOOLONG':
       return new Invalid(`file name too long: ${file}`, { cause: e });
     default:

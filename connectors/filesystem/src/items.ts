@@ -5,7 +5,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import {
-  createExclusive, NotFound, PreconditionFailed, replaceAtomic, Unavailable,
+  createExclusive, Invalid, NotFound, PreconditionFailed, replaceAtomic, Unavailable,
   type EntityType, type LoadResult, type WriteOp, type WriteResult,
 } from '@dovetail/core/sdk';
 import { mapLimit } from './concurrency.js';
@@ -13,6 +13,7 @@ import { toDovetailError } from './fs-errors.js';
 import { parseItemFile, serializeItem } from './item-codec.js';
 import { alternativeFileName, assertSafeName, preferredFileName } from './names.js';
 import { extensionFor, type FilesystemSettings } from './settings.js';
+import { READ_NO_FOLLOW, type LinkGuard } from './links.js';
 import { currentVersion, versionOf } from './versions.js';
 
 /** Files read in parallel while loading. */
@@ -22,9 +23,12 @@ const WRITE_CONCURRENCY = 8;
 /** Numbered alternatives tried when a new item's preferred file name is taken. */
 const NAME_ATTEMPTS = 100;
 
-/** Reads one file and its version from the same open handle, so the version matches the content. */
+/**
+ * Reads one file and its version from the same open handle, so the version matches the content. The file is
+ * opened without following a link, so one swapped in after the checks is refused, not read.
+ */
 async function readWithVersion(file: string): Promise<{ text: string; version: string }> {
-  const handle = await fsp.open(file, 'r');
+  const handle = await fsp.open(file, READ_NO_FOLLOW);
   try {
     const stat = await handle.stat({ bigint: true });
     if (!stat.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EISDIR' });
@@ -35,12 +39,14 @@ async function readWithVersion(file: string): Promise<{ text: string; version: s
 }
 
 /** Loads `ids` from the folder `dir` as items of `entity`; one result per id, in order. */
-export async function loadItems(dir: string, collection: string, ids: string[], entity: EntityType): Promise<LoadResult[]> {
+export async function loadItems(dir: string, collection: string, ids: string[], entity: EntityType, links: LinkGuard): Promise<LoadResult[]> {
   return mapLimit(ids, LOAD_CONCURRENCY, async (id): Promise<LoadResult> => {
     const file = path.join(dir, id);
     try {
       assertSafeName(id, 'item');
-      const { text, version } = await readWithVersion(file);
+      const where = await links.item(file);
+      if ('refused' in where) return { ok: false, id, error: new Invalid(where.refused) };
+      const { text, version } = await readWithVersion(where.path);
       return { ok: true, id, version, item: parseItemFile(text, id, entity) };
     } catch (e) {
       const error = toDovetailError(e, 'read', file);
@@ -66,7 +72,7 @@ function* candidateNames(preferred: string, extension: string): Generator<string
   for (let n = 1; n <= NAME_ATTEMPTS; n++) yield alternativeFileName(preferred, extension, n);
 }
 
-async function applyOp(dir: string, op: WriteOp, settings: FilesystemSettings): Promise<WriteResult> {
+async function applyOp(dir: string, op: WriteOp, settings: FilesystemSettings, links: LinkGuard): Promise<WriteResult> {
   if (op.op === 'create') {
     const extension = extensionFor(settings, op.item.type);
     const content = serializeItem(op.item, settings.vcardVersion);
@@ -77,14 +83,20 @@ async function applyOp(dir: string, op: WriteOp, settings: FilesystemSettings): 
   }
   assertSafeName(op.id, 'item');
   const file = path.join(dir, op.id);
+  // A link is never overwritten: refused, or (inside-root) its target is written and the link stays.
+  const where = await links.item(file);
+  if ('refused' in where) throw new Invalid(`${where.refused}; not changed`);
   if (op.op === 'update') {
-    await checkVersion(file, op.id, op.ifVersion);
+    await checkVersion(where.path, op.id, op.ifVersion);
     const content = serializeItem(op.item, settings.vcardVersion);
-    await replaceAtomic(dir, op.id, content, async () => { await checkVersion(file, op.id, op.ifVersion); });
-    return { ok: true, id: op.id, version: await checkVersion(file, op.id) };
+    await replaceAtomic(path.dirname(where.path), path.basename(where.path), content, async () => {
+      if (where.link !== (await fsp.lstat(file)).isSymbolicLink()) throw new PreconditionFailed(`item ${op.id} was replaced since it was read`);
+      await checkVersion(where.path, op.id, op.ifVersion);
+    });
+    return { ok: true, id: op.id, version: await checkVersion(where.path, op.id) };
   }
-  await checkVersion(file, op.id, op.ifVersion);
-  await fsp.unlink(file);
+  await checkVersion(where.path, op.id, op.ifVersion);
+  await fsp.unlink(file); // the item's file, or its link (never the link's target)
   return { ok: true, id: op.id };
 }
 
@@ -96,13 +108,13 @@ function opFile(dir: string, op: WriteOp): string {
  * Applies `ops` to the folder `dir`; one result per op, in order. Independent ops run a few at a time;
  * ops on the same id run in the order given. Once `signal` aborts, the remaining ops are not attempted.
  */
-export async function writeItems(dir: string, ops: WriteOp[], settings: FilesystemSettings, signal?: AbortSignal): Promise<WriteResult[]> {
+export async function writeItems(dir: string, ops: WriteOp[], settings: FilesystemSettings, links: LinkGuard, signal?: AbortSignal): Promise<WriteResult[]> {
   const previousOnId = new Map<string, Promise<unknown>>();
   return mapLimit(ops, WRITE_CONCURRENCY, async (op): Promise<WriteResult> => {
     const run = async (): Promise<WriteResult> => {
       if (signal?.aborted) return { ok: false, error: new Unavailable('cancelled before this write was attempted') };
       try {
-        return await applyOp(dir, op, settings);
+        return await applyOp(dir, op, settings, links);
       } catch (e) {
         return { ok: false, error: toDovetailError(e, op.op === 'delete' ? 'delete' : 'write', opFile(dir, op)) };
       }

@@ -10,6 +10,7 @@ import { componentKinds, holdsEntity, type ComponentKind } from './components.js
 import { mapLimit } from './concurrency.js';
 import { isIgnoredFileName } from './names.js';
 import { hasExtension } from './settings.js';
+import type { LinkGuard } from './links.js';
 import { errnoCode, versionOf } from './versions.js';
 
 /** Parallel stats/reads in flight while listing. */
@@ -42,6 +43,7 @@ export interface ListFilesOptions {
   /** Sniff file contents to keep only files holding `entity` (needed when the extension is shared). */
   sniff: boolean;
   cache: ComponentCache;
+  links: LinkGuard;
 }
 
 /** Components of a file; an unreadable file counts as "unknown" so it is listed and its load reports why. */
@@ -64,10 +66,13 @@ export async function listItemFiles(dir: string, options: ListFilesOptions): Pro
   const refs = await mapLimit(names, LIST_CONCURRENCY, async (name): Promise<ItemRef | undefined> => {
     const file = path.join(dir, name);
     try {
-      const stat = await fsp.stat(file, { bigint: true });
+      const where = await options.links.item(file);
+      // A refused link is listed (by the link's own stat, never its target's) so that loading it reports why.
+      if ('refused' in where) return { id: name, version: `link:${versionOf(await fsp.lstat(file, { bigint: true }))}` };
+      const stat = await fsp.stat(where.path, { bigint: true });
       if (!stat.isFile()) return undefined;
       const version = versionOf(stat);
-      if (options.sniff && !holdsEntity(await sniff(options.cache, file, version), options.entity)) return undefined;
+      if (options.sniff && !holdsEntity(await sniff(options.cache, where.path, version), options.entity)) return undefined;
       return { id: name, version };
     } catch (e) {
       if (errnoCode(e) === 'ENOENT') return undefined; // deleted while listing

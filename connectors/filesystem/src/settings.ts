@@ -12,6 +12,8 @@ export interface FilesystemSettings {
   vcardVersion?: '3.0' | '4.0';
   /** Create the root folder when missing (default false). */
   createRoot?: boolean;
+  /** Item files that are symbolic links: refused (default), or followed when they stay inside the root. */
+  symlinks?: 'refuse' | 'inside-root';
 }
 
 /** The extension used for an entity type when the settings name none. */

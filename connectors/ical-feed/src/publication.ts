@@ -7,7 +7,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  Invalid, NotFound, PreconditionFailed, Unavailable, isDovetailError, replaceAtomic, syncDirectory,
+  Invalid, NotFound, PreconditionFailed, Unavailable, isDovetailError, removeStaleTempFiles, replaceAtomic, syncDirectory,
   type CheckResult, type EntityType, type ListResult, type LoadResult, type Logger, type WriteOp, type WriteResult,
 } from '@dovetail/core/sdk';
 import { decodeCursor, encodeCursor, sha256 } from './cursor.js';
@@ -149,6 +149,7 @@ export class Publication {
     const dir = path.dirname(this.file);
     try {
       await mkdir(dir, { recursive: true });
+      await removeStaleTempFiles(dir, path.basename(this.file)); // of a run killed while publishing
       await replaceAtomic(dir, path.basename(this.file), text, async () => {
         if (await this.stat() !== expectedStat) throw new PreconditionFailed(`${this.file} changed while it was being written; its items are read again`);
       });

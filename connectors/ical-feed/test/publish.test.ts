@@ -3,6 +3,7 @@
  * nothing changed), atomic replacement, and the published file read back by ical.js and by the subscribe side
  * with no semantic loss.
  */
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -116,6 +117,18 @@ describe('the published file', () => {
     const careless = await makeFeed({ path: './thesis.txt' }, { baseDir: dir });
     await expect(careless.connector.write('feed', [{ op: 'create', item: ny('a') }])).rejects.toThrow(/exists and is not an iCalendar file .*it is left alone/);
     expect(readFileSync(path.join(dir, 'thesis.txt'), 'utf8')).toBe('Chapter 1');
+  });
+
+  it('removes the temp files of a run killed while publishing (its own file\'s only) on the next write', async () => {
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const { connector } = await makeFeed({ path: './out/team.ics' }, { baseDir: dir });
+    okIds(await connector.write('feed', [{ op: 'create', item: ny('a') }]));
+    const left = `.team.ics.${dead}.k1ll3d.tmp`;
+    const someoneElses = `.index.html.${dead}.k1ll3d.tmp`;
+    writeFileSync(path.join(dir, 'out', left), 'BEGIN:VCALENDAR');
+    writeFileSync(path.join(dir, 'out', someoneElses), '<html>');
+    okIds(await connector.write('feed', [{ op: 'create', item: ny('b') }]));
+    expect(readdirSync(path.join(dir, 'out')).sort()).toEqual([someoneElses, 'team.ics']);
   });
 
   it('creates no file when every op of the first write fails', async () => {

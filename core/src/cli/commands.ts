@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { loadConfig, validateConfig, ConfigLoadError } from '../config/index.js';
 import type { LoadedConfig } from '../config/types.js';
 import { PluginHost } from '../host/index.js';
-import { createLogger } from '../log.js';
+import { createLogger, LogLevelError, resolveLogLevel, type LogLevel } from '../log.js';
 import { openStateStore, StateLocked, type StateStore } from '../state/index.js';
 import { runOnce } from '../runner/run-once.js';
 import type { RunEntry, RunSummary } from '../runner/run-entry.js';
@@ -45,8 +45,15 @@ async function readConfig(ctx: CommandContext): Promise<LoadedConfig> {
 }
 
 function logger(loaded?: LoadedConfig) {
+  let level: LogLevel;
+  try {
+    level = resolveLogLevel(loaded?.config.log?.level, process.env.DOVETAIL_LOG_LEVEL, 'warn');
+  } catch (e) {
+    if (e instanceof LogLevelError) throw new UsageError(e.message, 2);
+    throw e;
+  }
   // Logs go to stderr so stdout stays clean for --json.
-  return createLogger({ level: loaded?.config.log?.level ?? (process.env.DOVETAIL_LOG_LEVEL as never) ?? 'warn', destination: 2 });
+  return createLogger({ level, destination: 2 });
 }
 
 /** Config + host, validated (exit 2 with every problem). */

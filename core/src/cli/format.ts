@@ -2,6 +2,7 @@
 import type { RunReport } from '../engine/report.js';
 import type { Plan } from '../engine/plan-types.js';
 import type { PairingConfig } from '../config/types.js';
+import type { PendingWork } from '../runner/run-entry.js';
 
 /** Left-aligned columns separated by two spaces; long cells are cut with an ellipsis. */
 export function table(headers: string[], rows: string[][], maxCell = 48): string {
@@ -11,7 +12,8 @@ export function table(headers: string[], rows: string[][], maxCell = 48): string
   return all.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ').trimEnd()).join('\n');
 }
 
-export function summary(r: RunReport): string {
+/** A run's summary: one line of counts, then why it stopped, what waits, and its first errors. */
+export function summary(r: Omit<RunReport, 'failure'> & { pending?: PendingWork }): string {
   const side = (n: string, c: RunReport['a']) => `${n}: +${c.created} ~${c.updated} -${c.deleted}`;
   const head = `${r.pairing}: ${r.dryRun ? 'dry run, would change' : r.ok ? 'done' : 'done with problems'} — ${side('a', r.a)}  ${side('b', r.b)}  unchanged ${r.unchanged}`
     + (r.conflicts ? `  conflicts ${r.conflicts}` : '') + (r.skipped ? `  skipped ${r.skipped}` : '') + (r.failed ? `  failed ${r.failed}` : '')
@@ -19,6 +21,10 @@ export function summary(r: RunReport): string {
   const lines = [head];
   if (r.blocked) lines.push(`  stopped: ${r.blocked}`);
   if (r.aborted) lines.push(`  aborted: ${r.aborted}`);
+  const waiting = r.pending?.retrying ?? 0;
+  if (waiting && !r.dryRun) {
+    lines.push(`  waiting: ${waiting} item${waiting === 1 ? '' : 's'} to retry after failures, ${r.pending?.nextRetryAt ? `next at ${r.pending.nextRetryAt}` : 'on the next run'} (see dovetail status)`);
+  }
   for (const e of r.errors.slice(0, 20)) lines.push(`  error: ${e.message}`);
   if (r.errors.length > 20) lines.push(`  … and ${r.errors.length - 20} more errors (see --json)`);
   return lines.join('\n');

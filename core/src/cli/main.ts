@@ -1,6 +1,6 @@
 /**
- * The `dovetail` CLI (DESIGN §6). Exit codes: 0 done, 1 done with item failures (or a guard stopped a run),
- * 2 usage or config error, 3 could not run (unreachable, auth, locked).
+ * The `dovetail` CLI (DESIGN §6). Exit codes: 0 done, 1 done with item failures or items waiting for a retry (or a
+ * guard stopped a run), 2 usage or config error, 3 could not run (unreachable, auth, locked) or gave up a host.
  */
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
@@ -48,7 +48,8 @@ Options:
   --in-process        with 'conformance': import its in-process entry even if its manifest names a process
   --corpus DIR        with 'conformance': the interop corpus (default $CORPUS_DIR, else ../shared/corpus beside the checkout)
 
-Exit codes: 0 done · 1 done with item failures or stopped by a guard · 2 usage/config error · 3 could not run
+Exit codes: 0 done · 1 done with item failures (or items waiting for a retry) or stopped by a guard ·
+            2 usage/config error · 3 could not run, or stopped sending to a server that stopped answering
 Config reference: schemas/config.schema.json (point your editor at it with "$schema").`;
 
 export function version(): string {

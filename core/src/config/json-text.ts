@@ -1,4 +1,10 @@
-/** JSON parsing that reports where it failed as line:column. */
+/**
+ * JSON parsing that reports where it failed as line:column, and refuses duplicate keys: `JSON.parse` keeps the last
+ * of two equal keys without a word, so a config with two `"url"`s would silently use one of them. Duplicates are
+ * found with jsonc-parser's visitor, which reports positions (and also reads JSON with comments).
+ */
+import { visit } from 'jsonc-parser';
+import { joinPointer } from './json-pointer.js';
 
 /** JSON text could not be parsed; `line`/`column` are 1-based when known. */
 export class JsonSyntaxError extends Error {
@@ -15,12 +21,57 @@ export function lineColumn(text: string, offset: number): { line: number; column
   return { line: lines.length, column: lines[lines.length - 1].length + 1 };
 }
 
-/** Parses JSON text (a leading BOM is allowed); throws `JsonSyntaxError` with line:column on failure. */
+/** A key that appears twice in one object: where (1-based), its JSON pointer, and where it first appeared. */
+export interface DuplicateKey {
+  pointer: string;
+  line: number;
+  column: number;
+  first: { line: number; column: number };
+}
+
+/** The same key twice in one object; the error names the first such key, `duplicates` lists them all. */
+export class JsonDuplicateKeyError extends JsonSyntaxError {
+  constructor(file: string, readonly duplicates: DuplicateKey[]) {
+    const d = duplicates[0]!;
+    const more = duplicates.length > 1 ? `; also ${duplicates.slice(1).map((x) => `${x.pointer} (line ${x.line})`).join(', ')}` : '';
+    super(file, d.line, d.column, `duplicate key at ${d.pointer} (first at line ${d.first.line}, column ${d.first.column}): JSON would keep only the last value; remove one${more}`);
+    this.name = 'JsonDuplicateKeyError';
+    this.message = `${file}:${d.line}:${d.column}: ${this.detail}`;
+  }
+}
+
+/** Every key that appears more than once in the same object of `text`, in document order. */
+export function duplicateKeys(text: string): DuplicateKey[] {
+  const found: DuplicateKey[] = [];
+  const open: Map<string, { line: number; column: number }>[] = [];
+  visit(text, {
+    onObjectBegin: () => { open.push(new Map()); },
+    onObjectEnd: () => { open.pop(); },
+    onObjectProperty: (key, _offset, _length, line, character, path) => {
+      const seen = open[open.length - 1];
+      if (!seen) return;
+      const at = { line: line + 1, column: character + 1 };
+      const first = seen.get(key);
+      if (first) found.push({ pointer: joinPointer('', ...path(), key), ...at, first });
+      else seen.set(key, at);
+    },
+  });
+  return found;
+}
+
+/**
+ * Parses JSON text (a leading BOM is allowed); throws `JsonSyntaxError` with line:column on failure, and
+ * `JsonDuplicateKeyError` (a `JsonSyntaxError`) when an object repeats a key.
+ */
 export function parseJsonText(text: string, file: string): unknown {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   try {
-    return JSON.parse(body);
+    const value: unknown = JSON.parse(body);
+    const duplicates = duplicateKeys(body);
+    if (duplicates.length) throw new JsonDuplicateKeyError(file, duplicates);
+    return value;
   } catch (e) {
+    if (e instanceof JsonDuplicateKeyError) throw e;
     const message = (e as Error).message;
     const detail = message.replace(/\s*in JSON at position \d+.*$/s, '').replace(/\s*\(line \d+ column \d+\)$/, '');
     const lc = /line (\d+) column (\d+)/.exec(message);

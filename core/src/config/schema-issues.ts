@@ -2,6 +2,7 @@
  * Turns ajv errors (allErrors + verbose) into issues a person can act on: one per problem, a JSON pointer
  * to the offending place, a short message and a hint (allowed values, "did you mean", or the key's description).
  */
+import { maskUrlCredentials } from '../log.js';
 import type { ErrorObject } from 'ajv';
 import { joinPointer } from './json-pointer.js';
 import { oneOf, suggestion } from './suggest.js';
@@ -34,7 +35,7 @@ function typeOf(v: unknown): string {
 }
 
 function show(v: unknown): string {
-  const s = JSON.stringify(v);
+  const s = typeof v === 'string' ? JSON.stringify(maskUrlCredentials(v)) : JSON.stringify(v);
   return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 

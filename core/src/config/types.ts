@@ -115,6 +115,18 @@ export interface PairingConfig {
   /** `false`: the service does not schedule it and `dovetail sync` without names skips it (default true). */
   enabled?: boolean;
   schedule?: ScheduleConfig;
+  /** When a run stops sending to a remote host (defaults: runner/settings.ts RUN_BUDGET_DEFAULTS). */
+  runBudget?: RunBudgetConfig;
+}
+
+/** A run's per-host limits as configured. */
+export interface RunBudgetConfig {
+  /** Requests in a row that fail without an answer (time-out, refused, reset) before the run gives the host up (default 3). */
+  failures?: number;
+  /** A failing streak lasting this long gives the host up too (`20s`). */
+  failureTime?: string;
+  /** Longest Retry-After a run waits, pausing every request to the host; longer gives it up (`1m`). */
+  maxPause?: string;
 }
 
 /** When the runner service syncs a pairing (defaults: runner/settings.ts SERVICE_DEFAULTS). */

@@ -5,6 +5,7 @@
 import { stopsRun } from '../host/process/errors.js';
 import type { Connector, WriteOp, WriteResult } from '../sdk/connector.js';
 import { isDovetailError, Unavailable, type DovetailError } from '../sdk/errors.js';
+import { isNotAttempted } from '../sdk/run-budget.js';
 import type { PairingMeta, PairingState, Relation } from '../state/types.js';
 import type { Action, Plan, Side } from './plan-types.js';
 
@@ -40,6 +41,13 @@ export interface ApplyResult {
   stale: Action[];
   /** Set when the run stopped early (auth failure, abort); state up to the last chunk is committed. */
   aborted?: string;
+  /**
+   * Actions never sent because the run gave up their target's host (`HostSkipped`: it stopped answering, or asked
+   * for a longer pause than a run waits). Their items are left as they were, without a retry penalty.
+   */
+  notAttempted: Action[];
+  /** Why each side given up was given up (the first `HostSkipped` message). */
+  givenUp: Partial<Record<Side, string>>;
 }
 
 /** Longest wait honoured for a RateLimited answer inside a run; longer ones fail the items and retry next run. */
@@ -60,6 +68,10 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
   /** Keys whose failure was the server's (down, busy), not the item's. */
   const transientKeys = new Set<string>();
   const staleKeys = new Set<string>();
+  const notAttempted: Action[] = [];
+  const notAttemptedKeys = new Set<string>();
+  const succeededKeys = new Set<string>();
+  const givenUp: Partial<Record<Side, string>> = {};
   /** Keys whose update failed: the source side to mark as "changed" when there is no old relation to fall back to. */
   const dirtySources = new Map<string, Side>();
   const pendingPerKey = new Map<string, number>();
@@ -80,21 +92,34 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
   for (let i = 0; i < chunks.length; i++) {
     if (opts.signal?.aborted) { aborted = 'aborted'; break; }
     const group = chunks[i];
-    const target = opts.targets[group[0].target];
+    const side = group[0].target;
+    const target = opts.targets[side];
     let results: WriteResult[];
-    try {
-      results = await writeWithRateLimit(target, group, sleep);
-    } catch (e) {
-      const err = asError(e);
-      if (err.code === 'AuthFailed' || stopsRun(e)) { aborted = err.message; break; }
-      results = group.map(() => ({ ok: false as const, error: err }));
+    if (givenUp[side]) {
+      // The host behind this side was given up: nothing more is sent to it in this run.
+      results = group.map(() => ({ ok: false as const, error: notSent(givenUp[side]!) }));
+    } else {
+      try {
+        results = await writeWithRateLimit(target, group, sleep);
+      } catch (e) {
+        const err = asError(e);
+        if (err.code === 'AuthFailed' || stopsRun(e)) { aborted = err.message; break; }
+        results = group.map(() => ({ ok: false as const, error: err }));
+      }
     }
     const touched = new Set<string>();
     group.forEach((action, j) => {
       const res = results[j] ?? { ok: false as const, error: new Unavailable('connector returned no result for this operation') };
       touched.add(action.key);
       pendingPerKey.set(action.key, (pendingPerKey.get(action.key) ?? 1) - 1);
+      if (!res.ok && isNotAttempted(res.error)) {
+        givenUp[action.target] ??= res.error.message;
+        notAttempted.push(action);
+        notAttemptedKeys.add(action.key);
+        return;
+      }
       if (res.ok) {
+        succeededKeys.add(action.key);
         outcomes.push({ action, ok: true });
         const rel = current(action.key);
         if (rel) {
@@ -124,12 +149,13 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
     const put: Relation[] = [];
     const del: string[] = [];
     for (const key of touched) {
-      if ((pendingPerKey.get(key) ?? 0) > 0 && !failedKeys.has(key)) {
+      if ((pendingPerKey.get(key) ?? 0) > 0 && !failedKeys.has(key) && !notAttemptedKeys.has(key)) {
         // More actions for this key follow (keep-both copies): persist what is true now.
         const rel = current(key);
         if (rel) put.push(rel);
         continue;
       }
+      if (untouched(key)) continue;
       const rel = settle(key);
       if (rel) put.push(rel); else if (plan.before.get(key)) del.push(key);
     }
@@ -139,7 +165,12 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
     opts.onChunk?.(done, plan.actions.length);
   }
   if (chunks.length === 0 && opts.finalMeta && !aborted) await state.commit({ meta: finalMeta() });
-  return { outcomes, stale, aborted };
+  return { outcomes, stale, aborted, notAttempted, givenUp };
+
+  /** A key none of whose actions was sent or succeeded: its relation stays exactly as it was. */
+  function untouched(key: string): boolean {
+    return notAttemptedKeys.has(key) && !succeededKeys.has(key) && !failedKeys.has(key) && !staleKeys.has(key);
+  }
 
   /**
    * The run's metadata. Change cursors advance only when every item was settled: an item whose write failed or
@@ -147,7 +178,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
    */
   function finalMeta(): Partial<PairingMeta> | undefined {
     if (!opts.finalMeta) return undefined;
-    if (!failedKeys.size && !staleKeys.size) return opts.finalMeta;
+    if (!failedKeys.size && !staleKeys.size && !notAttemptedKeys.size) return opts.finalMeta;
     const { cursorA: _a, cursorB: _b, listedUntilA: _la, listedUntilB: _lb, ...rest } = opts.finalMeta;
     void _a; void _b; void _la; void _lb;
     return rest;
@@ -166,6 +197,11 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
   function settle(key: string): Relation | null {
     const before = plan.before.get(key);
     if (staleKeys.has(key) && !failedKeys.has(key)) return before ?? null;
+    // Some of the key's actions succeeded and the rest were not sent: kept as a failure of the server, no penalty.
+    if (notAttemptedKeys.has(key) && !failedKeys.has(key)) {
+      failedKeys.set(key, 'not attempted: the run stopped sending to this side');
+      transientKeys.add(key);
+    }
     const err = failedKeys.get(key);
     if (!err) {
       const after = plan.after.get(key);
@@ -240,6 +276,11 @@ function chunk(actions: Action[], size: number): Action[][] {
   }
   if (cur.length) out.push(cur);
   return out;
+}
+
+/** The result of an op not sent because its side's host was given up. */
+function notSent(reason: string): DovetailError {
+  return Object.assign(new Unavailable(reason), { notAttempted: true as const });
 }
 
 function asError(e: unknown): DovetailError {

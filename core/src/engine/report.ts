@@ -34,8 +34,15 @@ export interface RunReport {
   failed: number;
   /** Set when a guard stopped the run (exit 1 unless --force). */
   blocked?: string;
-  /** Set when the run stopped early (auth failure, abort). */
+  /** Set when the run stopped early (auth failure, a host given up, abort). */
   aborted?: string;
+  /**
+   * Why the run stopped early: `auth` (credentials refused mid-run), `unreachable` (the run gave up a host that
+   * stopped answering or asked for a longer pause than a run waits), `interrupted` (shutdown).
+   */
+  failure?: 'auth' | 'unreachable' | 'interrupted';
+  /** Changes never sent because the run gave up their host; left for the next run, without a retry penalty. */
+  notAttempted?: number;
   errors: { uid?: string; side?: Side; message: string }[];
   items: ReportItem[];
 }
@@ -80,8 +87,9 @@ export class ReportBuilder {
     this.r.items.push({ action: a.kind, side: a.target, uid: a.uid, title: a.title, reason: a.reason, ok: false, error: `${code}: ${message}` });
   }
 
-  abort(message: string): void {
+  abort(message: string, failure: RunReport['failure']): void {
     this.r.aborted = message;
+    this.r.failure = failure;
     this.r.errors.push({ message });
   }
 

@@ -7,6 +7,7 @@ import type { PairingConfig, SideConfig } from '../config/types.js';
 import type { Connector, ListResult } from '../sdk/connector.js';
 import type { ConnectorManifest } from '../sdk/manifest.js';
 import { isDovetailError } from '../sdk/errors.js';
+import { isNotAttempted, RunBudget, withRunBudget, type RunBudgetLimits } from '../sdk/run-budget.js';
 import type { PairingMeta, PairingState, Relation } from '../state/types.js';
 import { applyPlan, type ApplyResult } from './apply.js';
 import { effectivePolicy, type EffectivePolicy } from './policy.js';
@@ -34,6 +35,8 @@ export interface RunPairingOptions {
   signal?: AbortSignal;
   sleep?: (ms: number) => Promise<void>;
   onProgress?: (phase: string, done: number, total: number) => void;
+  /** Per-host limits of this run (consecutive failures, Retry-After pauses); defaults: `DEFAULT_RUN_BUDGET`. */
+  budget?: Partial<RunBudgetLimits>;
 }
 
 /** Raised when the run cannot start or must stop (collection missing, auth); the CLI maps it to exit 3. */
@@ -53,7 +56,15 @@ export interface RunOutcome {
 /** A pairing whose sides name their collections (a single-collection endpoint's one collection filled in). */
 type ResolvedPairing = PairingConfig & { a: SideConfig & { collection: string }; b: SideConfig & { collection: string } };
 
-export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
+/**
+ * Runs the pairing inside a fresh run budget: every request the connectors send through `@dovetail/http` in this
+ * run is counted per host, and a host that stops answering is given up for the rest of the run.
+ */
+export function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
+  return withRunBudget(new RunBudget(opts.budget), () => runWithinBudget(opts));
+}
+
+async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
   const started = Date.now();
   const now = opts.now ?? (() => new Date());
   const { state } = opts;
@@ -137,15 +148,24 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
   if ('cursorA' in finalMeta) finalMeta.listedUntilA = finalMeta.cursorA === undefined ? undefined : la.listedUntil;
   if ('cursorB' in finalMeta) finalMeta.listedUntilB = finalMeta.cursorB === undefined ? undefined : lb.listedUntil;
   let result = await apply(thePlan, finalMeta);
+  let notAttempted = result.notAttempted.length;
+  const givenUp = { ...result.givenUp };
   for (let round = 0; round < 2 && result.stale.length && !result.aborted; round++) {
     const replanned = await replan(result.stale);
     report.countPlan(replanned, true);
     result = await apply(replanned, undefined);
+    notAttempted += result.notAttempted.length;
+    Object.assign(givenUp, { ...result.givenUp, ...givenUp });
   }
   if (result.stale.length) {
     for (const a of result.stale) report.fail(a, 'PreconditionFailed', 'the item kept changing during the run; retried next run');
   }
-  if (result.aborted) report.abort(result.aborted);
+  if (result.aborted) report.abort(result.aborted, opts.signal?.aborted ? 'interrupted' : 'auth');
+  else if (notAttempted) {
+    const why = [...new Set(Object.values(givenUp))].join('; ');
+    report.r.notAttempted = notAttempted;
+    report.abort(`${why}; ${notAttempted} change${notAttempted === 1 ? '' : 's'} not attempted (no retry penalty: the next run tries them again)`, 'unreachable');
+  }
   return finish(thePlan);
 
   async function apply(p: Plan, fm: Partial<PairingMeta> | undefined): Promise<ApplyResult> {
@@ -284,7 +304,7 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
         done += part.length;
         if ('error' in outcome) {
           const e = outcome.error;
-          if (isDovetailError(e, 'AuthFailed') || stopsRun(e)) {
+          if (isDovetailError(e, 'AuthFailed') || stopsRun(e) || isNotAttempted(e)) {
             await next; // settled, never rejects: no load left running behind the failed run
             throw new RunFailed(`side ${side}: ${(e as Error).message}`, { cause: e });
           }
@@ -298,6 +318,9 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
             inputs[side].loaded.set(r.id, { id: r.id, version: r.version, entity: r.item, hash: rules.hashRead(r.item) } satisfies LoadedItem);
           } else if (r.error.code === 'NotFound') {
             inputs[side].listing.delete(r.id); // deleted between list and load
+          } else if (isNotAttempted(r.error)) {
+            await next;
+            throw new RunFailed(`side ${side}: ${r.error.message}`, { cause: r.error });
           } else {
             inputs[side].failed.set(r.id, `${r.error.code}: ${r.error.message}`);
           }

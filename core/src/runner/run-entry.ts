@@ -26,7 +26,7 @@ export interface PendingWork {
 }
 
 /** A run as recorded. */
-export interface RunEntry extends RunReport {
+export interface RunEntry extends Omit<RunReport, 'failure'> {
   trigger?: RunTrigger;
   failure?: RunFailure;
   pending?: PendingWork;

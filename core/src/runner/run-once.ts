@@ -14,6 +14,7 @@ import { quarantineOf } from '../host/process/errors.js';
 import type { ConnectorManifest } from '../sdk/manifest.js';
 import { StateCorrupt, StateLocked, type PairingState, type RunRecord, type StateStore } from '../state/types.js';
 import type { PendingWork, RunEntry, RunFailure, RunTrigger } from './run-entry.js';
+import { resolveRunBudget } from './settings.js';
 
 /** What `runOnce` needs from the plugin host (a PluginHost satisfies it). */
 export interface EndpointActivator {
@@ -100,15 +101,18 @@ export async function runOnce(o: RunOnceOptions): Promise<RunOnceResult> {
     state = await o.store.open(o.name);
     const [a, b] = [await o.host.activate(pairing.a.endpoint), await o.host.activate(pairing.b.endpoint)];
     const { report, plan } = await runPairing({
-      name: o.name, pairing, state, dryRun, force: o.force, signal: o.signal, onProgress: o.onProgress,
+      name: o.name, pairing, state, dryRun, force: o.force, signal: o.signal, onProgress: o.onProgress, budget: resolveRunBudget(pairing),
       endpoints: { a: { connector: a.connector, manifest: a.manifest, readOnly: a.readOnly }, b: { connector: b.connector, manifest: b.manifest, readOnly: b.readOnly } },
     });
     const quarantined = [a, b].some((side) => (side.connector as { quarantine?: () => unknown }).quarantine?.() !== undefined);
     const failure: RunFailure | undefined = report.aborted === undefined ? undefined
-      : o.signal?.aborted ? 'interrupted' : quarantined ? 'quarantined' : 'auth';
-    const entry: RunEntry = { ...report, trigger: o.trigger, ...(failure ? { failure } : {}), pending: pendingWork(state) };
+      : o.signal?.aborted ? 'interrupted' : quarantined ? 'quarantined' : report.failure ?? 'error';
+    const pending = pendingWork(state);
+    // Items backing off after failures are not synced: the run says so (exit 1, not ok) until they are.
+    const ok = report.ok && (dryRun || pending.retrying === 0);
+    const entry: RunEntry = { ...report, ok, trigger: o.trigger, ...(failure ? { failure } : {}), pending };
     // A quarantined connector could not run its part, as when it could not be reached: exit 3.
-    result = { entry, plan, exitCode: report.ok ? 0 : failure === 'quarantined' ? 3 : 1 };
+    result = { entry, plan, exitCode: failure === 'auth' || failure === 'unreachable' || failure === 'quarantined' ? 3 : ok ? 0 : 1 };
   } catch (e) {
     const { failure, message, exitCode } = classify(e, o.name, !!o.signal?.aborted);
     result = { entry: failedEntry(o.name, dryRun, startedAt, o.trigger, failure, message), exitCode };

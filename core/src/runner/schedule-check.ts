@@ -1,4 +1,4 @@
-/** Checks of the service settings a JSON schema cannot express: duration bounds, cron expressions, time zones. */
+/** Checks of the service and run settings a JSON schema cannot express: duration bounds, cron expressions, time zones. */
 import type { SchemaIssue } from '../config/schema-issues.js';
 import { joinPointer } from '../config/json-pointer.js';
 import { cronProblem } from './cron.js';
@@ -29,6 +29,11 @@ export function scheduleIssues(config: Record<string, unknown>): SchemaIssue[] {
   bounded(issues, '/service/watchDebounce', service.watchDebounce, BOUNDS.watchDebounce);
   const pairings = isObject(config.pairings) ? config.pairings : {};
   for (const [name, pairing] of Object.entries(pairings)) {
+    if (isObject(pairing) && isObject(pairing.runBudget)) {
+      const at = `${joinPointer('/pairings', name)}/runBudget`;
+      bounded(issues, `${at}/failureTime`, pairing.runBudget.failureTime, BOUNDS.failureTime);
+      bounded(issues, `${at}/maxPause`, pairing.runBudget.maxPause, BOUNDS.maxPause);
+    }
     if (!isObject(pairing) || !isObject(pairing.schedule)) continue;
     const at = `${joinPointer('/pairings', name)}/schedule`;
     const s = pairing.schedule;

@@ -1,12 +1,12 @@
 /**
  * `dovetail serve [-c FILE] [--host H] [--port P]`: runs the service until SIGTERM/SIGINT (graceful, exit 0),
  * reloads the config on SIGHUP, tells systemd when it is ready. Logs are pino JSON lines on stderr (pretty on a
- * terminal, via pino-pretty); level `service`'s default is `info` (`log.level` or DOVETAIL_LOG_LEVEL to change).
+ * terminal, via pino-pretty); level `info` by default (DOVETAIL_LOG_LEVEL, else `log.level`, to change).
  */
 import type { DestinationStream } from 'pino';
 import type { CommandContext } from '../cli/commands.js';
 import { loadConfig } from '../config/index.js';
-import { createLogger, type LogLevel } from '../log.js';
+import { createLogger, LogLevelError, resolveLogLevel, type LogLevel } from '../log.js';
 import { version } from '../cli/main.js';
 import { notifySystemd } from './notify.js';
 import { RunnerService, ServiceStartError } from './service.js';
@@ -18,11 +18,19 @@ async function destination(): Promise<DestinationStream | undefined> {
 }
 
 export async function serveCommand(ctx: CommandContext): Promise<number> {
-  let level: LogLevel = (process.env.DOVETAIL_LOG_LEVEL as LogLevel | undefined) ?? 'info';
+  let configLevel: unknown;
   try {
-    level = (await loadConfig(ctx.configFile)).config.log?.level ?? level;
+    configLevel = (await loadConfig(ctx.configFile)).config.log?.level;
   } catch {
     // RunnerService.start reports the config problem
+  }
+  let level: LogLevel;
+  try {
+    level = resolveLogLevel(configLevel, process.env.DOVETAIL_LOG_LEVEL, 'info');
+  } catch (e) {
+    if (!(e instanceof LogLevelError)) throw e;
+    ctx.io.err(`dovetail: ${e.message}`);
+    return 2;
   }
   const logger = createLogger({ level, destination: await destination() });
   let service: RunnerService;
@@ -38,10 +46,9 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
   const pairings = service.pairingNames().length;
   ctx.io.err(`dovetail: serving ${pairings} pairing${pairings === 1 ? '' : 's'} on ${service.url} (status page at ${service.url}/)`);
   logger.info({ url: service.url, pairings }, 'service ready');
-  const notified = await notifySystemd({ READY: '1', STATUS: `serving ${pairings} pairings on ${service.url}` });
-  if (notified) logger.warn(notified);
 
-  return new Promise<number>((resolve) => {
+  // The signal handlers are in place before systemd hears READY: a stop sent right after it is a graceful stop.
+  const stopped = new Promise<number>((resolve) => {
     let reloading = Promise.resolve();
     const onHangup = () => {
       logger.info('SIGHUP: reloading the config');
@@ -69,4 +76,7 @@ export async function serveCommand(ctx: CommandContext): Promise<number> {
     process.on('SIGINT', onStop);
     process.on('SIGHUP', onHangup);
   });
+  const notified = await notifySystemd({ READY: '1', STATUS: `serving ${pairings} pairings on ${service.url}` });
+  if (notified) logger.warn(notified);
+  return stopped;
 }

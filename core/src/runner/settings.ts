@@ -3,6 +3,7 @@
  * are stated in schemas/config.schema.json and the README; durations are `<number><ms|s|m|h|d>`.
  */
 import type { ConfigFile, EndpointConfig, PairingConfig } from '../config/types.js';
+import type { RunBudgetLimits } from '../sdk/run-budget.js';
 
 /** Defaults of `service.*` and `pairings.*.schedule.*`. */
 export const SERVICE_DEFAULTS = {
@@ -18,8 +19,17 @@ export const SERVICE_DEFAULTS = {
   jitter: '0s',
 } as const;
 
+/** Defaults of `pairings.*.runBudget.*` (the same as the SDK's DEFAULT_RUN_BUDGET). */
+export const RUN_BUDGET_DEFAULTS = {
+  failures: 3,
+  failureTime: '20s',
+  maxPause: '1m',
+} as const;
+
 /** Bounds checked by `validateConfig` (durations in ms). */
 export const BOUNDS = {
+  failureTime: [1_000, 600_000],
+  maxPause: [0, 3_600_000],
   every: [1_000, 31 * 86_400_000],
   jitter: [0, 86_400_000],
   retry: [1_000, 86_400_000],
@@ -122,4 +132,14 @@ export function remoteHost(endpoint: EndpointConfig | undefined): string | undef
 export function pairingHosts(pairing: PairingConfig, config: ConfigFile): string[] {
   const hosts = [pairing.a.endpoint, pairing.b.endpoint].map((e) => remoteHost(config.endpoints?.[e])).filter((h): h is string => !!h);
   return [...new Set(hosts)];
+}
+
+/** A pairing's run budget in milliseconds, defaults filled in. */
+export function resolveRunBudget(pairing: PairingConfig): RunBudgetLimits {
+  const b = pairing.runBudget ?? {};
+  return {
+    failures: b.failures ?? RUN_BUDGET_DEFAULTS.failures,
+    failureTimeMs: parseDuration(b.failureTime) ?? parseDuration(RUN_BUDGET_DEFAULTS.failureTime)!,
+    maxPauseMs: parseDuration(b.maxPause) ?? parseDuration(RUN_BUDGET_DEFAULTS.maxPause)!,
+  };
 }

@@ -2,10 +2,12 @@
  * Crash-safe file writes for connectors that keep items in local files (the local-folder connector's item
  * files, the iCal feed connector's published feed). Content always goes to a hidden temp file in the target's
  * folder first and is fsynced, so readers only ever see the old file or the complete new one, never a partial
- * write. Temp files are named `.<target>.<pid>.<random>.tmp`: a connector listing a folder should skip dotfiles.
+ * write. Temp files are named `.<target>.<pid>.<random>.tmp`: a connector listing a folder should skip dotfiles, and
+ * can remove those a killed run left behind with `removeStaleTempFiles`.
  */
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { processRunning } from './process-alive.js';
 
 /** Errors from `link` that mean "this filesystem has no hard links" rather than "name taken". */
 const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
@@ -13,6 +15,43 @@ const NO_HARD_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDE
 /** A hidden temp file name beside `target` (same folder, so the final rename is atomic). */
 function tempFileName(target: string): string {
   return `.${target.slice(0, 64)}.${process.pid}.${Math.random().toString(36).slice(2, 10)}.tmp`;
+}
+
+/** Our temp file names: `.<target>.<pid>.<random>.tmp`, the writer's pid in group 2. */
+const TEMP_NAME = /^\.(.+)\.(\d+)\.[a-z0-9]{1,10}\.tmp$/;
+/** A temp file this old is left over whatever its pid says (the pid may have been reused); a write takes milliseconds. */
+const TEMP_MAX_AGE_MS = 3_600_000;
+
+/**
+ * Removes the temp files a killed run left in `dir` (a run killed between writing a temp file and renaming it):
+ * those whose writer process no longer runs, or that are older than an hour. `forTarget` limits it to the temp
+ * files of one target name (a folder shared with other files). Returns the names removed; never throws.
+ */
+export async function removeStaleTempFiles(dir: string, forTarget?: string): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const m = TEMP_NAME.exec(name);
+    if (!m || (forTarget !== undefined && m[1] !== forTarget.slice(0, 64))) continue;
+    const pid = Number(m[2]);
+    const file = path.join(dir, name);
+    try {
+      const stat = await fsp.lstat(file);
+      if (!stat.isFile()) continue;
+      const stale = (pid !== process.pid && !processRunning(pid)) || Date.now() - stat.mtimeMs > TEMP_MAX_AGE_MS;
+      if (!stale) continue;
+      await fsp.unlink(file);
+      removed.push(name);
+    } catch {
+      // gone meanwhile, or not ours to remove
+    }
+  }
+  return removed;
 }
 
 function errnoCode(e: unknown): string | undefined {

@@ -20,7 +20,7 @@ export class DovetailError extends Error {
     this.name = code;
   }
   /** A plain object for reports and the stdio protocol. */
-  toJSON(): { code: ErrorCode; message: string; retryAfterMs?: number } {
+  toJSON(): { code: ErrorCode; message: string; retryAfterMs?: number; notAttempted?: boolean } {
     return { code: this.code, message: this.message };
   }
 }
@@ -89,7 +89,9 @@ export function isDovetailError(e: unknown, code?: ErrorCode): e is DovetailErro
 }
 
 /** Rebuilds a typed error from its JSON form (stdio protocol, state). */
-export function errorFromJSON(j: { code: string; message: string; retryAfterMs?: number }): DovetailError {
+export function errorFromJSON(j: { code: string; message: string; retryAfterMs?: number; notAttempted?: boolean }): DovetailError {
+  // An operation that was never attempted (HostSkipped) keeps that mark across the stdio protocol.
+  if (j.notAttempted === true) return Object.assign(new Unavailable(j.message), { notAttempted: true as const });
   switch (j.code) {
     case 'CursorInvalid': return new CursorInvalid(j.message);
     case 'PreconditionFailed': return new PreconditionFailed(j.message);

@@ -2,12 +2,13 @@
 export * from './entities.js';
 export * from './errors.js';
 export * from './connector.js';
+export * from './run-budget.js';
 export type * from './manifest.js';
 export * from './time.js';
 export * from './settings-migration.js';
 export { runStdio, DEFAULT_MAX_MESSAGE_BYTES, type RunStdioOptions } from './stdio.js';
 export { canonicalJson } from '../model/canonical-json.js';
-export { createExclusive, replaceAtomic, syncDirectory } from './atomic-write.js';
+export { createExclusive, removeStaleTempFiles, replaceAtomic, syncDirectory } from './atomic-write.js';
 export {
   parseICalendar, serializeICalendar, parseVCard, serializeVCard, contentHash, windowsToIana, toEpochMs, overlaps, ruleInstants,
 } from '../model/index.js';

@@ -24,6 +24,8 @@ export interface JournalContents {
   entries: JournalEntry[];
   validBytes: number;
   tornBytes: number;
+  /** Why the torn tail could not be read (`unterminated line`, `checksum mismatch`, …), when there is one. */
+  tornReason?: string;
 }
 
 /**
@@ -99,7 +101,7 @@ export async function readJournal(file: string): Promise<JournalContents> {
     const isLast = newline === -1 || newline === buffer.length - 1;
     const decoded = newline === -1 ? 'unterminated line' : decodeLine(buffer.subarray(start, end));
     if (typeof decoded === 'string') {
-      if (isLast) return { entries, validBytes: start, tornBytes: buffer.length - start };
+      if (isLast) return { entries, validBytes: start, tornBytes: buffer.length - start, tornReason: decoded };
       throw new StateCorrupt(file, `line ${lineNumber}: ${decoded}`);
     }
     const problem = batchProblem(decoded.payload);

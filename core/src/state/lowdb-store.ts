@@ -37,7 +37,7 @@ export interface StateStoreOptions {
   compactBytes?: number;
   /** Compact once the journal holds more than max(this, relations / 2) lines. Default 1000. */
   compactLines?: number;
-  /** Told about files set aside or ignored (a corrupt run history); default: a process warning on stderr. */
+  /** Told about files set aside or cut (a corrupt run history, an unfinished journal line); default: a process warning on stderr. */
   warn?: HistoryWarning;
 }
 
@@ -183,6 +183,9 @@ export class LowdbPairingState implements PairingState {
     const snapshot = await readSnapshot(snapshotFile, pairing);
     const snapshotSeq = snapshot?.seq ?? 0;
     const journal = await readJournal(journalFile);
+    if (journal.tornBytes) {
+      options.warn(`state of pairing "${pairing}": the last line of ${journalFile} is unfinished (${journal.tornReason}; ${journal.tornBytes} bytes after batch ${journal.entries.at(-1)?.seq ?? snapshotSeq}): a run stopped while writing it, so that batch was never committed; it is dropped and the next run redoes its work`);
+    }
     const pending = journal.entries.filter((entry) => entry.seq > snapshotSeq);
     if (pending.length && pending[0].seq !== snapshotSeq + 1) {
       const base = snapshot ? `the snapshot ends at sequence ${snapshotSeq}` : `${STATE_FILES.snapshot} is missing`;

@@ -3,6 +3,7 @@ import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { hasCode, writeFully } from './durable-fs.js';
 import { StateLocked } from './types.js';
+import { processRunning } from '../sdk/process-alive.js';
 
 /** What a lock file records about its holder. */
 export interface LockHolder {
@@ -22,15 +23,6 @@ export interface HeldLock {
 const WRITE_GRACE_MS = 10_000;
 const MAX_ATTEMPTS = 5;
 
-/** True unless signalling the process reports that it does not exist. */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return !hasCode(error, 'ESRCH');
-  }
-}
 
 function parseHolder(raw: string): LockHolder | undefined {
   try {
@@ -106,7 +98,7 @@ async function removeStale(file: string, staleRaw: string, pairing: string): Pro
 /**
  * Takes the exclusive lock `file` for `pairing`. A lock held by a live process (or by any process on
  * another host, which cannot be checked) throws `StateLocked` naming it; a lock left by a dead
- * process on this host (e.g. after SIGKILL) is stale and taken over.
+ * process on this host (e.g. after SIGKILL, also while it is a zombie not yet reaped) is stale and taken over.
  */
 export async function acquireLock(file: string, pairing: string): Promise<HeldLock> {
   const holder: LockHolder = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() };
@@ -120,7 +112,7 @@ export async function acquireLock(file: string, pairing: string): Promise<HeldLo
       if (Date.now() - existing.mtimeMs < WRITE_GRACE_MS) {
         throw new StateLocked(pairing, `a process that is still writing ${file}`);
       }
-    } else if (other.hostname !== holder.hostname || processAlive(other.pid)) {
+    } else if (other.hostname !== holder.hostname || processRunning(other.pid)) {
       throw new StateLocked(pairing, describe(other));
     }
     await removeStale(file, existing.raw, pairing);

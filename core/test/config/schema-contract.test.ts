@@ -163,3 +163,54 @@ describe('schemas explain every key', () => {
     expect(Object.keys(manifestSchema.properties.entities.properties.event.properties).sort()).toEqual(Object.keys(m.EntityCapability).sort());
   });
 });
+
+describe('schemas bound every number', () => {
+  const connectorSchemas = ['caldav', 'carddav', 'exchange', 'filesystem', 'ical-feed']
+    .map((c) => [c, JSON.parse(readFileSync(path.join(repoRoot, 'connectors', c, 'settings.schema.json'), 'utf8'))] as const);
+
+  it('config and every connector settings schema: each integer or number has a minimum and a maximum', () => {
+    const unbounded: string[] = [];
+    for (const [name, s] of [['config', schema] as const, ...connectorSchemas]) {
+      for (const [at, v] of properties(s)) {
+        const types = [v.type].flat();
+        if ((types.includes('integer') || types.includes('number')) && (typeof v.minimum !== 'number' || typeof v.maximum !== 'number')) unbounded.push(`${name}${at}`);
+      }
+    }
+    expect(unbounded).toEqual([]);
+  });
+});
+
+describe('schema defaults are the code\'s defaults', () => {
+  it('pairing, run budget and service defaults', async () => {
+    const { effectivePolicy } = await import('../../src/engine/policy.js');
+    const { SERVICE_DEFAULTS, RUN_BUDGET_DEFAULTS, resolveRunBudget, parseDuration } = await import('../../src/runner/settings.js');
+    const { DEFAULT_RUN_BUDGET } = await import('../../src/sdk/run-budget.js');
+    const policy = effectivePolicy({ entity: 'event', a: { endpoint: 'a' }, b: { endpoint: 'b' } }, { a: false, b: false });
+    const p = pairing.properties;
+    expect({ mode: p.mode.default, conflict: p.conflict.default, maxDeleteShare: p.maxDeleteShare.default, maxAttempts: p.maxAttempts.default, chunkSize: p.chunkSize.default, deletes: { a: p.deletes.properties.a.default, b: p.deletes.properties.b.default } })
+      .toEqual({ mode: policy.mode, conflict: policy.conflict, maxDeleteShare: policy.maxDeleteShare, maxAttempts: policy.maxAttempts, chunkSize: policy.chunkSize, deletes: policy.deletes });
+    const budget = p.runBudget.properties;
+    expect({ failures: budget.failures.default, failureTime: budget.failureTime.default, maxPause: budget.maxPause.default }).toEqual(RUN_BUDGET_DEFAULTS);
+    expect(resolveRunBudget({ entity: 'event', a: { endpoint: 'a' }, b: { endpoint: 'b' } })).toEqual(DEFAULT_RUN_BUDGET);
+    expect(parseDuration(RUN_BUDGET_DEFAULTS.maxPause)).toBe(DEFAULT_RUN_BUDGET.maxPauseMs);
+    const svc = root.properties.service.properties;
+    for (const key of ['host', 'port', 'concurrency', 'perHost', 'maxFailures', 'shutdownTimeout', 'watchDebounce'] as const) {
+      expect(svc[key].default, `service.${key}`).toEqual(SERVICE_DEFAULTS[key]);
+    }
+    const s = p.schedule.properties;
+    expect([s.jitter.default, s.retry.properties.initial.default, s.retry.properties.max.default]).toEqual([SERVICE_DEFAULTS.jitter, SERVICE_DEFAULTS.retryInitial, SERVICE_DEFAULTS.retryMax]);
+  });
+
+  it('network connector defaults: time-outs, size and listing caps', async () => {
+    const { DEFAULT_MAX_RESPONSE_BYTES } = await import('../../../packages/http/src/transport.js');
+    const { DEFAULT_MAX_LIST_ITEMS } = await import('../../../packages/dav/src/client.js');
+    const settings = (c: string) => JSON.parse(readFileSync(path.join(repoRoot, 'connectors', c, 'settings.schema.json'), 'utf8')).properties;
+    for (const c of ['caldav', 'carddav']) {
+      expect(settings(c).timeoutMs.default, c).toBe(30_000); // the transport's default
+      expect(settings(c).maxResponseBytes.default, c).toBe(DEFAULT_MAX_RESPONSE_BYTES);
+      expect(settings(c).maxListItems.default, c).toBe(DEFAULT_MAX_LIST_ITEMS);
+    }
+    expect(settings('exchange').maxResponseBytes.default).toBe(DEFAULT_MAX_RESPONSE_BYTES);
+    expect(settings('exchange').maxListItems.default).toBe(DEFAULT_MAX_LIST_ITEMS);
+  });
+});

@@ -23,6 +23,16 @@ describe('createLogger', () => {
     expect(line.request.auth).toEqual({ secret: REDACTED, apiKey: REDACTED });
   });
 
+  it('masks the user information of every URL in every line, registered or not', () => {
+    const { logger, text } = memoryLogger('info');
+    logger.warn({ url: 'https://ann:Pw-not-registered@dav.example.com/cal/', proxy: 'http://u:p%40ss@proxy:3128' }, 'insecure https://bob:hunter22@x.example/ and webcal://t0k3n@feeds.example/a.ics');
+    const out = text();
+    for (const leaked of ['Pw-not-registered', 'ann:', 'p%40ss', 'hunter22', 't0k3n']) expect(out).not.toContain(leaked);
+    expect(out).toContain('https://[redacted]@dav.example.com/cal/');
+    expect(out).toContain('http://[redacted]@proxy:3128');
+    expect(out).toContain('webcal://[redacted]@feeds.example/a.ics');
+  });
+
   it('masks registered secret values wherever they appear: message, nested values, bindings, errors', () => {
     const secrets = new SecretRegistry();
     const { logger, lines, text } = memoryLogger('debug', secrets);
@@ -39,7 +49,7 @@ describe('createLogger', () => {
     expect(out).not.toContain(JSON.stringify(quoted).slice(1, -1));
     expect(out).not.toContain('quotes');
     const parsed = lines.map((l) => JSON.parse(l));
-    expect(parsed[0]).toMatchObject({ msg: `login with ${REDACTED}`, url: `https://ann:${REDACTED}@dav.example.com/` });
+    expect(parsed[0]).toMatchObject({ msg: `login with ${REDACTED}`, url: `https://${REDACTED}@dav.example.com/` }); // the whole user information
     expect(parsed[1].deep).toEqual({ list: [`a${REDACTED}b`], note: REDACTED });
     expect(parsed[2].err.message).toBe(`server said ${REDACTED}`);
   });

@@ -67,6 +67,23 @@ describe('pairing lock', () => {
     await lock.release();
   });
 
+  it('takes over a lock whose process was killed but not yet reaped (a zombie)', async () => {
+    // `sh` starts a child and execs `sleep`, which never reaps it: once the child exits it is a zombie.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 20'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const zombie = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()))));
+      for (let i = 0; i < 50 && !(await readFile(`/proc/${zombie}/stat`, 'utf8')).match(/\) Z /); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await readFile(`/proc/${zombie}/stat`, 'utf8')).toMatch(/\) Z /);
+      expect(() => process.kill(zombie, 0)).not.toThrow(); // still "exists" for kill(0): that alone called it alive
+      const store = new LowdbStateStore(dir);
+      await plantLock(store, 'work', { pid: zombie, hostname: hostname(), startedAt: '2026-01-01T00:00:00.000Z' });
+      const lock = await store.lock('work');
+      await lock.release();
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
   it('lets exactly one of several concurrent callers take over a stale lock', async () => {
     const store = new LowdbStateStore(dir);
     const child = spawnSync(process.execPath, ['-e', 'process.exit(0)']);

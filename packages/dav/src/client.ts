@@ -5,10 +5,10 @@
  * and truncates unparsed bodies.
  */
 import { createObject, davRequest, deleteObject, updateObject } from 'tsdav';
-import { AuthFailed, Invalid, NotFound, Unavailable, type DovetailError } from '@dovetail/core/sdk';
+import { AuthFailed, Invalid, isDovetailError, NotFound, Unavailable, type DovetailError, type Logger } from '@dovetail/core/sdk';
 import { hrefToUrl } from './href.js';
-import { parseMultistatus, type Multistatus } from './multistatus.js';
-import type { HttpResponse, Transport } from '@dovetail/http';
+import { MultistatusStream, parseMultistatus, type DavResponse, type Multistatus } from './multistatus.js';
+import type { HttpRequest, HttpResponse, Transport } from '@dovetail/http';
 import { NS, XmlError } from './xml.js';
 
 /** Prefixes used in request bodies. */
@@ -27,16 +27,35 @@ export interface MultistatusResponse {
   ms: Multistatus;
 }
 
+/** Limits and logging of a client; the defaults suit tests and tools. */
+export interface DavClientOptions {
+  /** Most members one listing may hold before it fails naming the `maxListItems` setting (default 200,000). */
+  maxListItems?: number;
+  logger?: Logger;
+}
+
+/** Default of the `maxListItems` setting. */
+export const DEFAULT_MAX_LIST_ITEMS = 200_000;
+
 export class DavClient {
-  constructor(readonly transport: Transport, readonly baseUrl: string) {}
+  readonly maxListItems: number;
+  readonly logger?: Logger;
+
+  constructor(readonly transport: Transport, readonly baseUrl: string, options: DavClientOptions = {}) {
+    this.maxListItems = options.maxListItems ?? DEFAULT_MAX_LIST_ITEMS;
+    this.logger = options.logger;
+  }
 
   /** Absolute URL for an href or URL. */
   url(href: string): string {
     return hrefToUrl(href, this.baseUrl);
   }
 
-  /** Sends an XML request (PROPFIND, REPORT, MKCALENDAR, MKCOL, PROPPATCH) and returns the raw response. */
-  async xml(method: string, href: string, body: XmlBody, headers: Record<string, string> = {}): Promise<HttpResponse> {
+  /**
+   * Sends an XML request (PROPFIND, REPORT, MKCALENDAR, MKCOL, PROPPATCH) and returns the raw response; `stream`
+   * reads the body as it arrives instead (the response's `text` is then empty).
+   */
+  async xml(method: string, href: string, body: XmlBody, headers: Record<string, string> = {}, stream?: HttpRequest['stream']): Promise<HttpResponse> {
     let captured: HttpResponse | undefined;
     await davRequest({
       url: this.url(href),
@@ -47,10 +66,29 @@ export class DavClient {
       },
       convertIncoming: true,
       parseOutgoing: false,
-      fetch: this.transport.fetchFor((r) => { captured = r; }) as typeof fetch,
+      fetch: this.transport.fetchFor((r) => { captured = r; }, stream) as typeof fetch,
     });
     if (!captured) throw new Unavailable(`${method} ${href}: no response`);
     return captured;
+  }
+
+  /**
+   * An XML request whose 207 answer is parsed as it arrives: each response goes to `onResponse` and is not kept
+   * (listings of any size, within `maxResponseBytes`). Another status is returned with its body for the caller to
+   * judge. An unreadable 207 is `Unavailable`; what `onResponse` throws (a cap) comes out unchanged.
+   */
+  async streamMultistatus(
+    method: string, href: string, body: XmlBody, headers: Record<string, string>, what: string, onResponse: (r: DavResponse) => void,
+  ): Promise<{ res: HttpResponse; multistatus: boolean; syncToken?: string }> {
+    let stream: MultistatusStream | undefined;
+    try {
+      const res = await this.xml(method, href, body, headers, (status, url) => (status === 207 ? (stream = new MultistatusStream(url, onResponse)) : undefined));
+      if (!stream) return { res, multistatus: false };
+      return { res, multistatus: true, ...stream.close() };
+    } catch (e) {
+      if (isDovetailError(e)) throw e;
+      throw new Unavailable(`${what}: unreadable answer (${(e as Error).message})`, { cause: e });
+    }
   }
 
   /** PROPFIND with `props` (prefixed names, e.g. `d:getetag`), Depth 0 or 1; typed errors for non-207 answers. */

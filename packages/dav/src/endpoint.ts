@@ -6,7 +6,7 @@ import { Invalid, type ConnectorContext } from '@dovetail/core/sdk';
 import { DavClient } from './client.js';
 import { domainFor, lookupDavService } from './dns-discovery.js';
 import { effectiveQuirks, getPreset, PRESET_IDS, presetUrl, type DavProtocol, type DavQuirks } from './presets.js';
-import { Transport, type HttpAuth } from '@dovetail/http';
+import { redactUrl, Transport, type HttpAuth } from '@dovetail/http';
 
 /** The settings both DAV connectors accept (their settings.schema.json describes them for users). */
 export interface DavEndpointSettings {
@@ -36,6 +36,10 @@ export interface DavEndpointSettings {
   /** HTTP proxy URL, e.g. http://user:pass@proxy:3128. */
   proxy?: string;
   timeoutMs?: number;
+  /** Largest response read, in bytes (default 64 MiB). */
+  maxResponseBytes?: number;
+  /** Most members one listing may hold (default 200,000). */
+  maxListItems?: number;
   /** Members per multiget request (default from quirks: 100). */
   multigetChunk?: number;
   /** Overrides of the preset's quirks. */
@@ -58,18 +62,21 @@ export async function openDavEndpoint(ctx: ConnectorContext<DavEndpointSettings>
   const preset = s.preset ? getPreset(s.preset) : undefined;
   if (s.preset && !preset) throw new Invalid(`unknown preset "${s.preset}" (known: ${PRESET_IDS.join(', ')})`);
   const startUrl = await startUrlFor(s, protocol, preset);
+  const url = new URL(startUrl);
+  if (url.username || url.password) {
+    throw new Invalid('"url" holds a user name or password: take them out of the URL and set "username" and "password" (the password as {"env": …} or {"file": …})');
+  }
   const quirks = effectiveQuirks(preset, s.quirks, protocol);
   const auth = await authFor(ctx, preset?.auth);
-  if (s.insecure) ctx.logger.warn({ url: startUrl }, 'TLS certificate verification is OFF for this endpoint ("insecure": true): anyone on the network path can read and change this traffic');
+  if (s.insecure) ctx.logger.warn({ url: redactUrl(startUrl) }, 'TLS certificate verification is OFF for this endpoint ("insecure": true): anyone on the network path can read and change this traffic');
   const transport = new Transport({
     auth, ca: s.caFile, cert: s.clientCert, key: s.clientKey,
     passphrase: await ctx.secrets.maybe('clientKeyPassphrase'),
-    insecure: s.insecure, proxy: s.proxy, timeoutMs: s.timeoutMs, baseDir: ctx.baseDir,
+    insecure: s.insecure, proxy: s.proxy, timeoutMs: s.timeoutMs, maxResponseBytes: s.maxResponseBytes, baseDir: ctx.baseDir,
     signal: ctx.signal, logger: ctx.logger, userAgent: 'dovetail (+https://github.com/dovetail-sync)',
   });
-  const url = new URL(startUrl);
   return {
-    client: new DavClient(transport, url.origin + '/'),
+    client: new DavClient(transport, url.origin + '/', { maxListItems: s.maxListItems, logger: ctx.logger }),
     transport,
     startHref: url.pathname + url.search,
     quirks,

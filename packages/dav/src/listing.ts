@@ -1,12 +1,13 @@
 /**
  * Listing a collection cheaply: RFC 6578 sync-collection (a delta since a token) where the server supports
  * it, otherwise every member's href + ETag. A stale or refused token is a `CursorInvalid`: the host then
- * asks for a full listing.
+ * asks for a full listing. Listings are parsed as they arrive, hold at most the client's `maxListItems`
+ * members, and ignore hrefs outside the collection.
  */
-import { CursorInvalid, Unavailable } from '@dovetail/core/sdk';
+import { CursorInvalid, Invalid, Unavailable } from '@dovetail/core/sdk';
 import { errorForStatus, type DavClient, type XmlBody } from './client.js';
 import { asCollectionHref, normalizeHref } from './href.js';
-import { okPropText, parseMultistatus, propKey, type DavResponse } from './multistatus.js';
+import { okPropText, propKey, type DavResponse } from './multistatus.js';
 import { NS, type XmlElement } from './xml.js';
 
 /** A member as listed: href, ETag and (when the server says) its content type. */
@@ -45,12 +46,41 @@ function okPropAny(r: DavResponse, ns: string, local: string) {
 }
 
 /**
+ * Counts a listing's members against the client's `maxListItems`, and drops hrefs outside the collection (a server
+ * that lists what it has no business listing), logging how many at the end.
+ */
+class ListingGuard {
+  private count = 0;
+  private outside = 0;
+  constructor(private readonly client: DavClient, private readonly collection: string, private readonly self: string) {}
+
+  /** True for the collection itself or an href outside it (to be skipped). */
+  skip(href: string): boolean {
+    if (href === this.self || asCollectionHref(href) === this.self) return true;
+    if (!href.startsWith(this.self)) { this.outside++; return true; }
+    return false;
+  }
+
+  /** One more member kept; throws `Invalid` naming the setting once there are more than allowed. */
+  add(): void {
+    if (++this.count > this.client.maxListItems) {
+      throw new Invalid(`listing ${this.collection} holds more than ${this.client.maxListItems} members; raise "maxListItems" in the endpoint's settings if the collection really is that large`);
+    }
+  }
+
+  done(): void {
+    if (this.outside) this.client.logger?.warn({ collection: this.collection, ignored: this.outside }, 'the server listed hrefs outside the collection; they were ignored');
+  }
+}
+
+/**
  * sync-collection since `token` ('' = initial: every member). Follows truncated answers (507 on the
  * collection) until complete. Any refusal of a non-empty token (400, 403, 409, 412, 500, or a
- * `valid-sync-token` error) throws CursorInvalid.
+ * `valid-sync-token` error) throws CursorInvalid. Answers are parsed as they arrive.
  */
 export async function syncCollection(client: DavClient, collection: string, token: string): Promise<SyncDelta> {
   const self = normalizeHref(asCollectionHref(collection), client.baseUrl);
+  const guard = new ListingGuard(client, collection, self);
   const changed = new Map<string, Member>();
   const deleted = new Set<string>();
   let current = token;
@@ -58,56 +88,58 @@ export async function syncCollection(client: DavClient, collection: string, toke
     const body: XmlBody = {
       'd:sync-collection': { 'd:sync-token': current, 'd:sync-level': '1', 'd:prop': MEMBER_PROPS },
     };
-    const res = await client.report(collection, body, '1');
-    if (current && res.status !== 207 && [400, 403, 409, 412, 500].includes(res.status)) {
-      throw new CursorInvalid(`the server refused the sync token (${res.status}); listing everything instead`);
-    }
-    if (res.status !== 207) throw errorForStatus(res, `sync-collection ${collection}`);
-    let ms;
-    try {
-      ms = parseMultistatus(res.text, res.url || client.baseUrl);
-    } catch (e) {
-      throw new Unavailable(`sync-collection ${collection}: unreadable answer (${(e as Error).message})`, { cause: e });
-    }
     let truncated = false;
-    for (const r of ms.responses) {
-      if (r.errors.includes(propKey(NS.DAV, 'valid-sync-token'))) throw new CursorInvalid('the server says the sync token is no longer valid');
+    let staleToken = false;
+    const onResponse = (r: DavResponse) => {
+      if (r.errors.includes(propKey(NS.DAV, 'valid-sync-token'))) staleToken = true;
       if (r.href === self || asCollectionHref(r.href) === self) {
         if (r.status === 507) truncated = true;
-        continue;
+        return;
       }
+      if (guard.skip(r.href)) return;
       if (r.status === 404 || r.status === 410) {
-        changed.delete(r.href);
+        if (!changed.delete(r.href) && !deleted.has(r.href)) guard.add();
         deleted.add(r.href);
-        continue;
+        return;
       }
       const etag = okPropText(r, NS.DAV, 'getetag');
-      if (r.href.endsWith('/')) continue; // a sub-collection
-      if (!etag) continue; // a member without an ETag cannot be tracked; a full listing reports it
-      deleted.delete(r.href);
+      if (r.href.endsWith('/')) return; // a sub-collection
+      if (!etag) return; // a member without an ETag cannot be tracked; a full listing reports it
+      if (!deleted.delete(r.href) && !changed.has(r.href)) guard.add();
       changed.set(r.href, { href: r.href, etag, contentType: okPropText(r, NS.DAV, 'getcontenttype') });
+    };
+    const { res, multistatus, syncToken } = await client.streamMultistatus('REPORT', collection, body, { Depth: '1' }, `sync-collection ${collection}`, onResponse);
+    if (current && !multistatus && [400, 403, 409, 412, 500].includes(res.status)) {
+      throw new CursorInvalid(`the server refused the sync token (${res.status}); listing everything instead`);
     }
-    if (!ms.syncToken) throw new Unavailable(`sync-collection ${collection}: the answer carries no sync-token`);
-    const advanced = ms.syncToken !== current;
-    current = ms.syncToken;
+    if (!multistatus) throw errorForStatus(res, `sync-collection ${collection}`);
+    if (staleToken) throw new CursorInvalid('the server says the sync token is no longer valid');
+    if (!syncToken) throw new Unavailable(`sync-collection ${collection}: the answer carries no sync-token`);
+    const advanced = syncToken !== current;
+    current = syncToken;
     if (!truncated || !advanced) break;
   }
+  guard.done();
   return { changed: [...changed.values()], deleted: [...deleted], token: current };
 }
 
 /** Every member (href, ETag, content type) by PROPFIND Depth 1, or by a REPORT body the caller gives (calendar-query). */
 export async function listMembers(client: DavClient, collection: string, report?: XmlBody): Promise<Member[]> {
   const self = normalizeHref(asCollectionHref(collection), client.baseUrl);
-  const res = report ? await client.report(collection, report, '1') : (await client.propfind(collection, Object.keys(MEMBER_PROPS), '1')).res;
-  const ms = client.expectMultistatus(res, `listing ${collection}`);
+  const guard = new ListingGuard(client, collection, self);
   const out: Member[] = [];
-  for (const r of ms.responses) {
-    if (r.href === self || r.href.endsWith('/')) continue;
-    if (r.status !== undefined && r.status >= 300) continue;
+  const onResponse = (r: DavResponse) => {
+    if (guard.skip(r.href) || r.href.endsWith('/')) return;
+    if (r.status !== undefined && r.status >= 300) return;
     const etag = okPropText(r, NS.DAV, 'getetag');
-    if (!etag) continue;
+    if (!etag) return;
+    guard.add();
     out.push({ href: r.href, etag, contentType: okPropText(r, NS.DAV, 'getcontenttype') });
-  }
+  };
+  const body = report ?? { 'd:propfind': { 'd:prop': Object.fromEntries(Object.keys(MEMBER_PROPS).map((p) => [p, {}])) } };
+  const { res, multistatus } = await client.streamMultistatus(report ? 'REPORT' : 'PROPFIND', collection, body, { Depth: '1' }, `listing ${collection}`, onResponse);
+  if (!multistatus) throw errorForStatus(res, `listing ${collection}`);
+  guard.done();
   return out;
 }
 

@@ -30,7 +30,9 @@ export async function multiget(client: DavClient, collection: string, hrefs: str
     const body = { [root]: { 'd:prop': { 'd:getetag': {}, [dataProp]: {} }, 'd:href': part } };
     const res = await client.report(collection, body, '1');
     const ms = client.expectMultistatus(res, `${kind}-multiget ${collection}`);
+    const asked = new Set(part);
     for (const r of ms.responses) {
+      if (!asked.has(r.href)) continue; // not asked for: a server padding its answer gets nothing kept
       const etag = okPropText(r, NS.DAV, 'getetag');
       const data = okProp(r, dataNs, localData);
       if (etag && data && data.text.trim()) out.set(r.href, { href: r.href, ok: true, etag, data: data.text });

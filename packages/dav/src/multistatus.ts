@@ -1,6 +1,6 @@
 /** RFC 4918 multistatus (207) bodies: each response's href, status and properties by `{ns}local`. */
 import { normalizeHref } from './href.js';
-import { child, children, childText, NS, parseXml, type XmlElement } from './xml.js';
+import { child, children, childText, NS, XmlStreamParser, type XmlElement } from './xml.js';
 
 export interface PropStat {
   status: number;
@@ -38,27 +38,60 @@ export function statusCode(line: string | undefined): number | undefined {
 
 /** Parses a multistatus document. Throws XmlError when the body is not XML, Error when it is not a multistatus. */
 export function parseMultistatus(body: string, base: string): Multistatus {
-  const root = parseXml(body);
-  if (root.ns !== NS.DAV || root.local !== 'multistatus') {
-    throw new Error(`expected a DAV:multistatus response, got <${root.local}>`);
-  }
   const responses: DavResponse[] = [];
-  for (const r of children(root, NS.DAV, 'response')) {
-    const hrefs = children(r, NS.DAV, 'href');
-    const status = statusCode(childText(r, NS.DAV, 'status'));
-    const propstats = children(r, NS.DAV, 'propstat').map((ps) => {
-      const props = new Map<string, XmlElement>();
-      for (const p of child(ps, NS.DAV, 'prop')?.children ?? []) props.set(propKey(p.ns, p.local), p);
-      return { status: statusCode(childText(ps, NS.DAV, 'status')) ?? 200, props };
+  const stream = new MultistatusStream(base, (r) => responses.push(r));
+  stream.write(body);
+  return { responses, ...stream.close() };
+}
+
+/**
+ * A multistatus read as it arrives: each `<response>` is turned into `DavResponse`s (one per href) and handed to
+ * `onResponse` as soon as it is complete, then dropped, so a listing of any size is never held whole. Errors thrown
+ * by `onResponse` (a cap) come out of `write` unchanged.
+ */
+export class MultistatusStream {
+  private readonly parser: XmlStreamParser;
+  private syncToken?: string;
+  /** The root's name when it is not DAV:multistatus (reported at `close`, after any XML error). */
+  private wrongRoot?: string;
+
+  constructor(private readonly base: string, onResponse: (r: DavResponse) => void) {
+    this.parser = new XmlStreamParser({
+      onRoot: (root) => {
+        if (root.ns !== NS.DAV || root.local !== 'multistatus') this.wrongRoot = root.local;
+      },
+      onRootChild: (el) => {
+        if (el.ns !== NS.DAV || this.wrongRoot !== undefined) return;
+        if (el.local === 'sync-token') this.syncToken = el.text.trim();
+        else if (el.local === 'response') for (const r of responsesOf(el, this.base)) onResponse(r);
+      },
     });
-    const errors = (child(r, NS.DAV, 'error')?.children ?? []).map((e) => propKey(e.ns, e.local));
-    const description = childText(r, NS.DAV, 'responsedescription') || undefined;
-    // RFC 4918 allows several hrefs sharing one status in a response.
-    for (const h of hrefs) {
-      responses.push({ href: normalizeHref(h.text, base), status, propstats, errors, description });
-    }
   }
-  return { responses, syncToken: childText(root, NS.DAV, 'sync-token') };
+
+  write(chunk: string): void {
+    this.parser.write(chunk);
+  }
+
+  /** Ends the document; the RFC 6578 sync-token, when there was one. */
+  close(): { syncToken?: string } {
+    this.parser.close();
+    if (this.wrongRoot !== undefined) throw new Error(`expected a DAV:multistatus response, got <${this.wrongRoot}>`);
+    return this.syncToken === undefined ? {} : { syncToken: this.syncToken };
+  }
+}
+
+/** The responses one `<response>` element stands for (RFC 4918 allows several hrefs sharing one status). */
+function responsesOf(r: XmlElement, base: string): DavResponse[] {
+  const hrefs = children(r, NS.DAV, 'href');
+  const status = statusCode(childText(r, NS.DAV, 'status'));
+  const propstats = children(r, NS.DAV, 'propstat').map((ps) => {
+    const props = new Map<string, XmlElement>();
+    for (const p of child(ps, NS.DAV, 'prop')?.children ?? []) props.set(propKey(p.ns, p.local), p);
+    return { status: statusCode(childText(ps, NS.DAV, 'status')) ?? 200, props };
+  });
+  const errors = (child(r, NS.DAV, 'error')?.children ?? []).map((e) => propKey(e.ns, e.local));
+  const description = childText(r, NS.DAV, 'responsedescription') || undefined;
+  return hrefs.map((h) => ({ href: normalizeHref(h.text, base), status, propstats, errors, description }));
 }
 
 /** The property `{ns}local` from the response's 2xx propstat. */

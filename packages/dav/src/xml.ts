@@ -38,41 +38,131 @@ const FORBIDDEN_REFS = /&#(?:x0*(?:[0-8bcefBCEF]|1[0-9a-fA-F]|[fF]{3}[eEfF])|0*(
 
 /** Parses a whole document. Throws `XmlError` for malformed input or a DOCTYPE. */
 export function parseXml(input: string): XmlElement {
-  // Leading whitespace (a stray newline before `<?xml`, common from PHP servers) would make the declaration an error.
-  const text = input.replace(/^\uFEFF/, '').trimStart().replace(FORBIDDEN_CHARS, '').replace(FORBIDDEN_REFS, '');
-  const parser = new SaxesParser({ xmlns: true, position: true });
-  const stack: XmlElement[] = [];
-  let root: XmlElement | undefined;
-  let failure: string | undefined;
-  parser.on('error', (e) => { failure ??= e.message; });
-  parser.on('doctype', () => { failure ??= 'DOCTYPE is not allowed in a WebDAV response (entity expansion refused)'; });
-  parser.on('opentag', (tag: SaxesTagNS) => {
-    const attrs: Record<string, string> = {};
-    for (const a of Object.values(tag.attributes)) {
-      if (a.prefix === 'xmlns' || a.name === 'xmlns') continue;
-      attrs[a.uri ? `{${a.uri}}${a.local}` : a.local] = a.value;
-    }
-    const el: XmlElement = { ns: tag.uri ?? '', local: tag.local, attrs, children: [], text: '' };
-    const parent = stack[stack.length - 1];
-    if (parent) parent.children.push(el);
-    else root = el;
-    stack.push(el);
-  });
-  parser.on('closetag', () => { stack.pop(); });
-  const addText = (t: string) => {
-    const top = stack[stack.length - 1];
-    if (top) top.text += t;
-  };
-  parser.on('text', addText);
-  parser.on('cdata', addText);
-  try {
-    parser.write(text).close();
-  } catch (e) {
-    failure ??= (e as Error).message;
+  const parser = new XmlStreamParser();
+  parser.write(input);
+  return parser.close();
+}
+
+/** What an `XmlStreamParser` hands over as it reads. */
+export interface XmlStreamOptions {
+  /**
+   * Called with each child of the root element once it is complete; the child is then NOT kept in the tree, so a
+   * listing of any length is held one `<response>` at a time. Without it, the whole tree is kept.
+   */
+  onRootChild?: (el: XmlElement) => void;
+  /** Called when the root element opens (before its children), e.g. to refuse a document of the wrong kind. */
+  onRoot?: (root: XmlElement) => void;
+}
+
+/** Characters of a possibly cut character reference (`&#x1`) held back at the end of a chunk. */
+const REF_TAIL = /&#?[xX]?[0-9a-fA-F]{0,8}$/;
+
+/**
+ * An incremental parser: `write` text as it arrives (any split, even inside a tag), then `close` for the root.
+ * Malformed input or a DOCTYPE throws `XmlError` from the `write` or `close` that meets it.
+ */
+export class XmlStreamParser {
+  private readonly parser = new SaxesParser({ xmlns: true, position: true });
+  private readonly stack: XmlElement[] = [];
+  private root?: XmlElement;
+  private failure?: string;
+  /** An error thrown by a callback (a size cap, a wrong root): rethrown as it is. */
+  private stopped?: { error: unknown };
+  private started = false;
+  /** The end of the previous chunk that may be the start of a character reference. */
+  private carry = '';
+
+  constructor(private readonly options: XmlStreamOptions = {}) {
+    const p = this.parser;
+    p.on('error', (e) => { this.failure ??= e.message; });
+    p.on('doctype', () => { this.failure ??= 'DOCTYPE is not allowed in a WebDAV response (entity expansion refused)'; });
+    p.on('opentag', (tag: SaxesTagNS) => {
+      const attrs: Record<string, string> = {};
+      for (const a of Object.values(tag.attributes)) {
+        if (a.prefix === 'xmlns' || a.name === 'xmlns') continue;
+        attrs[a.uri ? `{${a.uri}}${a.local}` : a.local] = a.value;
+      }
+      const el: XmlElement = { ns: tag.uri ?? '', local: tag.local, attrs, children: [], text: '' };
+      const parent = this.stack[this.stack.length - 1];
+      if (parent) parent.children.push(el);
+      else {
+        this.root = el;
+        this.callback(() => this.options.onRoot?.(el));
+      }
+      this.stack.push(el);
+    });
+    p.on('closetag', () => {
+      const el = this.stack.pop();
+      if (el && this.stack.length === 1 && this.options.onRootChild) {
+        this.stack[0]!.children.pop(); // handed over, not kept
+        const onRootChild = this.options.onRootChild;
+        this.callback(() => onRootChild(el));
+      }
+    });
+    const addText = (t: string) => {
+      const top = this.stack[this.stack.length - 1];
+      if (top) top.text += t;
+    };
+    p.on('text', addText);
+    p.on('cdata', addText);
   }
-  if (failure) throw new XmlError(`malformed XML: ${failure}`);
-  if (!root) throw new XmlError('malformed XML: no root element');
-  return root;
+
+  /** Feeds the next piece of the document. */
+  write(chunk: string): void {
+    let text = this.carry + chunk;
+    this.carry = '';
+    if (!this.started) {
+      // Leading whitespace (a stray newline before `<?xml`, common from PHP servers) would make the declaration an error.
+      text = text.replace(/^\uFEFF/, '').trimStart();
+      if (!text) return;
+      this.started = true;
+    }
+    const tail = REF_TAIL.exec(text);
+    if (tail) {
+      this.carry = tail[0];
+      text = text.slice(0, tail.index);
+    }
+    this.feed(text);
+  }
+
+  /** Ends the document; returns the root (without the children handed to `onRootChild`). */
+  close(): XmlElement {
+    this.feed(this.carry);
+    this.carry = '';
+    try {
+      this.parser.close();
+    } catch (e) {
+      this.failure ??= (e as Error).message;
+    }
+    this.check();
+    if (!this.root) throw new XmlError('malformed XML: no root element');
+    return this.root;
+  }
+
+  private feed(text: string): void {
+    if (text) {
+      try {
+        this.parser.write(text.replace(FORBIDDEN_CHARS, '').replace(FORBIDDEN_REFS, ''));
+      } catch (e) {
+        this.failure ??= (e as Error).message;
+      }
+    }
+    this.check();
+  }
+
+  private callback(fn: () => void): void {
+    if (this.stopped) return;
+    try {
+      fn();
+    } catch (error) {
+      this.stopped = { error };
+    }
+  }
+
+  private check(): void {
+    if (this.stopped) throw this.stopped.error;
+    if (this.failure) throw new XmlError(`malformed XML: ${this.failure}`);
+  }
 }
 
 /** The first child element named `{ns}local`. */

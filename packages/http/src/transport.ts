@@ -3,12 +3,14 @@
  * (custom CA, client certificate, insecure flag, proxy), per-request timeouts, a cap on response bodies,
  * Basic / Digest (real challenge-response) / Bearer auth, and 429/503 `Retry-After` handling. Statuses
  * other than 401/429/503 are returned to the caller, which knows what a 403 or 409 means for its request
- * (a stale sync token, a UID clash, ...).
+ * (a stale sync token, a UID clash, ...). Inside a run (`withRunBudget`), every request first asks the run's gate
+ * for its host: a host that stopped answering is not sent to again in that run (`HostSkipped`), and a Retry-After
+ * pauses every request to it.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Agent, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
-import { AuthFailed, Invalid, isDovetailError, RateLimited, Unavailable, type Logger } from '@dovetail/core/sdk';
+import { AuthFailed, currentRunBudget, HostSkipped, Invalid, isDovetailError, RateLimited, Unavailable, type Logger } from '@dovetail/core/sdk';
 import { DigestSession, parseWwwAuthenticate } from './digest.js';
 import { NtlmSession } from './ntlm.js';
 import { describeNetworkError } from './net-errors.js';
@@ -61,7 +63,10 @@ export interface TransportOptions {
   maxResponseBytesSetting?: string;
   /** Retries of 429/503 and of network failures of safe methods; default 3. */
   maxRetries?: number;
-  /** Longest `Retry-After` waited in place; longer waits surface as `RateLimited`. Default 30 s. */
+  /**
+   * Outside a run: the longest `Retry-After` waited in place; longer waits surface as `RateLimited`. Default 30 s.
+   * Inside a run the run's budget decides instead (`runBudget.maxPause`), and the wait pauses the whole host.
+   */
   maxRetryWaitMs?: number;
   /**
    * Statuses that mean "busy, come back later": retried after their `Retry-After` (or a back-off for 429), else
@@ -89,6 +94,17 @@ export interface HttpRequest {
   limitKey?: string;
   /** Statuses returned to the caller as they are instead of handled (e.g. 401 from an OAuth token endpoint, whose body says why). */
   passStatuses?: number[];
+  /**
+   * Reads an answer's body as it arrives instead of holding it: asked with the status of each answer; a sink it
+   * returns receives the body as text, piece by piece, and `HttpResponse.text` is then empty. The response size cap
+   * still applies. An error the sink throws ends the request and comes out of `request` unchanged.
+   */
+  stream?: (status: number, url: string) => BodySink | undefined;
+}
+
+/** Receives a response body in pieces (see `HttpRequest.stream`). */
+export interface BodySink {
+  write(text: string): void;
 }
 
 export interface HttpResponse {
@@ -111,6 +127,8 @@ export interface TransportStats {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PROPFIND', 'REPORT']);
 const UTF8 = new TextDecoder('utf-8');
+/** The longest delay a Node timer (and AbortSignal.timeout) can hold. */
+const MAX_TIMER_MS = 2_147_483_647;
 /** Default cap on a response body. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 
@@ -151,6 +169,10 @@ export class Transport {
     this.singleConnection = options.auth.type === 'ntlm';
     this.dispatcher = this.makeDispatcher(this.singleConnection ? 1 : 8);
     this.timeoutMs = options.timeoutMs ?? 30_000;
+    // Timers hold 31 bits: a larger time-out would fire at once and fail every request.
+    if (!Number.isInteger(this.timeoutMs) || this.timeoutMs < 1 || this.timeoutMs > MAX_TIMER_MS) {
+      throw new Invalid(`"timeoutMs" must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}, not ${options.timeoutMs}`);
+    }
     this.maxRetries = options.maxRetries ?? 3;
     this.maxRetryWaitMs = options.maxRetryWaitMs ?? 30_000;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
@@ -172,8 +194,8 @@ export class Transport {
       try {
         res = await this.send(url, req, await this.bearer(refreshToken));
       } catch (e) {
-        if (isDovetailError(e)) throw e; // from the token source
-        if (this.options.signal?.aborted || e instanceof ResponseTooLarge) throw e;
+        // Our own errors (a size cap, a host given up, a token source's, what a body sink refused) are final as they are.
+        if (this.options.signal?.aborted || isDovetailError(e) || e instanceof SinkStopped) throw unwrapSink(e);
         if (SAFE_METHODS.has(req.method) && attempt < this.maxRetries && isTransient(e)) {
           await this.sleep(backoffMs(attempt));
           continue;
@@ -194,7 +216,15 @@ export class Transport {
       refreshToken = false;
       if (this.retryStatuses.has(res.status)) {
         const wait = retryAfterMs(res.headers.get('retry-after')) ?? (res.status === 429 ? backoffMs(attempt) : undefined);
-        if (wait !== undefined && wait <= this.maxRetryWaitMs && attempt < this.maxRetries) {
+        // In a run, the wait pauses every request to the host (up to the run's bound; longer gives the host up).
+        const gate = currentRunBudget()?.gate(url);
+        if (gate && wait !== undefined) {
+          if (!gate.pause(wait)) throw new HostSkipped(gate.host, gate.givenUp ?? 'it asked to wait too long');
+          if (attempt < this.maxRetries) {
+            this.options.logger?.debug({ url: redactUrl(url), status: res.status, waitMs: wait }, 'server asked to retry later: pausing requests to it');
+            continue;
+          }
+        } else if (wait !== undefined && wait <= this.maxRetryWaitMs && attempt < this.maxRetries) {
           this.options.logger?.debug({ url: redactUrl(url), status: res.status, waitMs: wait }, 'server asked to retry later');
           await this.sleep(wait);
           continue;
@@ -209,17 +239,27 @@ export class Transport {
   /**
    * A fetch-compatible function over this transport (auth, TLS, retries) for tsdav's request helpers.
    * `sink` receives the full response: tsdav truncates raw bodies to 4 KiB and coerces values when it parses.
+   * `stream` reads bodies as they arrive (see `HttpRequest.stream`).
    */
-  fetchFor(sink: (res: HttpResponse) => void): (input: string | URL | Request, init?: RequestInit) => Promise<Response> {
+  fetchFor(sink: (res: HttpResponse) => void, stream?: HttpRequest['stream']): (input: string | URL | Request, init?: RequestInit) => Promise<Response> {
     return async (input, init) => {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
       const headers: Record<string, string> = {};
       new Headers(init?.headers).forEach((v, k) => { headers[k] = v; });
-      const res = await this.request(url, { method: init?.method ?? 'GET', headers, body: init?.body as string | Uint8Array | undefined });
+      const res = await this.request(url, { method: init?.method ?? 'GET', headers, body: init?.body as string | Uint8Array | undefined, stream });
       sink(res);
       const nullBody = res.status === 204 || res.status === 304 || (res.status >= 100 && res.status < 200);
       return new Response(nullBody ? null : res.text, { status: res.status, headers: res.headers });
     };
+  }
+
+  /**
+   * The server asked (in its own way: an Exchange back-off inside a SOAP fault) to wait `ms` before the next
+   * request. In a run this pauses every request to the host, or gives it up when the wait is longer than the run
+   * waits; outside a run it does nothing.
+   */
+  backOff(url: string, ms: number): void {
+    currentRunBudget()?.gate(url).pause(ms);
   }
 
   async close(): Promise<void> {
@@ -269,12 +309,33 @@ export class Transport {
     try {
       return await this.send(url, req, authorization);
     } catch (e) {
-      if (this.options.signal?.aborted || e instanceof ResponseTooLarge) throw e;
+      if (this.options.signal?.aborted || isDovetailError(e) || e instanceof SinkStopped) throw unwrapSink(e);
       throw new Unavailable(describeNetworkError(e, url), { cause: e });
     }
   }
 
+  /**
+   * One exchange on the wire. In a run, the host's gate is asked first (it waits out a pause, or refuses with
+   * `HostSkipped` once the run gave the host up), and learns whether the server answered.
+   */
   private async send(url: string, req: HttpRequest, authorization?: string): Promise<HttpResponse> {
+    const gate = currentRunBudget()?.gate(url);
+    await gate?.admit(this.options.signal);
+    const startedAt = Date.now();
+    let res: HttpResponse;
+    try {
+      res = await this.exchange(url, req, authorization);
+    } catch (e) {
+      const answered = isDovetailError(e) || e instanceof SinkStopped;
+      if (gate && !this.options.signal?.aborted && !answered) gate.failed(startedAt, describeNetworkError(e, url));
+      if (answered) gate?.answered();
+      throw e;
+    }
+    gate?.answered();
+    return res;
+  }
+
+  private async exchange(url: string, req: HttpRequest, authorization?: string): Promise<HttpResponse> {
     // identity: undici 7 aborts the process (assert(!this.paused), nodejs/undici#5360) on large gzip answers
     // from HTTP/1.0 servers that close the connection, as Radicale does; undici 8 needs Node 22.
     const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'dovetail', 'accept-encoding': 'identity', ...lower(req.headers) };
@@ -287,7 +348,7 @@ export class Transport {
       method: req.method, headers, body: req.body, dispatcher: this.dispatcher,
       signal: AbortSignal.any(signals), redirect: 'follow',
     });
-    const bytes = await this.readBody(res, url);
+    const bytes = await this.readBody(res, url, req.stream?.(res.status, res.url || url));
     // a leading BOM is dropped, as fetch's text() does
     return { status: res.status, headers: res.headers as unknown as Headers, text: UTF8.decode(bytes), bytes, url: res.url || url };
   }
@@ -304,8 +365,11 @@ export class Transport {
     return a.type === 'bearer' && typeof a.token !== 'string';
   }
 
-  /** The body, refused (and the connection dropped) as soon as it exceeds `maxResponseBytes`. */
-  private async readBody(res: Awaited<ReturnType<typeof undiciFetch>>, url: string): Promise<Uint8Array> {
+  /**
+   * The body, refused (and the connection dropped) as soon as it exceeds `maxResponseBytes`. With a sink, the body
+   * goes to the sink as text as it arrives and no bytes are returned.
+   */
+  private async readBody(res: Awaited<ReturnType<typeof undiciFetch>>, url: string, sink?: BodySink): Promise<Uint8Array> {
     const limit = this.maxResponseBytes;
     const tooLarge = () => new ResponseTooLarge(url, limit, this.options.maxResponseBytesSetting ?? 'maxResponseBytes');
     const declared = Number(res.headers.get('content-length'));
@@ -316,6 +380,7 @@ export class Transport {
     if (!res.body) return new Uint8Array(0);
     const chunks: Uint8Array[] = [];
     let size = 0;
+    const decoder = sink ? new TextDecoder('utf-8') : undefined;
     for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
       size += chunk.byteLength;
       this.stats.bytesReceived += chunk.byteLength;
@@ -323,7 +388,21 @@ export class Transport {
         await res.body.cancel().catch(() => undefined);
         throw tooLarge();
       }
-      chunks.push(chunk);
+      if (!sink) { chunks.push(chunk); continue; }
+      try {
+        sink.write(decoder!.decode(chunk, { stream: true }));
+      } catch (e) {
+        await res.body.cancel().catch(() => undefined);
+        throw new SinkStopped(e);
+      }
+    }
+    if (sink) {
+      try {
+        sink.write(decoder!.decode());
+      } catch (e) {
+        throw new SinkStopped(e);
+      }
+      return new Uint8Array(0);
     }
     return Buffer.concat(chunks, size);
   }
@@ -369,6 +448,17 @@ export class Transport {
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
+}
+
+/** An error a body sink threw, carried past the network-error handling. */
+class SinkStopped extends Error {
+  constructor(readonly reason: unknown) {
+    super('the body sink stopped reading');
+  }
+}
+
+function unwrapSink(e: unknown): unknown {
+  return e instanceof SinkStopped ? e.reason : e;
 }
 
 function safeHost(url: string): string {

@@ -10,6 +10,7 @@ import type { TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeNetworkError, networkErrorCode } from '../src/net-errors.js';
 import { retryAfterMs, Transport, type TransportOptions } from '../src/transport.js';
+import { RunBudget, withRunBudget, type RunBudgetLimits } from '@dovetail/core/sdk';
 import { ntlmGuard } from './ntlm-server.js';
 
 // ---------------------------------------------------------------------------------------------------------
@@ -718,5 +719,136 @@ describe('Transport: renewable bearer tokens, retry statuses, binary bodies, per
     peak = 0;
     await Promise.all(Array.from({ length: 8 }, (_, i) => t.request(srv.url, { method: 'GET', limitKey: i % 2 ? 'ann' : 'bob' })));
     expect(peak).toBe(8);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// The run budget: hostile servers that hang, refuse or ask for long pauses (one run = one RunBudget).
+
+describe('Transport in a run: per-host budget', () => {
+  const inRun = <T>(limits: Partial<RunBudgetLimits>, fn: (budget: RunBudget) => Promise<T>) => {
+    const budget = new RunBudget(limits);
+    return withRunBudget(budget, () => fn(budget));
+  };
+  /** Sends `n` PUTs one after another; the outcome of each: 'ok', or the error's code and whether it was sent. */
+  const puts = async (t: Transport, url: string, n: number) => {
+    const out: string[] = [];
+    for (let i = 0; i < n; i++) {
+      try {
+        await t.request(`${url}item-${i}.ics`, { method: 'PUT', body: 'x' });
+        out.push('ok');
+      } catch (e) {
+        out.push((e as { notAttempted?: boolean }).notAttempted ? 'skipped' : (e as { code: string }).code);
+      }
+    }
+    return out;
+  };
+
+  it('a server that accepts connections but never answers: after 3 time-outs in a row nothing more is sent', async () => {
+    const srv = await httpServer(() => { /* never answers */ });
+    const t = transport({ timeoutMs: 1_000 });
+    const started = Date.now();
+    const outcome = await inRun({}, async (budget) => {
+      const r = await puts(t, srv.url, 20);
+      expect(budget.givenUp()).toEqual([{ host: `127.0.0.1:${srv.port}`, reason: expect.stringMatching(/^3 requests in a row failed; the last: timed out talking to 127\.0\.0\.1/) }]);
+      return r;
+    });
+    expect(outcome).toEqual([...Array(3).fill('Unavailable'), ...Array(17).fill('skipped')]);
+    expect(srv.seen).toHaveLength(3);
+    expect(Date.now() - started).toBeLessThan(6_000);
+  });
+
+  it('one request hanging for failureTime is enough (a 30 s time-out against the default 20 s ends it on the first)', async () => {
+    const srv = await httpServer(() => { /* never answers */ });
+    const t = transport({ timeoutMs: 1_000 });
+    const outcome = await inRun({ failureTimeMs: 900 }, () => puts(t, srv.url, 5));
+    expect(outcome).toEqual(['Unavailable', 'skipped', 'skipped', 'skipped', 'skipped']);
+    expect(srv.seen).toHaveLength(1);
+  });
+
+  it('any answer ends the streak: a server that drops every other request is never given up', async () => {
+    const srv = await httpServer((req, res, _s, i) => { if (i % 2 === 0) req.socket.destroy(); else res.writeHead(201).end(); });
+    const t = transport();
+    const outcome = await inRun({}, () => puts(t, srv.url, 10));
+    expect(outcome).toEqual(Array(5).fill(['Unavailable', 'ok']).flat());
+    expect(srv.seen).toHaveLength(10);
+  });
+
+  it('refused connections count too (each retry of a safe method is one failure)', async () => {
+    const port = await closedPort();
+    const t = transport({ maxRetries: 3 });
+    await inRun({}, async (budget) => {
+      const first = await rejection(t.request(`http://127.0.0.1:${port}/cal/`, { method: 'PROPFIND' }));
+      expect(first).toMatchObject({ notAttempted: true });
+      expect(first.message).toMatch(/^stopped sending to 127\.0\.0\.1:\d+ for the rest of this run: 3 requests in a row failed; the last: connection refused/);
+      expect(budget.gate(`http://127.0.0.1:${port}/`).failures).toBe(3);
+    });
+  });
+
+  it('writes several at a time: those in flight fail on their own, none is sent after the host is given up', async () => {
+    const srv = await httpServer(() => { /* never answers */ });
+    const t = transport({ timeoutMs: 1_000 });
+    const outcome = await inRun({}, async () => {
+      const batch = (from: number) => Promise.all(Array.from({ length: 5 }, (_, i) => t.request(`${srv.url}c-${from + i}.ics`, { method: 'PUT', body: 'x' })
+        .then(() => 'ok', (e: { notAttempted?: boolean; code: string }) => (e.notAttempted ? 'skipped' : e.code))));
+      return [...await batch(0), ...await batch(5)];
+    });
+    expect(outcome).toEqual([...Array(5).fill('Unavailable'), ...Array(5).fill('skipped')]);
+    expect(srv.seen).toHaveLength(5);
+  });
+
+  it('429 with Retry-After pauses every request to the host, then goes on', async () => {
+    const arrivals: number[] = [];
+    const srv = await httpServer((_req, res, _s, i) => {
+      arrivals.push(Date.now());
+      if (i === 0) res.writeHead(429, { 'retry-after': '1' }).end(); else res.writeHead(201).end();
+    });
+    const t = transport({ maxRetries: 3 });
+    await inRun({}, async () => {
+      const first = t.request(`${srv.url}a.ics`, { method: 'PUT', body: 'x' });
+      await new Promise((r) => setTimeout(r, 200)); // the 429 is in: the host is paused
+      const second = t.request(`${srv.url}b.ics`, { method: 'PUT', body: 'x' });
+      expect((await first).status).toBe(201);
+      expect((await second).status).toBe(201);
+    });
+    expect(arrivals).toHaveLength(3);
+    expect(arrivals[1] - arrivals[0]).toBeGreaterThanOrEqual(950);
+    expect(arrivals[2] - arrivals[0]).toBeGreaterThanOrEqual(950); // the second request waited out the pause too
+  });
+
+  it('a Retry-After longer than maxPause gives the host up at once: no request is sent into it', async () => {
+    const srv = await httpServer((_req, res) => res.writeHead(503, { 'retry-after': '3600' }).end());
+    const t = transport({ maxRetries: 3 });
+    const started = Date.now();
+    const outcome = await inRun({}, async (budget) => {
+      const r = await puts(t, srv.url, 50);
+      expect(budget.givenUp()[0].reason).toBe('it asked to wait 3600 s (Retry-After), more than the 60 s a run waits');
+      return r;
+    });
+    expect(outcome).toEqual(Array(50).fill('skipped'));
+    expect(srv.seen).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('outside a run (check, discover) nothing is given up: every request is sent', async () => {
+    const srv = await httpServer((req) => req.socket.destroy());
+    const t = transport();
+    expect(await puts(t, srv.url, 4)).toEqual(Array(4).fill('Unavailable'));
+    expect(srv.seen).toHaveLength(4);
+  });
+
+  it('each run starts fresh', async () => {
+    const srv = await httpServer((_req, res, _s, i) => { if (i < 3) res.socket?.destroy(); else res.writeHead(201).end(); });
+    const t = transport();
+    expect(await inRun({}, () => puts(t, srv.url, 4))).toEqual(['Unavailable', 'Unavailable', 'Unavailable', 'skipped']);
+    expect(await inRun({}, () => puts(t, srv.url, 2))).toEqual(['ok', 'ok']);
+  });
+});
+
+describe('Transport: settings out of range', () => {
+  it('a time-out a timer cannot hold (2^31 ms, 1e300) is refused up front instead of failing every request at once', () => {
+    for (const timeoutMs of [2 ** 31, 1e300, 0, 1.5]) {
+      expect(() => new Transport({ auth: { type: 'none' }, timeoutMs })).toThrow(/"timeoutMs" must be a whole number of milliseconds from 1 to 2147483647/);
+    }
   });
 });

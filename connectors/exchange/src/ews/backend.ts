@@ -52,6 +52,8 @@ export interface EwsBackendOptions {
   mailboxZone: string;
   deleteMode: ews.DeleteMode;
   batchSize: number;
+  /** Most items one listing may hold (the `maxListItems` setting); more fails the listing naming it. */
+  maxListItems: number;
   /** Where `check` sends its one request. */
   url: string;
 }
@@ -118,7 +120,11 @@ export function createEwsBackend(o: EwsBackendOptions): ExchangeBackend {
     const deleted = new Set<string>();
     let state = cursor?.s ?? '';
     const props = listingProperties(entity);
-    for (;;) {
+    // A server that keeps saying "more changes" (with or without changes) cannot make a listing endless.
+    const maxPages = Math.ceil(o.maxListItems / SYNC_PAGE) + 10;
+    const tooMany = () => new Invalid(`listing ${collection} holds more than ${o.maxListItems} items; raise "maxListItems" in the endpoint's settings if the folder really is that large`);
+    for (let pages = 1; ; pages++) {
+      if (pages > maxPages) throw tooMany();
       const page = await call('SyncFolderItems', (s) => s.SyncFolderItems(folder, props, null as unknown as ews.ItemId[], SYNC_PAGE, ews.SyncFolderItemsScope.NormalItems, state));
       for (const change of page.GetEnumerator()) {
         const id = change.ItemId?.UniqueId ?? change.Item?.Id?.UniqueId;
@@ -128,6 +134,7 @@ export function createEwsBackend(o: EwsBackendOptions): ExchangeBackend {
         const ref = change.Item ? refOf(change.Item, entity) : undefined;
         if (ref) { changed.set(id, ref); deleted.delete(id); } else if (change.ChangeType === ews.ChangeType.Update) { changed.delete(id); }
       }
+      if (changed.size + deleted.size > o.maxListItems) throw tooMany();
       state = page.SyncState;
       if (!page.MoreChangesAvailable) break;
     }

@@ -8,7 +8,7 @@
  * picks it up when the library rejects.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Invalid, isDovetailError, Unavailable, type DovetailError } from '@dovetail/core/sdk';
+import { Invalid, isDovetailError, Unavailable, type DovetailError, type RateLimited } from '@dovetail/core/sdk';
 import { errorForCode } from './errors.js';
 import type { Transport } from '@dovetail/http';
 import type { IXHRApi, IXHROptions } from 'ews-javascript-api';
@@ -74,6 +74,9 @@ export class TransportXhr implements IXHRApi {
       const like = xhrLike(res.status, res.headers, res.text);
       if (res.status === 200) return like as unknown as XMLHttpRequest;
       const failure = failureOf(res.status, res.headers, res.text, res.url);
+      // ErrorServerBusy's back-off holds for the whole server: in a run, every request to it waits (or the run
+      // gives the server up when the back-off is longer than a run waits).
+      if (isDovetailError(failure, 'RateLimited')) this.transport.backOff(res.url || this.url, (failure as RateLimited).retryAfterMs);
       if (failure && ctx) ctx.error ??= failure;
       throw like;
     } catch (e) {
