@@ -8,8 +8,9 @@
  *   writes that UID into the output, so the next read of the target sees a real UID. An edit of those properties at
  *   a UID-less source therefore looks like delete + create.
  * - `DTSTART;VALUE=DATE:20110804T120000` (a date carrying a time) is read as the date (all-day), as VALUE says.
- * - Time zones: see timezones.ts `resolveTzid`. A TZID that resolves nowhere makes the item an error
- *   ("unknown time zone …"), never a floating time.
+ * - Time zones: see timezones.ts `resolveTzid`. A TZID that resolves nowhere (`GMT-05.00/-04.00`) is kept as written:
+ *   the TimeValue is `floating` with that `tzid`, written back with it, and compared as floating (servers accept
+ *   such files as they are; refusing the item would lose it).
  */
 import { createHash } from 'node:crypto';
 import ICAL from 'ical.js';
@@ -114,10 +115,6 @@ export function parseICalendar(text: string): Parsed<EventEntity | TaskEntity> {
       const entity = group.name === 'vevent'
         ? readEvent(group.uid, master, overrides, zones)
         : readTask(group.uid, master ?? group.components[0], zones);
-      if (zones.problems.length) {
-        errors.push({ index: group.index, uid: group.uid, component: group.name, message: [...new Set(zones.problems)].join('; ') });
-        continue;
-      }
       entity.raw = { format: 'icalendar', text: itemCalendar(group, split).toString() + '\r\n' };
       items.push(entity);
     } catch (err) {

@@ -23,9 +23,12 @@ import type { ItemError, Parsed } from './types.js';
 /** PRODID written into fresh 3.0/4.0 cards. */
 export const VCARD_PRODID = '-//Dovetail//Dovetail//EN';
 
+/** VERSION values read as the version they name (`4` is 4.0: clients write it so). */
+const VERSION_SPELLINGS: Readonly<Record<string, string>> = { '2.1': '2.1', '3.0': '3.0', '3': '3.0', '4.0': '4.0', '4': '4.0' };
+
 function versionOf(lines: ContentLine[]): string {
   const v = lines.find((l) => l.name === 'VERSION')?.value.trim();
-  if (v === '2.1' || v === '3.0' || v === '4.0') return v;
+  if (v && VERSION_SPELLINGS[v]) return VERSION_SPELLINGS[v];
   if (v) throw new Error(`unsupported vCard VERSION "${v}" (2.1, 3.0 and 4.0 are read)`);
   if (lines.some((l) => l.params.some((p) => p.bare) || /QUOTED-PRINTABLE/i.test(l.params.map((p) => p.values.join()).join()))) return '2.1';
   return '3.0';
@@ -61,6 +64,9 @@ export function parseVCard(text: string): Parsed<ContactEntity> {
       const props = card.lines.filter((l) => l.name !== '' && l.name !== 'VERSION');
       if (!props.length) throw new Error('card without properties');
       const version = versionOf(card.lines);
+      // A VERSION spelled otherwise (`4`) is written back as the version it was read as (`4.0`).
+      const at = card.lines.findIndex((l) => l.name === 'VERSION');
+      if (at >= 0 && card.lines[at].value !== version) card.lines[at] = { name: 'VERSION', params: [], value: version };
       const contact = readContact(card.lines, version, derivedUid(card.lines, taken));
       contact.raw = { format: 'vcard', text: cardText(card.lines, version), version };
       items.push(contact);
@@ -238,6 +244,13 @@ const CARRIED_PLAIN = new Set(['LABEL', 'GEO', 'TZ', 'KEY', 'SOUND', 'MAILER', '
 /** Single-valued properties the model holds once; further occurrences are carried as they are. */
 const SINGLE_MODELLED = new Set(['ORG', 'NOTE', 'TITLE', 'ROLE']);
 
+const LIST_NAMES = new Set(Object.values(LISTS));
+
+/** True when a list line's value holds nothing but separators and blanks. */
+function isEmptyValue(line: ContentLine, version: string): boolean {
+  return unescapeFor(version, decodedValue(line)).replace(/[;\s]/g, '') === '';
+}
+
 function carriedXLines(raw: ContentLine[], rawVersion: string, version: string, x: Record<string, string> | undefined): ContentLine[] {
   const out: ContentLine[] = [];
   const seen = new Map<string, number>();
@@ -246,11 +259,13 @@ function carriedXLines(raw: ContentLine[], rawVersion: string, version: string, 
     seen.set(line.name, n);
     const plain = CARRIED_PLAIN.has(line.name) && !(version === '4.0' && line.name === 'LABEL');
     const surplus = n > 1 && SINGLE_MODELLED.has(line.name); // a 2nd ORG/NOTE/…: the model holds only the first
-    if (!plain && !surplus) {
+    // An empty ADR (`ADR;HOME:;;;;;;`), TEL, EMAIL or URL holds no list item, but the card had it: carried.
+    const empty = LIST_NAMES.has(line.name) && isEmptyValue(line, rawVersion);
+    if (!plain && !surplus && !empty) {
       if (!line.name.startsWith('X-') || MODELLED_VCARD_X.has(line.name)) continue;
       if (!line.group && !(x && line.name in x)) continue; // removed from x by the caller
     }
-    const structured = line.name === 'ORG';
+    const structured = line.name === 'ORG' || line.name === 'ADR';
     const value = unescapeFor(rawVersion, decodedValue(line));
     const fresh = makeLine(version, line.name, structured ? value : escapeFor(version, value), line);
     if (version === '2.1') fresh.params = fresh.params.map((p) => ({ ...p }));
