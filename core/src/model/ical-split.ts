@@ -4,6 +4,7 @@
  * VCALENDAR wrapper, several VCALENDARs in one text and a missing final END line.
  */
 import ICAL from 'ical.js';
+import { recordSources, type SourcedLine } from './ical-source.js';
 
 /** A top-level VEVENT/VTODO (or other) component as text, with its position among the item components. */
 export interface ComponentChunk {
@@ -12,6 +13,8 @@ export interface ComponentChunk {
   text: string;
   /** 0-based position among the component chunks of the text. */
   index: number;
+  /** The logical lines of `text` with the physical lines each came from (undefined where a line was repaired). */
+  lines: SourcedLine[];
 }
 
 export interface SplitCalendar {
@@ -51,25 +54,32 @@ export function normalizeNewlines(text: string): string {
 export function splitCalendar(input: string): SplitCalendar {
   // Unfold first (a fold may sit anywhere, even inside a property name), keeping blank lines.
   const lines: string[] = [];
+  const physicals: string[] = [];
   for (const physical of normalizeNewlines(input).split('\r\n')) {
-    if (/^[ \t]/.test(physical) && lines.length && lines[lines.length - 1] !== '') lines[lines.length - 1] += physical.slice(1);
-    else lines.push(physical);
+    if (/^[ \t]/.test(physical) && lines.length && lines[lines.length - 1] !== '') {
+      lines[lines.length - 1] += physical.slice(1);
+      physicals[physicals.length - 1] += `\r\n${physical}`;
+    } else {
+      lines.push(physical);
+      physicals.push(physical);
+    }
   }
   const out: SplitCalendar = { calendarProps: [], timezones: new Map(), timezoneComponents: new Map(), components: [] };
   let inCalendar = false;
   let blankLines = 0;
   let inBrokenText = false; // the previous property's text continued on raw lines
-  let current: { name: string; lines: string[]; open: string[] } | undefined;
+  let current: { name: string; lines: string[]; sources: (string | undefined)[]; open: string[] } | undefined;
 
   const finish = () => {
     if (!current) return;
     const text = current.lines.join('\r\n');
-    if (current.name === 'vtimezone') addTimezone(out, text);
-    else out.components.push({ name: current.name, text, index: out.components.length });
+    const sourced = current.lines.map((line, i) => ({ line, source: current!.sources[i] }));
+    if (current.name === 'vtimezone') addTimezone(out, text, sourced);
+    else out.components.push({ name: current.name, text, index: out.components.length, lines: sourced });
     current = undefined;
   };
 
-  for (const line of lines) {
+  for (const [at, line] of lines.entries()) {
     if (line.trim() === '' && !current) continue;
     const begin = /^BEGIN:(.+)$/i.exec(line.trim());
     const end = /^END:(.+)$/i.exec(line.trim());
@@ -82,18 +92,22 @@ export function splitCalendar(input: string): SplitCalendar {
         const name = PROPERTY_START.exec(line)?.[1]?.toUpperCase();
         const isProperty = name !== undefined && (!inBrokenText || KNOWN_PROPERTIES.has(name) || name.startsWith('X-'));
         if (isProperty || current.lines.length < 2) {
-          current.lines.push(fixDateValue(line));
+          const fixed = fixDateValue(line);
+          current.lines.push(fixed);
+          current.sources.push(fixed === line ? physicals[at] : undefined);
           inBrokenText = false;
         } else {
           inBrokenText = true;
           // A writer that broke a text value across raw lines (no folding): keep them as escaped newlines.
           current.lines[current.lines.length - 1] += '\\n'.repeat(blankLines + 1) + line;
+          current.sources[current.sources.length - 1] = undefined;
         }
         blankLines = 0;
         continue;
       }
       blankLines = 0;
       current.lines.push(line.trim());
+      current.sources.push(line.trim());
       if (begin) current.open.push(begin[1].trim().toUpperCase());
       else current.open.pop();
       if (current.open.length === 0) finish();
@@ -105,7 +119,7 @@ export function splitCalendar(input: string): SplitCalendar {
         inCalendar = true;
         continue;
       }
-      current = { name, lines: [line.trim()], open: [name.toUpperCase()] };
+      current = { name, lines: [line.trim()], sources: [line.trim()], open: [name.toUpperCase()] };
       continue;
     }
     if (end) {
@@ -121,16 +135,20 @@ export function splitCalendar(input: string): SplitCalendar {
   }
   if (current) {
     // Unterminated at end of text: close the open components.
-    const unfinished = current as { lines: string[]; open: string[] };
-    for (const name of unfinished.open.reverse()) unfinished.lines.push(`END:${name}`);
+    const unfinished = current as { lines: string[]; sources: (string | undefined)[]; open: string[] };
+    for (const name of unfinished.open.reverse()) {
+      unfinished.lines.push(`END:${name}`);
+      unfinished.sources.push(`END:${name}`);
+    }
     finish();
   }
   return out;
 }
 
-function addTimezone(out: SplitCalendar, text: string): void {
+function addTimezone(out: SplitCalendar, text: string, lines: SourcedLine[]): void {
   try {
     const comp = new ICAL.Component(ICAL.parse(text) as unknown[]);
+    recordSources(comp, lines);
     const tzid = comp.getFirstPropertyValue('tzid');
     if (typeof tzid === 'string' && tzid && !out.timezones.has(tzid)) {
       out.timezones.set(tzid, comp.toString());

@@ -101,3 +101,28 @@ describe('an empty ADR', () => {
     expect(parseVCard(v30).items[0].addresses).toEqual(c.addresses);
   });
 });
+
+describe('properties nobody changed reach the other side byte for byte', () => {
+  const odd = [
+    'BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Odd//EN',
+    'BEGIN:VEVENT', 'UID:odd-1', 'DTSTAMP:20240101T000000Z',
+    'DTSTART;X-VENDOR="a;b";TZID="Europe/Berlin":20240701T090000',
+    'ATTENDEE;RSVP=TRUE;X-NUM-GUESTS=0;CN="Doe, Jane";PARTSTAT=ACCEPTED:mailto:jane@example.org',
+    'DESCRIPTION;LANGUAGE=de;ALTREP="cid:part1.0001@example.org":Ein langer Text\\, der über die Zeile hinaus',
+    '  geht und gefaltet ist',
+    'X-UNKNOWN;x-param=lower:value\\;kept',
+    'SUMMARY:Old title', 'END:VEVENT', 'END:VCALENDAR', ''].join('\r\n');
+
+  it('an edited summary leaves every other line as written (parameter order, quoting, case, folds)', () => {
+    const e = parseICalendar(odd).items[0] as EventEntity;
+    const out = serializeICalendar({ ...e, summary: 'New title' });
+    for (const line of odd.split('\r\n').slice(6, 11)) expect(out).toContain(line); // DTSTAMP is renewed on an edit
+    expect(out).toContain('SUMMARY:New title');
+    expect(out).not.toContain('Old title');
+  });
+
+  it('an unchanged item is written as it was read', () => {
+    const e = parseICalendar(odd).items[0] as EventEntity;
+    expect(serializeICalendar(e)).toBe(odd);
+  });
+});
