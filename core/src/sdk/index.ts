@@ -7,7 +7,7 @@ export * from './time.js';
 export { canonicalJson } from '../model/canonical-json.js';
 export { createExclusive, replaceAtomic, syncDirectory } from './atomic-write.js';
 export {
-  parseICalendar, serializeICalendar, parseVCard, serializeVCard, contentHash, windowsToIana, toEpochMs, overlaps, ruleInstants,
+  parseICalendar, serializeICalendar, parseVCard, serializeVCard, contentHash, windowsToIana, ianaToWindows, toEpochMs, overlaps, ruleInstants,
 } from '../model/index.js';
 export type { Parsed, ItemError } from '../model/index.js';
 /** Folds a content line at 75 octets (CRLF + space), never inside a UTF-8 sequence (iCalendar and vCard alike). */

@@ -1,6 +1,6 @@
 /** Windows → IANA mapping, TZIDs without VTIMEZONE, custom zones, and the instants they produce. */
 import { describe, expect, it } from 'vitest';
-import { parseICalendar, serializeICalendar, toEpochMs, windowsToIana } from '../../src/model/index.js';
+import { ianaToWindows, parseICalendar, serializeICalendar, toEpochMs, windowsToIana } from '../../src/model/index.js';
 import { vtimezoneForTzid } from '../../src/model/timezones.js';
 import type { EventEntity, TimeValue } from '../../src/sdk/entities.js';
 import { readCorpus } from './helpers.js';
@@ -27,6 +27,18 @@ describe('windowsToIana', () => {
   it('matches a localised display name by a listed city with the same standard offset', () => {
     expect(windowsToIana('(UTC+01:00) Amsterdam, Berlin, Bern, Rom, Stockholm, Wien')).toBe('Europe/Amsterdam');
     expect(windowsToIana('(UTC+05:00) Berlin')).toBeUndefined();
+  });
+
+  it('reads ids Windows retired (older Outlook writes them) as the zone that replaced them', () => {
+    expect(windowsToIana('Mexico Standard Time')).toBe('America/Mexico_City');
+    expect(windowsToIana('Jerusalem Standard Time')).toBe('Asia/Jerusalem');
+    expect(windowsToIana('Coordinated Universal Time')).toBe('Etc/UTC');
+  });
+
+  it('maps IANA back to Windows (one table: the Exchange connector uses it too)', () => {
+    expect(ianaToWindows('Europe/Berlin')).toBe('W. Europe Standard Time');
+    expect(ianaToWindows('Europe/Kyiv')).toBe('FLE Standard Time');
+    expect(ianaToWindows('Mars/Olympus_Mons')).toBeUndefined();
   });
 
   it('returns undefined for unknown names', () => {
