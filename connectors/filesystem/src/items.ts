@@ -5,7 +5,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import {
-  createExclusive, NotFound, PreconditionFailed, replaceAtomic, Unavailable,
+  createExclusive, decodeText, NotFound, PreconditionFailed, replaceAtomic, Unavailable,
   type EntityType, type LoadResult, type WriteOp, type WriteResult,
 } from '@dovetail/core/sdk';
 import { mapLimit } from './concurrency.js';
@@ -22,25 +22,30 @@ const WRITE_CONCURRENCY = 8;
 /** Numbered alternatives tried when a new item's preferred file name is taken. */
 const NAME_ATTEMPTS = 100;
 
-/** Reads one file and its version from the same open handle, so the version matches the content. */
-async function readWithVersion(file: string): Promise<{ text: string; version: string }> {
+/** Reads one file's bytes and its version from the same open handle, so the version matches the content. */
+async function readWithVersion(file: string): Promise<{ bytes: Buffer; version: string }> {
   const handle = await fsp.open(file, 'r');
   try {
     const stat = await handle.stat({ bigint: true });
     if (!stat.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EISDIR' });
-    return { text: await handle.readFile('utf8'), version: versionOf(stat) };
+    return { bytes: await handle.readFile(), version: versionOf(stat) };
   } finally {
     await handle.close();
   }
 }
 
-/** Loads `ids` from the folder `dir` as items of `entity`; one result per id, in order. */
-export async function loadItems(dir: string, collection: string, ids: string[], entity: EntityType): Promise<LoadResult[]> {
+/**
+ * Loads `ids` from the folder `dir` as items of `entity`; one result per id, in order. Files that are not UTF-8
+ * are read in their own charset (see the SDK's `decodeText`; `charset` is the folder's fallback); a file that
+ * cannot be read without damage fails alone.
+ */
+export async function loadItems(dir: string, collection: string, ids: string[], entity: EntityType, charset?: string): Promise<LoadResult[]> {
   return mapLimit(ids, LOAD_CONCURRENCY, async (id): Promise<LoadResult> => {
     const file = path.join(dir, id);
     try {
       assertSafeName(id, 'item');
-      const { text, version } = await readWithVersion(file);
+      const { bytes, version } = await readWithVersion(file);
+      const { text } = decodeText(bytes, { name: id, fallback: charset });
       return { ok: true, id, version, item: parseItemFile(text, id, entity) };
     } catch (e) {
       const error = toDovetailError(e, 'read', file);

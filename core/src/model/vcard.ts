@@ -16,7 +16,7 @@ import {
   addressLine, birthdayValue, escapeFor, makeLine, memberValue, photoLine, structuredLine, textLine, timestampValue,
   typedLine, type VCardVersion,
 } from './vcard-encode.js';
-import { splitCards, renderLine, type ContentLine } from './vcard-lines.js';
+import { encodingOf, paramValues, splitCards, renderLine, type ContentLine } from './vcard-lines.js';
 import { decodedValue, MODELLED_VCARD_X, readAddress, readContact, unescapeFor } from './vcard-read.js';
 import type { ItemError, Parsed } from './types.js';
 
@@ -47,6 +47,19 @@ function cardText(lines: ContentLine[], version: string): string {
   return ['BEGIN:VCARD', ...lines.map((l) => renderLine(l, version)), 'END:VCARD'].join('\r\n') + '\r\n';
 }
 
+/**
+ * A line whose CHARSET names another charset but whose value is not quoted-printable was read from bytes in that
+ * charset, so its text is Unicode now: written as UTF-8, it must say so (2.1) or say nothing (3.0/4.0 have no
+ * CHARSET; the transport's charset is UTF-8). Quoted-printable values still are bytes in their CHARSET: kept.
+ */
+function relabelDecoded(line: ContentLine, version: string): void {
+  const charset = paramValues(line, 'CHARSET', true)[0];
+  if (!charset || charset === 'UTF-8' || encodingOf(line) === 'qp') return;
+  line.params = line.params.filter((p) => p.name !== 'CHARSET');
+  if (version === '2.1') line.params.push({ name: 'CHARSET', values: ['UTF-8'] });
+  delete line.source;
+}
+
 /** Parses vCard 2.1, 3.0 and 4.0 text (one or many cards). */
 export function parseVCard(text: string): Parsed<ContactEntity> {
   const items: ContactEntity[] = [];
@@ -67,6 +80,7 @@ export function parseVCard(text: string): Parsed<ContactEntity> {
       // A VERSION spelled otherwise (`4`) is written back as the version it was read as (`4.0`).
       const at = card.lines.findIndex((l) => l.name === 'VERSION');
       if (at >= 0 && card.lines[at].value !== version) card.lines[at] = { name: 'VERSION', params: [], value: version };
+      for (const line of card.lines) relabelDecoded(line, version);
       const contact = readContact(card.lines, version, derivedUid(card.lines, taken));
       contact.raw = { format: 'vcard', text: cardText(card.lines, version), version };
       items.push(contact);

@@ -4,6 +4,7 @@ export * from './errors.js';
 export * from './connector.js';
 export type * from './manifest.js';
 export * from './time.js';
+export { decodeText, charsetOfContentType, isKnownCharset, type DecodeOptions, type DecodedText } from './charset.js';
 export { canonicalJson } from '../model/canonical-json.js';
 export { createExclusive, replaceAtomic, syncDirectory } from './atomic-write.js';
 export {

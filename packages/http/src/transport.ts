@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Agent, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
-import { AuthFailed, Invalid, RateLimited, Unavailable, type Logger } from '@dovetail/core/sdk';
+import { AuthFailed, charsetOfContentType, decodeText, Invalid, RateLimited, Unavailable, type Logger } from '@dovetail/core/sdk';
 import { DigestSession, parseWwwAuthenticate } from './digest.js';
 import { NtlmSession } from './ntlm.js';
 import { describeNetworkError } from './net-errors.js';
@@ -269,7 +269,17 @@ export class Transport {
       }
       chunks.push(chunk);
     }
-    return UTF8.decode(Buffer.concat(chunks, size)); // a leading BOM is dropped, as fetch's text() does
+    const bytes = Buffer.concat(chunks, size);
+    if (bytes.length === 0) return '';
+    try {
+      // In the charset the body is in (UTF-8, else its Content-Type charset, else as detected); a leading BOM is
+      // dropped, as fetch's text() does. Never replacement characters in data we keep.
+      return decodeText(bytes, { name: `the answer from ${safeHost(url)}`, declared: charsetOfContentType(res.headers.get('content-type')) }).text;
+    } catch (e) {
+      // An error page only ever becomes a message: read it leniently.
+      if (res.status >= 300 && res.status !== 207) return UTF8.decode(bytes);
+      throw e;
+    }
   }
 
   private authorization(method: string, url: string): string | undefined {
