@@ -2,7 +2,8 @@
  * The applier: executes a plan in chunks with conditional writes and persists state after each chunk,
  * so a crash at any point leaves state that the next run reconciles without duplicates.
  */
-import type { Connector, WriteOp, WriteResult } from '../sdk/connector.js';
+import type { Alteration, Connector, WriteOp, WriteResult } from '../sdk/connector.js';
+import type { Entity } from '../sdk/entities.js';
 import { isDovetailError, Unavailable, type DovetailError } from '../sdk/errors.js';
 import type { PairingMeta, PairingState, Relation } from '../state/types.js';
 import type { Action, Plan, Side } from './plan-types.js';
@@ -25,12 +26,21 @@ export interface ApplyOptions {
   /** Waits for a rate limit; tests pass a fake. */
   sleep?: (ms: number) => Promise<void>;
   onChunk?: (done: number, total: number) => void;
+  /**
+   * Hash of an item as a target stored it, when that differs from what was written (a repaired copy, a server's
+   * rewrite): recorded instead of the planned hash, so the difference is not taken for an edit next run.
+   */
+  hashStored?: (stored: Entity) => string;
 }
 
 export interface ActionOutcome {
   action: Action;
   ok: boolean;
   error?: { code: string; message: string };
+  /** Repair rules that made a refused item go through. */
+  repaired?: string[];
+  /** Properties the target lost or changed when it stored the item. */
+  altered?: Alteration[];
 }
 
 export interface ApplyResult {
@@ -94,11 +104,14 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
       touched.add(action.key);
       pendingPerKey.set(action.key, (pendingPerKey.get(action.key) ?? 1) - 1);
       if (res.ok) {
-        outcomes.push({ action, ok: true });
+        outcomes.push({ action, ok: true, ...(res.repaired?.length ? { repaired: res.repaired } : {}), ...(res.altered?.length ? { altered: res.altered } : {}) });
         const rel = current(action.key);
         if (rel) {
           if (action.kind === 'delete') delete rel[action.target];
-          else rel[action.target] = { id: res.id, version: res.version ?? '', hash: action.hash };
+          else {
+            const hash = res.stored && opts.hashStored ? opts.hashStored(res.stored) : action.hash;
+            rel[action.target] = { id: res.id, version: res.version ?? '', hash };
+          }
         }
         return;
       }

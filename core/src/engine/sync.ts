@@ -174,6 +174,7 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
   async function apply(p: Plan, fm: Partial<PairingMeta> | undefined): Promise<ApplyResult> {
     const r = await applyPlan({
       plan: p, state, chunkSize: policy.chunkSize, maxAttempts: policy.maxAttempts, now, finalMeta: fm, signal: opts.signal, sleep: opts.sleep,
+      hashStored: rules.hashRead,
       targets: { a: { connector: opts.endpoints.a.connector, collection: pairing.a.collection }, b: { connector: opts.endpoints.b.connector, collection: pairing.b.collection } },
       onChunk: (d, t) => opts.onProgress?.('write', d, t),
     });

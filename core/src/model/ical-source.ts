@@ -6,6 +6,7 @@
  * ical.js. Line endings become CRLF (RFC 5545); folds, parameter order, quoting and unknown parameters stay.
  */
 import ICAL from 'ical.js';
+import { tolerantLine } from './ical-split.js';
 
 type JCalProp = [string, Record<string, unknown>, string, ...unknown[]];
 type JCalComp = [string, JCalProp[], JCalComp[]];
@@ -73,8 +74,9 @@ export function recordSources(comp: ICAL.Component, lines: SourcedLine[]): void 
 
 /** Parses a single component text (a VCALENDAR, or one VEVENT/VTODO/VTIMEZONE) keeping its properties' sources. */
 export function parseWithSources(text: string): ICAL.Component {
-  const comp = new ICAL.Component(ICAL.parse(text) as unknown[]);
-  recordSources(comp, sourcedLines(text));
+  const lines = sourcedLines(text).map((l) => ({ ...l, line: tolerantLine(l.line) }));
+  const comp = new ICAL.Component(ICAL.parse(lines.map((l) => l.line).join('\r\n')) as unknown[]);
+  recordSources(comp, lines);
   return comp;
 }
 

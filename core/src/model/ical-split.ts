@@ -37,11 +37,20 @@ const KNOWN_PROPERTIES = new Set(('CALSCALE METHOD PRODID VERSION ATTACH CATEGOR
   + 'CALENDAR-ADDRESS BEGIN END').split(' '));
 const DATE_PROPS = /^(DTSTART|DTEND|DUE|RECURRENCE-ID|EXDATE|RDATE)((?:;[^:]*)?):(\d{8}(?:,\d{8})*)$/i;
 
-/** A date-only value written without VALUE=DATE (`DTSTART;TZID=X:20041225`) gets VALUE=DATE, as its form says. */
-function fixDateValue(line: string): string {
+const TRIGGER_AT = /^(TRIGGER)((?:;[^:]*)?):(\d{8}T\d{6}Z?)$/i;
+
+/**
+ * How a tolerant reader reads a line whose value contradicts its (default) type: a date-only value without
+ * VALUE=DATE (`DTSTART;TZID=X:20041225`) as a DATE, an absolute TRIGGER without VALUE=DATE-TIME as a DATE-TIME.
+ * Only the parse sees this form: the line itself is still written as it came (a server that refuses it gets a
+ * repaired copy from the DAV connectors).
+ */
+export function tolerantLine(line: string): string {
   const m = DATE_PROPS.exec(line);
-  if (!m || /;VALUE=/i.test(m[2])) return line;
-  return `${m[1]}${m[2]};VALUE=DATE:${m[3]}`;
+  if (m && !/;VALUE=/i.test(m[2])) return `${m[1]}${m[2]};VALUE=DATE:${m[3]}`;
+  const t = TRIGGER_AT.exec(line);
+  if (t && !/;VALUE=/i.test(t[2])) return `${t[1]}${t[2]};VALUE=DATE-TIME:${t[3]}`;
+  return line;
 }
 
 const KEPT_CALENDAR_PROPS = new Set(['VERSION', 'PRODID', 'CALSCALE']);
@@ -92,9 +101,8 @@ export function splitCalendar(input: string): SplitCalendar {
         const name = PROPERTY_START.exec(line)?.[1]?.toUpperCase();
         const isProperty = name !== undefined && (!inBrokenText || KNOWN_PROPERTIES.has(name) || name.startsWith('X-'));
         if (isProperty || current.lines.length < 2) {
-          const fixed = fixDateValue(line);
-          current.lines.push(fixed);
-          current.sources.push(fixed === line ? physicals[at] : undefined);
+          current.lines.push(tolerantLine(line));
+          current.sources.push(physicals[at]);
           inBrokenText = false;
         } else {
           inBrokenText = true;

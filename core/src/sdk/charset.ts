@@ -46,6 +46,12 @@ function isUtf8(name: string): boolean {
   return name === 'utf-8' || name === 'utf8';
 }
 
+/** The bytes read as `label`, or undefined when they are not text in it (or the charset is unknown). */
+export function decodeStrict(bytes: Uint8Array, label: string): string | undefined {
+  const charset = usable(label);
+  return charset ? decodeAs(bytes, charset) : undefined;
+}
+
 /** The bytes read as `charset`, or undefined when they are not text in it (replacement characters appear). */
 function decodeAs(bytes: Uint8Array, charset: string): string | undefined {
   if (isUtf8(charset)) {

@@ -13,6 +13,7 @@ export {
 export type { Parsed, ItemError } from '../model/index.js';
 /** Folds a content line at 75 octets (CRLF + space), never inside a UTF-8 sequence (iCalendar and vCard alike). */
 export { foldLine } from '../model/vcard-lines.js';
+export { alteredProperties } from '../model/stored-diff.js';
 export { vtimezoneForTzid } from '../model/timezones.js';
 export { escapeText } from '../model/text-escape.js';
 export {
