@@ -95,6 +95,12 @@ export function cloneWithSources(comp: ICAL.Component): ICAL.Component {
   return new ICAL.Component(copy(comp.jCal as unknown as JCalComp) as unknown as unknown[]);
 }
 
+/** The line a property was read from (unfolded), when it was read from text and is unchanged. */
+export function lineOf(prop: JCalProp): string | undefined {
+  const origin = origins.get(prop);
+  return origin && origin.snapshot === JSON.stringify(prop) ? origin.source.replace(/\r\n[ \t]/g, '') : undefined;
+}
+
 const stringifyProperty = (ICAL.stringify as unknown as { property(p: unknown, designSet?: unknown, noFold?: boolean): string }).property;
 
 /** A property as text: its source when unchanged, else ical.js's (folded) form. */

@@ -7,6 +7,7 @@
 import ICAL from 'ical.js';
 import type { Alteration } from '../sdk/connector.js';
 import { vcardLineKey } from './hash.js';
+import { lineOf, parseWithSources } from './ical-source.js';
 import { splitCards, type ContentLine } from './vcard-lines.js';
 
 /** At most this many alterations are reported per item. */
@@ -39,9 +40,7 @@ function icalComponents(text: string): Map<string, JCalProp[]> {
       walk(sub, n > 1 ? `${base}#${n}` : base);
     }
   };
-  const parsed = ICAL.parse(text) as unknown as JCalComp | JCalComp[];
-  const roots = typeof (parsed as JCalComp)[0] === 'string' ? [parsed as JCalComp] : (parsed as JCalComp[]);
-  for (const root of roots) walk(root, '');
+  walk(parseWithSources(text).jCal as unknown as JCalComp, '');
   return out;
 }
 
@@ -74,7 +73,7 @@ function icalAlterations(sent: string, stored: string): Alteration[] {
       out.push({ property: path, sent: `the whole ${path} component (${props.length} properties)` });
       continue;
     }
-    out.push(...compare(props, other, propKey, (p) => p[0].toUpperCase(), (p) => stringifyProperty(p, undefined, true), where));
+    out.push(...compare(props, other, propKey, (p) => p[0].toUpperCase(), (p) => lineOf(p) ?? stringifyProperty(p, undefined, true), where));
   }
   return out;
 }

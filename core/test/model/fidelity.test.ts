@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseICalendar, parseVCard, serializeICalendar, serializeVCard, toEpochMs } from '../../src/model/index.js';
 import { offsetOfName, resolveTzid } from '../../src/model/timezones.js';
+import { alteredProperties } from '../../src/model/stored-diff.js';
 import { parseSingleItem, withFallbackUid } from '../../src/model/single-item.js';
 import type { EventEntity } from '../../src/sdk/entities.js';
 
@@ -124,5 +125,32 @@ describe('properties nobody changed reach the other side byte for byte', () => {
   it('an unchanged item is written as it was read', () => {
     const e = parseICalendar(odd).items[0] as EventEntity;
     expect(serializeICalendar(e)).toBe(odd);
+  });
+});
+
+describe('alteredProperties: what a server changed when it stored an item', () => {
+  const sent = cal('BEGIN:VEVENT', 'UID:a', 'DTSTAMP:20240101T000000Z', 'DTSTART:20240701T090000Z', 'EXDATE;VALUE=DATE:20240708',
+    'SUMMARY:Plan\\, review', 'X-KEEP:1', 'BEGIN:VALARM', 'ACTION:DISPLAY', 'DESCRIPTION:r', 'TRIGGER:-PT15M', 'END:VALARM', 'END:VEVENT');
+
+  it('formatting, volatile properties and additions are no alteration', () => {
+    const refolded = sent.replace('SUMMARY:Plan\\, review', 'SUMMARY:Plan\\, re\r\n view').replace('DTSTAMP:20240101T000000Z', 'DTSTAMP:20270101T000000Z\r\nX-SERVER:added')
+      .replace('PRODID:-//Lotus Development Corporation//NONSGML Notes 9.0//EN', 'PRODID:-//Server//EN');
+    expect(alteredProperties(sent, refolded, 'icalendar')).toEqual([]);
+  });
+
+  it('names each lost or changed property with both lines', () => {
+    const stored = sent.replace('EXDATE;VALUE=DATE:20240708', 'EXDATE:20240708T000000').replace('X-KEEP:1\r\n', '').replace('TRIGGER:-PT15M', 'TRIGGER:-PT10M');
+    expect(alteredProperties(sent, stored, 'icalendar')).toEqual([
+      { property: 'EXDATE', sent: 'EXDATE;VALUE=DATE:20240708', stored: 'EXDATE:20240708T000000' },
+      { property: 'X-KEEP', sent: 'X-KEEP:1' },
+      { property: 'VALARM TRIGGER', sent: 'TRIGGER:-PT15M', stored: 'TRIGGER:-PT10M' },
+    ]);
+  });
+
+  it('vCards: ORG padded, N changed, escaping that means the same is no change', () => {
+    const card = 'BEGIN:VCARD\r\nVERSION:3.0\r\nUID:c\r\nFN:A\r\nN:Doe;Jane;;;\r\nORG:SAP\r\nNOTE:a\\,b\r\nEND:VCARD\r\n';
+    const stored = card.replace('ORG:SAP', 'ORG:SAP;').replace('NOTE:a\\,b', 'NOTE:a\\,b').replace('N:Doe;Jane;;;', 'N:Doe;Jane;;;;');
+    expect(alteredProperties(card, stored, 'vcard').map((a) => a.property).sort()).toEqual(['N', 'ORG']);
+    expect(alteredProperties(card, card.replace('FN:A', 'FN:A\r\nREV:20260101T000000Z'), 'vcard')).toEqual([]);
   });
 });
