@@ -388,6 +388,14 @@ export async function rawPut(
   return { status: res.status, etag: res.headers.get('etag') };
 }
 
+/** Creates a calendar (MKCALENDAR) or an address book (extended MKCOL) at `href`; returns the HTTP status. */
+export async function rawCreateCollection(server: DavServer, href: string, kind: 'calendar' | 'addressbook'): Promise<number> {
+  const [method, body] = kind === 'calendar' ? ['MKCALENDAR', MKCALENDAR_BODY] : ['MKCOL', MKCOL_ADDRESSBOOK_BODY];
+  const res = await davFetch(server, href, { method, body, headers: { 'Content-Type': XML_CONTENT_TYPE } });
+  await res.arrayBuffer();
+  return res.status;
+}
+
 /** DELETE a resource; returns the HTTP status. */
 export async function rawDelete(server: DavServer, href: string): Promise<number> {
   const res = await davFetch(server, href, { method: 'DELETE' });

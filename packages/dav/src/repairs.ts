@@ -66,6 +66,18 @@ export const REPAIR_RULES: readonly RepairRule[] = [
     }),
   },
   {
+    name: 'duration-weeks-with-days',
+    format: 'icalendar',
+    description: 'a duration mixing weeks with days or times (`-P1W6DT15H`, which RFC 5545 does not allow) is written in days (`-P13DT15H`)',
+    apply: (lines) => mapLines(lines, (line) => {
+      const p = split(line);
+      if (!p || !DURATION_PROPS.has(p.name)) return undefined;
+      const m = /^([+-]?)P(\d+)W(?:(\d+)D)?(T.*)?$/.exec(p.value.trim());
+      if (!m || (m[3] === undefined && m[4] === undefined)) return undefined;
+      return `${p.name}${p.params}:${m[1]}P${Number(m[2]) * 7 + Number(m[3] ?? 0)}D${m[4] ?? ''}`;
+    }),
+  },
+  {
     name: 'period-to-date-time',
     format: 'icalendar',
     description: 'RDATE periods (`start/end`, `start/duration`) become their start times: the dates stay, the periods\' lengths are left to the event\'s own',
@@ -91,11 +103,11 @@ export const REPAIR_RULES: readonly RepairRule[] = [
   {
     name: 'date-value-date',
     format: 'icalendar',
-    description: 'a date-only value written without VALUE=DATE (`DTSTART;TZID=X:20041225`) gets VALUE=DATE (and loses a TZID a date cannot have)',
+    description: 'a date-only value written without VALUE=DATE (`DTSTART;TZID=X:20041225`) gets VALUE=DATE',
     apply: (lines) => mapLines(lines, (line) => {
       const p = split(line);
       if (!p || !/^(DTSTART|DTEND|DUE|RECURRENCE-ID|EXDATE|RDATE)$/.test(p.name) || hasParam(p.params, 'VALUE') || !/^\d{8}(,\d{8})*$/.test(p.value.trim())) return undefined;
-      return `${p.name}${p.params.replace(/;TZID=("[^"]*"|[^;:]*)/i, '')};VALUE=DATE:${p.value.trim()}`;
+      return `${p.name}${p.params};VALUE=DATE:${p.value.trim()}`;
     }),
   },
   {

@@ -12,7 +12,8 @@ describe('repair rules', () => {
     ['period-to-date-time', event('DTSTART:20260301T100000Z', 'RDATE;VALUE=PERIOD:20260305T100000Z/20260305T110000Z,20260306T100000Z/PT1H'), 'RDATE:20260305T100000Z,20260306T100000Z'],
     ['trigger-value-date-time', event('DTSTART:20260301T100000Z', 'BEGIN:VALARM', 'ACTION:DISPLAY', 'DESCRIPTION:r', 'TRIGGER:20260301T090000Z', 'END:VALARM'), 'TRIGGER;VALUE=DATE-TIME:20260301T090000Z'],
     ['year-before-1', event('DTSTART;VALUE=DATE:00000101'), 'DTSTART;VALUE=DATE:00010101'],
-    ['date-value-date', event('DTSTART;TZID=Europe/Berlin:20041225'), 'DTSTART;VALUE=DATE:20041225'],
+    ['date-value-date', event('DTSTART;TZID=Europe/Berlin:20041225'), 'DTSTART;TZID=Europe/Berlin;VALUE=DATE:20041225'],
+    ['duration-weeks-with-days', event('DTSTART:20260301T100000Z', 'BEGIN:VALARM', 'ACTION:DISPLAY', 'DESCRIPTION:r', 'TRIGGER:-P1W6DT15H', 'END:VALARM'), 'TRIGGER:-P13DT15H'],
   ])('%s', (name, text, expected) => {
     const fixed = repairItem(text, 'icalendar')!;
     expect(fixed.rules).toEqual([name]);
