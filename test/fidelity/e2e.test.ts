@@ -28,6 +28,7 @@ describe('fidelity through the CLI on Radicale', () => {
   let first: RunResult;
   let second: RunResult;
   let plain: RunResult;
+  let rescan: RunResult;
 
   beforeAll(async () => {
     server = await startDavServer('radicale');
@@ -51,9 +52,17 @@ describe('fidelity through the CLI on Radicale', () => {
         'up-cards': { entity: 'contact', a: { endpoint: 'src', collection: 'cards' }, b: { endpoint: 'book', collection: '/user/fidelity-book/', create: true } },
       },
     }, null, 2));
-    first = await ws.run(['sync', '--json']);
+    first = await ws.run(['sync', '--json'], { DOVETAIL_LOG_LEVEL: 'debug' });
     second = await ws.run(['sync', '--json']);
     plain = await ws.run(['sync']);
+    // A changed mapping forces a full rescan: every item on both sides is loaded and hashed again.
+    const config = JSON.parse(readFileSync(ws.path('dovetail.json'), 'utf8'));
+    for (const p of Object.values(config.pairings) as { entity: string; mapping?: unknown[] }[]) {
+      const field = p.entity === 'contact' ? 'note' : 'summary';
+      p.mapping = [{ a: field, b: field, direction: 'both' }];
+    }
+    writeFileSync(ws.path('dovetail.json'), JSON.stringify(config, null, 2));
+    rescan = await ws.run(['sync', '--json']);
   }, 120_000);
 
   afterAll(async () => {
@@ -111,6 +120,19 @@ describe('fidelity through the CLI on Radicale', () => {
     expect(readFileSync(ws.path('src/cards/richter.vcf'), 'utf8')).toBe(CARD);
     expect(readFileSync(ws.path('src/cal/notes.ics'), 'utf8')).toBe(NOTES);
     expect(readFileSync(ws.path('src/cal/latin1.ics'))).toEqual(readFileSync(join(fixtures, 'latin1-event.ics')));
+  });
+
+  it('a full rescan, which loads and hashes every item again, still writes nothing (the stored copies were recorded)', () => {
+    expect(rescan.code, rescan.stderr).toBe(0);
+    for (const r of rescan.json!.runs) expect({ pairing: r.pairing, writes: writes(r) }).toEqual({ pairing: r.pairing, writes: 0 });
+  });
+
+  it('the unknown TZID is said at debug level, with the item', () => {
+    const lines = first.stderr.split('\n').filter((l) => l.includes('unknown time zone'));
+    expect(lines.length).toBeGreaterThan(0);
+    const line = JSON.parse(lines[0]!);
+    expect(line).toMatchObject({ level: 20, uid: 'notes-weekly@fixture', tzids: ['GMT-05.00/-04.00'] });
+    expect(line.msg).toContain('times kept as written, compared as floating (window)');
   });
 
   it('the summary line of a run that repaired or saw alterations says so (a later quiet run says nothing)', () => {
