@@ -11,11 +11,12 @@ export default defineConfig({
       { find: /^@dovetail\/dav$/, replacement: src('./packages/dav/src/index.ts') },
       { find: /^@dovetail\/http$/, replacement: src('./packages/http/src/index.ts') },
       { find: /^@dovetail\/ews-simulator$/, replacement: src('./packages/ews-simulator/src/index.ts') },
+      { find: /^@dovetail\/graph-simulator$/, replacement: src('./packages/graph-simulator/src/index.ts') },
       { find: /^@dovetail\/core$/, replacement: src('./core/src/index.ts') },
     ],
   },
   test: {
-    include: ['core/test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'connectors/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['core/test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'connectors/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -48,10 +48,18 @@ export interface ExchangeBackend {
   /** Every folder of the mailbox(es) that holds events, tasks or contacts. */
   folders(): Promise<ExFolder[]>;
   createFolder(name: string, entity: EntityType): Promise<ExFolder>;
-  /** A full listing (no cursor, or a stale one: throws CursorInvalid) or the changes since `cursor`. */
-  list(collection: string, entity: EntityType, cursor?: string): Promise<ExListing>;
+  /**
+   * A full listing (no cursor, or a stale one: throws CursorInvalid) or the changes since `cursor`. `window` is
+   * the pairing's time window, if any (a backend may use it to bound what it asks the server for).
+   */
+  list(collection: string, entity: EntityType, cursor?: string, window?: { start: Date; end: Date }): Promise<ExListing>;
   load(collection: string, ids: string[], entity: EntityType): Promise<ExLoaded[]>;
   /** One result per op, in order; throws only when nothing could be attempted (auth, server down). */
   write(collection: string, ops: ExWriteOp[], entity: EntityType): Promise<ExWriteResult[]>;
+  /**
+   * What the server keeps of an item this backend writes, when that is less than the item (Graph: no attendees,
+   * no To Do percent complete): the carry is predicted from it. Absent: everything is kept.
+   */
+  stored?(item: ExItem): ExItem;
   close(): Promise<void>;
 }

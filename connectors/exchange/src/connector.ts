@@ -9,6 +9,7 @@ import {
   type ListResult, type LoadResult, type Logger, type WriteOp, type WriteResult,
 } from '@dovetail/core/sdk';
 import type { ExchangeBackend, ExLoaded, ExRef, ExWriteOp, ExWriteResult } from './backend.js';
+import { parseCollectionId, ROOT_ENTITY } from './collection-id.js';
 import { carryFor, entityOf, exItemOf, shownEntity, type ExItem, type MappingContext } from './model/index.js';
 
 /** A stable UID for an item that has none in Exchange (created in Outlook, never synced): from its id. */
@@ -48,7 +49,7 @@ export function createExchangeConnector({ backend, mapping, logger }: ExchangeCo
   const toRefs = (refs: ExRef[]): ItemRef[] => refs.map((r) => ({ id: r.id, version: r.version }));
 
   async function list(collection: string, options: ListOptions): Promise<ListResult> {
-    const listing = await backend.list(collection, options.entity, options.cursor);
+    const listing = await backend.list(collection, options.entity, options.cursor, options.window);
     if (listing.kind === 'changes') return { kind: 'changes', changed: toRefs(listing.changed), deleted: listing.deleted, cursor: listing.cursor };
     return { kind: 'full', items: toRefs(listing.items.filter((r) => inWindow(r, options.window))), cursor: listing.cursor };
   }
@@ -71,7 +72,7 @@ export function createExchangeConnector({ backend, mapping, logger }: ExchangeCo
   /** The Exchange item for an op's entity, with the predicted carry; `Invalid` when Exchange cannot hold it. */
   function exchangeItem(e: Entity): ExItem {
     const ex = exItemOf(e, mapping);
-    const carry = carryFor(e, shownEntity(ex, e.uid));
+    const carry = carryFor(e, shownEntity(backend.stored ? backend.stored(ex) : ex, e.uid));
     ex.stamp = { uid: e.uid, ...(carry ? { carry } : {}) };
     return ex;
   }
@@ -145,14 +146,15 @@ export function createExchangeConnector({ backend, mapping, logger }: ExchangeCo
     discover,
     list,
     load: (collection, ids, options) => load(collection, ids, options.entity),
-    write: (collection, ops) => write(collection, ops, entityOfOps(ops)),
+    write: (collection, ops) => write(collection, ops, entityOfOps(collection, ops)),
     createCollection,
     close: () => backend.close(),
   };
 }
 
-/** The entity type the ops write (a delete-only batch does not say; any type deletes alike). */
-function entityOfOps(ops: WriteOp[]): EntityType {
+/** The entity type the ops write (a delete-only batch does not say: the collection's root folder does). */
+function entityOfOps(collection: string, ops: WriteOp[]): EntityType {
   for (const op of ops) if (op.op !== 'delete') return op.item.type;
-  return 'event';
+  const root = parseCollectionId(collection, 'event').root;
+  return (root && ROOT_ENTITY[root]) || 'event';
 }

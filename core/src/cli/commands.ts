@@ -12,6 +12,7 @@ import { resolveSchedule } from '../runner/settings.js';
 import { planTable, summary, table } from './format.js';
 import { UsageError } from './errors.js';
 import { configSnapshot, discoverAndPair, type PairOptions } from './discover-pair.js';
+import type { ConformanceOptions } from './conformance.js';
 
 export interface CommandContext {
   args: string[];
@@ -25,6 +26,8 @@ export interface CommandContext {
   port?: number;
   /** `discover --pair-with ENDPOINT2 [--write] [--mode M] [--entity E]`: propose (and add) pairings. */
   pair?: PairOptions;
+  /** `conformance PACKAGE-DIR --settings FILE …`: the suite's options. */
+  conformance?: ConformanceOptions;
   io: { out: (s: string) => void; err: (s: string) => void };
   tty: boolean;
 }
@@ -155,6 +158,40 @@ const discover: Command = async (ctx) => {
   }
 };
 
+/**
+ * `dovetail auth ENDPOINT`: interactive sign-in for connectors with the `sign-in` capability (a device code for
+ * Microsoft 365). What the person must do goes to stderr; the result to stdout. Exit 0 signed in, 3 not.
+ */
+const auth: Command = async (ctx) => {
+  const [name] = ctx.args;
+  if (!name || ctx.args.length > 1) throw new UsageError('usage: dovetail auth [-c FILE] ENDPOINT');
+  const { loaded, host } = await prepare(ctx);
+  const abort = new AbortController();
+  const onSignal = () => abort.abort(new Error('sign-in cancelled'));
+  process.once('SIGINT', onSignal);
+  try {
+    const endpoint = loaded.config.endpoints[name];
+    if (!endpoint) throw new UsageError(`unknown endpoint '${name}'; endpoints: ${Object.keys(loaded.config.endpoints).join(', ')}`);
+    const caps = host.connector(endpoint.connector)?.manifest.capabilities ?? [];
+    if (!caps.includes('sign-in')) throw new UsageError(`endpoint '${name}' (connector ${endpoint.connector}) has no interactive sign-in; its credentials are settings (see 'dovetail check ${name}')`);
+    let result: { ok: boolean; message: string };
+    try {
+      const ep = await host.activate(name);
+      if (!ep.connector.signIn) throw new Error(`connector ${endpoint.connector} declares sign-in but does not implement it`);
+      result = await ep.connector.signIn({ show: (line) => ctx.io.err(line), signal: abort.signal });
+    } catch (e) {
+      if (e instanceof UsageError) throw e;
+      result = { ok: false, message: (e as Error).message };
+    }
+    if (ctx.json) ctx.io.out(JSON.stringify({ endpoint: name, ...result }, null, 2));
+    else ctx.io.out(`${result.ok ? 'ok  ' : 'FAIL'}  ${name}: ${result.message}`);
+    return result.ok ? 0 : 3;
+  } finally {
+    process.off('SIGINT', onSignal);
+    await host.dispose();
+  }
+};
+
 const sync: Command = async (ctx) => {
   const { loaded, host } = await prepare(ctx);
   const all = Object.keys(loaded.config.pairings);
@@ -260,6 +297,12 @@ const serve: Command = async (ctx) => {
   return serveCommand(ctx);
 };
 
+/** `dovetail conformance`: the SDK's conformance suite against a connector package and a live endpoint. */
+const conformance: Command = async (ctx) => {
+  const { conformanceCommand } = await import('./conformance.js');
+  return conformanceCommand(ctx, ctx.conformance ?? {});
+};
+
 const conflicts: Command = async (ctx) => {
   const [sub, ...rest] = ctx.args;
   const loaded = await readConfig(ctx);
@@ -310,4 +353,4 @@ const conflicts: Command = async (ctx) => {
   throw new UsageError('usage: dovetail conflicts list [PAIRING] | dovetail conflicts resolve PAIRING UID --keep a|b|both');
 };
 
-export const commands: Record<string, Command> = { connectors, validate, check, discover, sync, status, conflicts, reset, serve };
+export const commands: Record<string, Command> = { connectors, validate, check, auth, discover, sync, status, conflicts, reset, serve, conformance };

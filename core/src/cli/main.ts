@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { commands, type CommandContext } from './commands.js';
 import type { PairOptions } from './discover-pair.js';
+import type { ConformanceOptions } from './conformance.js';
 import { UsageError } from './errors.js';
 
 const HELP = `dovetail — sync calendars, tasks and contacts between any two endpoints
@@ -15,6 +16,7 @@ Usage:
   dovetail connectors [-c FILE] [--json]          discovered connectors, versions, entities, capabilities
   dovetail validate [-c FILE] [--json]            check the config; exit 2 with every problem and its JSON pointer
   dovetail check [-c FILE] [ENDPOINT...]          connect and authenticate; exit 3 on failure
+  dovetail auth [-c FILE] ENDPOINT [--json]       interactive sign-in (e.g. a Microsoft 365 device code); exit 3 on failure
   dovetail discover [-c FILE] ENDPOINT [--json]   list an endpoint's collections
   dovetail discover [-c FILE] ENDPOINT --pair-with ENDPOINT2 [--write] [--mode MODE] [--entity TYPE] [--json]
                                                   propose one pairing per collection into new collections on ENDPOINT2
@@ -23,6 +25,8 @@ Usage:
   dovetail status [-c FILE] [--json]              health, circuit, last run, counts and waiting items per pairing
   dovetail reset [-c FILE] PAIRING...             close a pairing's circuit after repeated failed runs
   dovetail serve [-c FILE] [--host H] [--port P]  the runner service: scheduler, HTTP API, metrics, status page
+  dovetail conformance PACKAGE-DIR --settings FILE [--collection ID] [--entity TYPE] [--process|--in-process] [--corpus DIR] [--json]
+                                                  run the connector conformance suite against a live endpoint
   dovetail conflicts list [-c FILE] [PAIRING] [--json]
   dovetail conflicts resolve [-c FILE] PAIRING UID --keep a|b|both
   dovetail --version | --help
@@ -38,6 +42,11 @@ Options:
   --mode MODE         with '--pair-with': mode of the new pairings (default two-way)
   --entity TYPE       with '--pair-with': only event, task or contact collections
   --host H, --port P  with 'serve': listen address and port (override service.host / service.port)
+  --settings FILE     with 'conformance': the endpoint's settings (a JSON object; relative paths resolve against its folder)
+  --collection ID     with 'conformance': an existing, empty collection to test in (default: new ones are created)
+  --process           with 'conformance': run the connector as a child process even if it has an in-process entry
+  --in-process        with 'conformance': import its in-process entry even if its manifest names a process
+  --corpus DIR        with 'conformance': the interop corpus (default $CORPUS_DIR, else ../shared/corpus beside the checkout)
 
 Exit codes: 0 done · 1 done with item failures or stopped by a guard · 2 usage/config error · 3 could not run
 Config reference: schemas/config.schema.json (point your editor at it with "$schema").`;
@@ -69,6 +78,11 @@ export async function main(argv: string[], io: { out: (s: string) => void; err: 
         entity: { type: 'string' },
         host: { type: 'string' },
         port: { type: 'string' },
+        settings: { type: 'string' },
+        collection: { type: 'string' },
+        process: { type: 'boolean' },
+        'in-process': { type: 'boolean' },
+        corpus: { type: 'string' },
         version: { type: 'boolean', short: 'V' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -91,7 +105,12 @@ export async function main(argv: string[], io: { out: (s: string) => void; err: 
     io.err(`dovetail: ${listen}\nRun 'dovetail --help' for usage.`);
     return 2;
   }
-  const pairing = pairOptions(name, values);
+  const conformance = conformanceOptions(name, values);
+  if (typeof conformance === 'string') {
+    io.err(`dovetail: ${conformance}\nRun 'dovetail --help' for usage.`);
+    return 2;
+  }
+  const pairing = name === 'conformance' ? undefined : pairOptions(name, values);
   if (typeof pairing === 'string') {
     io.err(`dovetail: ${pairing}\nRun 'dovetail --help' for usage.`);
     return 2;
@@ -104,6 +123,7 @@ export async function main(argv: string[], io: { out: (s: string) => void; err: 
     force: !!values.force,
     keep: values.keep,
     pair: pairing,
+    conformance,
     ...listen,
     io,
     tty: !!process.stdout.isTTY,
@@ -127,6 +147,15 @@ function pairOptions(command: string, values: { 'pair-with'?: string; write?: bo
   }
   if (command !== 'discover') return `--pair-with only goes with 'dovetail discover ENDPOINT --pair-with ENDPOINT2'`;
   return { pairWith: values['pair-with'], write: !!values.write, mode: values.mode, entity: values.entity };
+}
+
+/** The options of `conformance` (only with it), or why they do not fit. */
+function conformanceOptions(command: string, values: { settings?: string; collection?: string; process?: boolean; 'in-process'?: boolean; corpus?: string; entity?: string }): ConformanceOptions | undefined | string {
+  const own = (['settings', 'collection', 'process', 'in-process', 'corpus'] as const).filter((k) => values[k] !== undefined);
+  if (command !== 'conformance') return own.length ? `${own.map((k) => `--${k}`).join(', ')} only go${own.length === 1 ? 'es' : ''} with 'dovetail conformance'` : undefined;
+  if (values.process && values['in-process']) return '--process and --in-process exclude each other';
+  const mode = values.process ? { process: true } : values['in-process'] ? { process: false } : {};
+  return { settings: values.settings, collection: values.collection, entity: values.entity, corpus: values.corpus, ...mode };
 }
 
 /** --host / --port (only with `serve`), or why they do not fit. */

@@ -1,4 +1,5 @@
 /** The shape of `dovetail.json` (schemas/config.schema.json is the user-facing twin of these types). */
+import type { EndpointProcessOption } from '../host/process/options.js';
 import type { EntityType } from '../sdk/entities.js';
 
 /** A secret: a literal string, an environment variable or a file (trailing newline trimmed). */
@@ -9,6 +10,8 @@ export interface EndpointConfig {
   connector: string;
   /** Validated against the connector's settings schema. */
   settings?: Record<string, unknown>;
+  /** Run the connector as a child process (`true`, or limits), or in process (`false`); default: the manifest decides. */
+  process?: EndpointProcessOption;
 }
 
 export interface SideConfig {

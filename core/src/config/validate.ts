@@ -3,6 +3,7 @@
  * know — connector ids, endpoint references, each endpoint's settings against its connector's schema,
  * entity support, collection creation. Every issue carries a JSON pointer and a hint.
  */
+import { processOptionIssues } from '../host/process/options.js';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { modeWrites } from '../engine/policy.js';
@@ -85,6 +86,7 @@ function findIssues(config: unknown, loaded: LoadedConfig, host: ConnectorCatalo
       continue;
     }
     endpointConnector.set(name, connector);
+    issues.push(...processOptionIssues(ep.process, connector.manifest).map((i) => ({ ...i, pointer: `${at}${i.pointer}` })));
     if (ep.settings !== undefined && !isObject(ep.settings)) continue; // the schema reported it
     const checked = connector.checkSettings(ep.settings ?? {});
     if (!checked.ok) issues.push(...checked.issues.map((i) => ({ ...i, pointer: `${at}/settings${i.pointer}` })));

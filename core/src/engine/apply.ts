@@ -2,6 +2,7 @@
  * The applier: executes a plan in chunks with conditional writes and persists state after each chunk,
  * so a crash at any point leaves state that the next run reconciles without duplicates.
  */
+import { stopsRun } from '../host/process/errors.js';
 import type { Alteration, Connector, WriteOp, WriteResult } from '../sdk/connector.js';
 import type { Entity } from '../sdk/entities.js';
 import { isDovetailError, Unavailable, type DovetailError } from '../sdk/errors.js';
@@ -95,7 +96,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
       results = await writeWithRateLimit(target, group, sleep);
     } catch (e) {
       const err = asError(e);
-      if (err.code === 'AuthFailed') { aborted = err.message; break; }
+      if (err.code === 'AuthFailed' || stopsRun(e)) { aborted = err.message; break; }
       results = group.map(() => ({ ok: false as const, error: err }));
     }
     const touched = new Set<string>();

@@ -2,6 +2,7 @@
  * One run of one pairing: list both sides, load what changed, plan, apply (unless dry-run), report.
  * The effects live here and in apply.ts; the decisions live in plan.ts.
  */
+import { stopsRun } from '../host/process/errors.js';
 import type { PairingConfig, SideConfig } from '../config/types.js';
 import type { Connector, ListResult } from '../sdk/connector.js';
 import type { ConnectorManifest } from '../sdk/manifest.js';
@@ -308,7 +309,7 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
         done += part.length;
         if ('error' in outcome) {
           const e = outcome.error;
-          if (isDovetailError(e, 'AuthFailed')) {
+          if (isDovetailError(e, 'AuthFailed') || stopsRun(e)) {
             await next; // settled, never rejects: no load left running behind the failed run
             throw new RunFailed(`side ${side}: ${(e as Error).message}`, { cause: e });
           }

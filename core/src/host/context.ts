@@ -3,7 +3,7 @@
  * ConnectorContext; `ConnectorContextProvider` (bound in the host's root container) assembles them.
  */
 import { Container, decorate, inject, injectable } from 'inversify';
-import type { ConnectorContext, Logger, Secrets } from '../sdk/connector.js';
+import type { ConnectorContext, CredentialStore, Logger, Secrets } from '../sdk/connector.js';
 
 /** Injection tokens for the parts of a ConnectorContext (bound per activation). */
 export const ConnectorTokens = {
@@ -13,6 +13,7 @@ export const ConnectorTokens = {
   Secrets: Symbol.for('dovetail.connector.secrets'),
   Signal: Symbol.for('dovetail.connector.signal'),
   BaseDir: Symbol.for('dovetail.connector.baseDir'),
+  Credentials: Symbol.for('dovetail.connector.credentials'),
 } as const;
 
 /** Builds the ConnectorContext from the bindings of the container it is resolved from. */
@@ -24,6 +25,7 @@ export class ConnectorContextProvider {
     private readonly secrets: Secrets,
     private readonly signal: AbortSignal,
     private readonly baseDir: string,
+    private readonly credentials: CredentialStore,
   ) {}
 
   context(): ConnectorContext {
@@ -34,6 +36,7 @@ export class ConnectorContextProvider {
       secrets: this.secrets,
       signal: this.signal,
       baseDir: this.baseDir,
+      credentials: this.credentials,
     });
   }
 }
@@ -43,7 +46,7 @@ export class ConnectorContextProvider {
 decorate(injectable(), ConnectorContextProvider);
 [
   ConnectorTokens.Endpoint, ConnectorTokens.Settings, ConnectorTokens.Logger,
-  ConnectorTokens.Secrets, ConnectorTokens.Signal, ConnectorTokens.BaseDir,
+  ConnectorTokens.Secrets, ConnectorTokens.Signal, ConnectorTokens.BaseDir, ConnectorTokens.Credentials,
 ].forEach((token, index) => decorate(inject(token), ConnectorContextProvider, index));
 
 /** The host's root container. */
@@ -60,6 +63,7 @@ export interface ActivationParts {
   secrets: Secrets;
   signal: AbortSignal;
   baseDir: string;
+  credentials: CredentialStore;
 }
 
 /** A child container of `root` holding one endpoint's context parts. */
@@ -71,5 +75,6 @@ export function createActivationContainer(root: Container, parts: ActivationPart
   child.bind(ConnectorTokens.Secrets).toConstantValue(parts.secrets);
   child.bind(ConnectorTokens.Signal).toConstantValue(parts.signal);
   child.bind(ConnectorTokens.BaseDir).toConstantValue(parts.baseDir);
+  child.bind(ConnectorTokens.Credentials).toConstantValue(parts.credentials);
   return child;
 }

@@ -9,7 +9,10 @@ import { JsonSyntaxError, parseJsonText } from '../config/json-text.js';
 import { checkConnectorPackage, type ConnectorPackageJson } from './manifest.js';
 import { compileReadOnlyRule, type ReadOnlyCheck } from './read-only.js';
 import { loadSettingsSchema } from './settings-schema.js';
-import type { ConnectorSource, DiscoveredConnector, DiscoveryResult, HostProblem } from './types.js';
+import type { ConnectorSource, DiscoveredConnector, DiscoveryResult, HostProblem, SettingsCheck } from './types.js';
+import { isSettingsMigration, type MigrateSettings } from '../sdk/settings-migration.js';
+import { pathToFileURL } from 'node:url';
+import { isDeepStrictEqual } from 'node:util';
 
 /** The npm keyword that marks a connector package. */
 export const CONNECTOR_KEYWORD = 'dovetail-connector';
@@ -106,6 +109,39 @@ async function collectCandidates(options: DiscoveryOptions): Promise<Candidate[]
 
 type Outcome = { connector: DiscoveredConnector } | { problems: HostProblem[] };
 
+/**
+ * Imports the manifest's settings migration (after the manifest and `engines.dovetail` were accepted: the first
+ * code of the package that runs) and checks its default export.
+ */
+async function loadSettingsMigration(dir: string, relative: string | undefined, packageJsonPath: string):
+  Promise<{ migrate?: MigrateSettings } | { problem: HostProblem }> {
+  if (relative === undefined) return {};
+  const file = path.resolve(dir, relative);
+  const at = { path: packageJsonPath, pointer: '/dovetail/settingsMigration' };
+  if (!(await isFile(file))) return { problem: { ...at, message: `settings migration ${file} does not exist`, hint: 'build the package, or fix the path (relative to the package root)' } };
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  } catch (e) {
+    return { problem: { ...at, message: `loading the settings migration ${file} failed: ${(e as Error).message}` } };
+  }
+  if (!isSettingsMigration(mod.default)) return { problem: { ...at, message: `${file} does not export a settings migration as default`, hint: 'use `export default defineSettingsMigration((settings) => …)` from @dovetail/core/sdk' } };
+  return { migrate: mod.default.migrate };
+}
+
+/** Runs the migration (on a copy) before validating; `migrated` tells whether it changed anything. */
+function checkWithMigration(check: (v: unknown) => SettingsCheck, migrate: MigrateSettings | undefined, value: unknown): SettingsCheck {
+  if (!migrate || typeof value !== 'object' || value === null || Array.isArray(value)) return check(value);
+  let migrated: Record<string, unknown>;
+  try {
+    migrated = migrate(structuredClone(value as Record<string, unknown>));
+  } catch (e) {
+    return { ok: false, issues: [{ pointer: '', message: `the connector's settings migration failed: ${(e as Error).message}`, hint: 'check the settings against the connector\'s README' }] };
+  }
+  const result = check(migrated);
+  return result.ok && !isDeepStrictEqual(migrated, value) ? { ...result, migrated: true } : result;
+}
+
 /** Reads and validates one package folder. */
 async function inspectPackage(candidate: Candidate, hostVersion: string): Promise<Outcome> {
   const packageJsonPath = path.join(candidate.dir, 'package.json');
@@ -134,6 +170,8 @@ async function inspectPackage(candidate: Candidate, hostVersion: string): Promis
   } catch (e) {
     return { problems: [{ path: packageJsonPath, pointer: '/dovetail/readOnlyWhen/settings', message: `invalid JSON Schema: ${(e as Error).message}`, hint: 'a draft-07 schema matched against the settings, e.g. { "required": ["url"] }', connectorId: manifest.id }] };
   }
+  const migration = await loadSettingsMigration(candidate.dir, manifest.settingsMigration, packageJsonPath);
+  if ('problem' in migration) return { problems: [{ ...migration.problem, connectorId: manifest.id }] };
   const p = pkg as { name?: unknown; version?: unknown };
   const { compiled } = settings;
   return {
@@ -148,7 +186,7 @@ async function inspectPackage(candidate: Candidate, hostVersion: string): Promis
       manifest,
       settingsSchema: compiled.schema,
       secretKeys: compiled.secretKeys,
-      checkSettings: (value) => compiled.check(value),
+      checkSettings: (value) => checkWithMigration(compiled.check, migration.migrate, value),
       readOnlyReason: readOnly,
     },
   };

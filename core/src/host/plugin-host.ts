@@ -15,6 +15,12 @@ import { ConnectorContextProvider, createActivationContainer, createRootContaine
 import { discoverConnectors } from './discovery.js';
 import { EntryError, importConnectorDefinition, missingConnectorMethods } from './entry.js';
 import { defaultRepoRoot, hostApiVersion } from './paths.js';
+import { childEnvironment, CrashLedger, ProcessConnector, runModeOf, type CrashLedgerOptions, type ProcessLimits } from './process/index.js';
+import type { ChildCommand } from './process/child.js';
+import type { Connector, ConnectorContext } from '../sdk/connector.js';
+import { ConnectorQuarantined } from './process/errors.js';
+import { fileURLToPath } from 'node:url';
+import { credentialStore } from './credentials.js';
 import { ActivationError, type ActiveEndpoint, type DiscoveredConnector, type HostProblem } from './types.js';
 
 export interface PluginHostOptions {
@@ -32,6 +38,32 @@ export interface PluginHostOptions {
   secrets?: SecretRegistry;
   /** Environment for `{ env }` secrets (default `process.env`). */
   env?: NodeJS.ProcessEnv;
+  /** Crash limits of out-of-process connectors (default: quarantine after 3 crashes in 10 minutes, for 10 minutes). */
+  crashes?: CrashLedgerOptions;
+}
+
+/** The SDK launcher that serves a `main`-only connector over stdio. */
+const LAUNCHER = fileURLToPath(new URL('./process/launcher.js', import.meta.url));
+
+/** How to start a connector's process: the manifest's `process` command, or the launcher running `main`. */
+function childCommand(c: DiscoveredConnector): ChildCommand {
+  const p = c.manifest.process;
+  const env = childEnvironment();
+  if (!p) return { command: process.execPath, args: [LAUNCHER, path.resolve(c.dir, c.manifest.main!)], cwd: c.dir, env };
+  const args = (p.args ?? []).map((a) => (a.startsWith('./') || a.startsWith('../') ? path.resolve(c.dir, a) : a));
+  return { command: p.command === 'node' ? process.execPath : p.command, args, cwd: c.dir, env };
+}
+
+/** A copy of `settings` without the secret keys (a child asks for secrets by key; they never travel as settings). */
+function withoutSecrets(settings: Readonly<Record<string, unknown>>, secretKeys: string[]): Record<string, unknown> {
+  const copy = structuredClone(settings) as Record<string, unknown>;
+  for (const key of secretKeys) {
+    const parts = key.split('.');
+    let cur: unknown = copy;
+    for (const part of parts.slice(0, -1)) cur = typeof cur === 'object' && cur !== null ? (cur as Record<string, unknown>)[part] : undefined;
+    if (typeof cur === 'object' && cur !== null) delete (cur as Record<string, unknown>)[parts[parts.length - 1]!];
+  }
+  return copy;
 }
 
 /** node_modules of `dir` and of every ancestor, nearest first. */
@@ -56,12 +88,16 @@ export class PluginHost {
   private readonly active = new Map<string, Promise<ActiveEndpoint>>();
   private readonly root: Container = createRootContainer();
   private disposed = false;
+  /** Crashes of out-of-process connectors, per connector id (quarantine is per connector, across its endpoints). */
+  readonly crashes: CrashLedger;
 
   private constructor(
     private readonly options: PluginHostOptions,
     private readonly found: DiscoveredConnector[],
     private readonly issues: HostProblem[],
-  ) {}
+  ) {
+    this.crashes = new CrashLedger(options.crashes);
+  }
 
   /** Discovers connectors (reads manifests and settings schemas only) and returns a ready host. */
   static async create(options: PluginHostOptions): Promise<PluginHost> {
@@ -142,12 +178,15 @@ export class PluginHost {
         checked.issues.map((i) => ({ ...i, pointer: `/endpoints/${name}/settings${i.pointer}` })));
     }
 
+    const mode = runModeOf(endpoint.process, discovered.manifest);
     let definition;
-    try {
-      definition = await importConnectorDefinition(discovered);
-    } catch (e) {
-      const reason = e instanceof EntryError ? e.reason : 'load-failed';
-      throw new ActivationError(`endpoint "${name}": ${(e as Error).message}`, name, reason, [], { cause: e });
+    if (mode.mode === 'in-process') {
+      try {
+        definition = await importConnectorDefinition(discovered);
+      } catch (e) {
+        const reason = e instanceof EntryError ? e.reason : 'load-failed';
+        throw new ActivationError(`endpoint "${name}": ${(e as Error).message}`, name, reason, [], { cause: e });
+      }
     }
 
     const controller = new AbortController();
@@ -158,25 +197,30 @@ export class PluginHost {
       if (typeof value === 'string') registry.add(value);
     }
     const logger = this.options.logger.child({ connector: connectorId, endpoint: name });
+    if (checked.migrated) logger.warn(`the settings of endpoint "${name}" were written for an older version of connector "${connectorId}" and were migrated; update them in the config (see the connector's README)`);
+    const secrets = createSecretsAccessor({
+      settings: checked.settings, secretKeys: discovered.secretKeys, baseDir: loaded.baseDir, endpoint: name,
+      onResolved: (value) => registry.add(value), env: this.options.env,
+    });
     const container = createActivationContainer(this.root, {
       endpoint: name,
       settings: checked.settings,
       logger,
-      secrets: createSecretsAccessor({
-        settings: checked.settings, secretKeys: discovered.secretKeys, baseDir: loaded.baseDir, endpoint: name,
-        onResolved: (value) => registry.add(value), env: this.options.env,
-      }),
+      secrets,
       signal: controller.signal,
       baseDir: loaded.baseDir,
+      credentials: credentialStore(loaded.stateDir, name),
     });
     const context = container.get(ConnectorContextProvider).context();
 
-    let connector;
+    let connector: Connector;
     try {
-      connector = await definition.create(context);
+      connector = definition ? await definition.create(context)
+        : await this.startProcess(discovered, name, context, (mode as { limits: ProcessLimits }).limits, (text) => registry.mask(text));
     } catch (e) {
       controller.abort(new Error(`activation of endpoint "${name}" failed`));
       container.unbindAll();
+      if (e instanceof ConnectorQuarantined) throw new ActivationError(`endpoint "${name}": ${e.message}`, name, 'quarantined', [], { cause: e });
       throw new ActivationError(`endpoint "${name}": connector "${connectorId}" failed to start: ${(e as Error).message}`, name, 'create-failed', [], { cause: e });
     }
     const missing = missingConnectorMethods(connector);
@@ -195,6 +239,7 @@ export class PluginHost {
       manifest: discovered.manifest,
       connector,
       readOnly: discovered.readOnlyReason(checked.settings),
+      mode: mode.mode,
       dispose: () => {
         closing ??= (async () => {
           if (this.active.get(name) === self) this.active.delete(name);
@@ -210,7 +255,16 @@ export class PluginHost {
         return closing;
       },
     };
-    logger.debug({ version: discovered.version, dir: discovered.dir }, 'connector activated');
+    logger.debug({ version: discovered.version, dir: discovered.dir, mode: mode.mode }, 'connector activated');
     return active;
+  }
+
+  /** Starts an out-of-process connector for endpoint `name`. */
+  private startProcess(c: DiscoveredConnector, name: string, context: ConnectorContext, limits: ProcessLimits, mask: (text: string) => string): Promise<ProcessConnector> {
+    return ProcessConnector.start({
+      connectorId: c.id, command: childCommand(c), limits, ledger: this.crashes,
+      init: { endpoint: name, settings: withoutSecrets(context.settings, c.secretKeys), baseDir: context.baseDir, secretKeys: c.secretKeys, credentialsLocation: context.credentials.location },
+      logger: context.logger, mask, secrets: context.secrets, credentials: context.credentials, signal: context.signal,
+    });
   }
 }

@@ -21,7 +21,7 @@ export interface HostProblem {
 
 /** Outcome of validating settings against a connector's schema. */
 export type SettingsCheck =
-  | { ok: true; /** Validated, defaults applied, deep-frozen. */ settings: Readonly<Record<string, unknown>> }
+  | { ok: true; /** Validated, defaults applied, deep-frozen. */ settings: Readonly<Record<string, unknown>>; /** The connector's settings migration changed them. */ migrated?: boolean }
   | { ok: false; /** Pointers relative to the settings object (`/path`). */ issues: SchemaIssue[] };
 
 /** A connector package whose manifest and settings schema are valid. No code of it has run. */
@@ -63,16 +63,18 @@ export interface ActiveEndpoint {
   connector: Connector;
   /** Why the endpoint is read-only by its settings (manifest `readOnlyWhen`); undefined when it can be written. */
   readOnly?: string;
+  /** `process`: the connector runs as a child process (JSON-RPC over stdio); `in-process`: its module was imported. */
+  mode: 'in-process' | 'process';
   /** Aborts the endpoint's signal, calls `connector.close()`, and forgets the activation. Idempotent. */
   dispose(): Promise<void>;
 }
 
-/** Activation failed: unknown endpoint/connector, invalid settings, entry not loadable, bad export. */
+/** Activation failed: unknown endpoint/connector, invalid settings, entry not loadable, bad export, process quarantined. */
 export class ActivationError extends Error {
   constructor(
     message: string,
     readonly endpoint: string,
-    readonly reason: 'unknown-endpoint' | 'unknown-connector' | 'invalid-settings' | 'unsupported' | 'load-failed' | 'create-failed',
+    readonly reason: 'unknown-endpoint' | 'unknown-connector' | 'invalid-settings' | 'unsupported' | 'load-failed' | 'create-failed' | 'quarantined',
     readonly issues: SchemaIssue[] = [],
     options?: { cause?: unknown },
   ) {

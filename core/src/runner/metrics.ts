@@ -27,7 +27,7 @@ export class ServiceMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'dovetail_' });
     this.runs = new Counter({ name: 'dovetail_runs_total', help: 'Runs finished, by pairing, result (ok, problems, blocked, failed, interrupted) and trigger.', labelNames: ['pairing', 'result', 'trigger'], registers });
     this.items = new Counter({ name: 'dovetail_items_total', help: 'Items written, by pairing, operation (created, updated, deleted, failed, conflict) and side.', labelNames: ['pairing', 'operation', 'side'], registers });
-    this.failures = new Counter({ name: 'dovetail_run_failures_total', help: 'Runs that could not run or stopped early, by pairing and kind (unreachable, auth, locked, state, config, error).', labelNames: ['pairing', 'kind'], registers });
+    this.failures = new Counter({ name: 'dovetail_run_failures_total', help: 'Runs that could not run or stopped early, by pairing and kind (unreachable, auth, locked, state, config, quarantined, error).', labelNames: ['pairing', 'kind'], registers });
     this.duration = new Histogram({ name: 'dovetail_run_duration_seconds', help: 'Run durations by pairing.', labelNames: ['pairing'], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300], registers });
     this.circuit = new Gauge({ name: 'dovetail_circuit_open', help: '1 while a pairing\'s circuit is open (stopped after repeated failed runs).', labelNames: ['pairing'], registers });
     this.enabled = new Gauge({ name: 'dovetail_pairing_enabled', help: '1 while the service may run the pairing (enabled, circuit closed).', labelNames: ['pairing'], registers });

@@ -8,9 +8,10 @@ export type RunTrigger = 'cli' | 'schedule' | 'manual' | 'change' | 'retry';
 /**
  * Why a run could not run or stopped early: `unreachable` (network, 5xx, rate limit), `auth`, `locked` (another
  * run holds the pairing), `state` (the state files cannot be read), `config` (the pairing's rules or an endpoint's
- * activation failed), `interrupted` (shutdown), `error` (anything else).
+ * activation failed), `quarantined` (an out-of-process connector of the pairing crashed too often and is not started
+ * for a while), `interrupted` (shutdown), `error` (anything else).
  */
-export type RunFailure = 'unreachable' | 'auth' | 'locked' | 'state' | 'config' | 'interrupted' | 'error';
+export type RunFailure = 'unreachable' | 'auth' | 'locked' | 'state' | 'config' | 'quarantined' | 'interrupted' | 'error';
 
 /** Items waiting for something, as of the end of a run. */
 export interface PendingWork {

@@ -10,6 +10,7 @@ import { RulesInvalid } from '../engine/rules.js';
 import { ActivationError } from '../host/types.js';
 import type { Connector } from '../sdk/connector.js';
 import { isDovetailError } from '../sdk/errors.js';
+import { quarantineOf } from '../host/process/errors.js';
 import type { ConnectorManifest } from '../sdk/manifest.js';
 import { StateCorrupt, StateLocked, type PairingState, type RunRecord, type StateStore } from '../state/types.js';
 import type { PendingWork, RunEntry, RunFailure, RunTrigger } from './run-entry.js';
@@ -66,6 +67,7 @@ function classify(e: unknown, name: string, interrupted: boolean): { failure: Ru
   if (e instanceof StateLocked) return { failure: 'locked', message: e.message, exitCode: 3 };
   if (e instanceof StateCorrupt) return { failure: 'state', message: e.message, exitCode: 3 };
   if (e instanceof RulesInvalid) return { failure: 'config', message: `pairing '${name}': ${e.message}`, exitCode: 2 };
+  if (quarantineOf(e)) return { failure: 'quarantined', message: `pairing '${name}' could not run: ${(e as Error).message}`, exitCode: 3 };
   if (e instanceof ActivationError) return { failure: 'config', message: `pairing '${name}' could not run: ${e.message}`, exitCode: 3 };
   if (e instanceof RunFailed) {
     const cause = e.cause;
@@ -103,9 +105,12 @@ export async function runOnce(o: RunOnceOptions): Promise<RunOnceResult> {
       name: o.name, pairing, state, dryRun, force: o.force, signal: o.signal, onProgress: o.onProgress, debug: o.debug,
       endpoints: { a: { connector: a.connector, manifest: a.manifest, readOnly: a.readOnly }, b: { connector: b.connector, manifest: b.manifest, readOnly: b.readOnly } },
     });
-    const failure: RunFailure | undefined = report.aborted === undefined ? undefined : o.signal?.aborted ? 'interrupted' : 'auth';
+    const quarantined = [a, b].some((side) => (side.connector as { quarantine?: () => unknown }).quarantine?.() !== undefined);
+    const failure: RunFailure | undefined = report.aborted === undefined ? undefined
+      : o.signal?.aborted ? 'interrupted' : quarantined ? 'quarantined' : 'auth';
     const entry: RunEntry = { ...report, trigger: o.trigger, ...(failure ? { failure } : {}), pending: pendingWork(state) };
-    result = { entry, plan, exitCode: report.ok ? 0 : 1 };
+    // A quarantined connector could not run its part, as when it could not be reached: exit 3.
+    result = { entry, plan, exitCode: report.ok ? 0 : failure === 'quarantined' ? 3 : 1 };
   } catch (e) {
     const { failure, message, exitCode } = classify(e, o.name, !!o.signal?.aborted);
     result = { entry: failedEntry(o.name, dryRun, startedAt, o.trigger, failure, message), exitCode };

@@ -23,6 +23,31 @@ export interface Secrets {
   maybe(key: string): Promise<string | undefined>;
 }
 
+/**
+ * A secret file of the endpoint's own in the state folder (`credentials/ENDPOINT.json`, mode 0600 in a folder of
+ * mode 0700): for credentials a connector obtains itself, such as an OAuth 2.0 refresh token after an interactive
+ * sign-in. Its content is never logged by the host; a connector must not log it either.
+ */
+export interface CredentialStore {
+  /** The file's content, or undefined when nothing was stored yet. */
+  read(): Promise<string | undefined>;
+  /** Replaces the content (written to a temporary file, then renamed; mode 0600). */
+  write(text: string): Promise<void>;
+  /** Removes the file. */
+  clear(): Promise<void>;
+  /** Where the file is, for messages. */
+  readonly location: string;
+}
+
+/**
+ * How a connector talks to the person during `dovetail auth ENDPOINT` (capability `sign-in`): `show` prints one
+ * line to them (a device code and the page to enter it on); `signal` aborts when they press Ctrl-C.
+ */
+export interface SignInPrompt {
+  show(line: string): void;
+  signal: AbortSignal;
+}
+
 /** What a connector factory receives. Settings are validated against the manifest's schema and frozen. */
 export interface ConnectorContext<S = Record<string, unknown>> {
   /** The endpoint's name in the config. */
@@ -34,6 +59,8 @@ export interface ConnectorContext<S = Record<string, unknown>> {
   signal: AbortSignal;
   /** Folder where the config lives; relative paths in settings resolve against it. */
   baseDir: string;
+  /** The endpoint's secret file in the state folder (see `CredentialStore`). */
+  credentials: CredentialStore;
 }
 
 export interface CheckResult {
@@ -140,6 +167,11 @@ export interface Connector {
   createCollection?(spec: CollectionSpec): Promise<CollectionInfo>;
   /** Calls `onChange` when the collection may have changed (push, poll, file watch). */
   watch?(collection: string, onChange: () => void): Promise<WatchHandle>;
+  /**
+   * Interactive sign-in for `dovetail auth ENDPOINT` (manifest capability `sign-in`): talks to the person through
+   * `prompt`, keeps what it obtains in `context.credentials`, and says how it went (ok:false for a refusal or time-out).
+   */
+  signIn?(prompt: SignInPrompt): Promise<CheckResult>;
   /** Releases sockets, timers and handles. */
   close?(): Promise<void>;
 }

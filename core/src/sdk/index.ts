@@ -5,6 +5,8 @@ export * from './connector.js';
 export type * from './manifest.js';
 export * from './time.js';
 export { decodeText, charsetOfContentType, isKnownCharset, type DecodeOptions, type DecodedText } from './charset.js';
+export * from './settings-migration.js';
+export { runStdio, DEFAULT_MAX_MESSAGE_BYTES, type RunStdioOptions } from './stdio.js';
 export { canonicalJson } from '../model/canonical-json.js';
 export { createExclusive, replaceAtomic, syncDirectory } from './atomic-write.js';
 export {

@@ -40,4 +40,6 @@ export interface ConnectorManifest {
   readOnlyWhen?: ReadOnlyRule;
   /** Path of the settings JSON Schema, relative to the package root. */
   settings?: string;
+  /** Module whose default export is `defineSettingsMigration(...)`, relative to the package root; run before settings are validated. */
+  settingsMigration?: string;
 }

@@ -12,6 +12,13 @@
 import type { Connector, LoadResult, WriteOp, WriteResult } from '../sdk/connector.js';
 import type { ContactEntity, Entity, EntityType, EventEntity, TaskEntity } from '../sdk/entities.js';
 import type { ErrorCode } from '../sdk/errors.js';
+import type { ConnectorManifest } from '../sdk/manifest.js';
+import type { TimeValue } from '../sdk/entities.js';
+import { toEpochMs } from '../model/time-value.js';
+import { corpusItems, defaultCorpusDir } from './corpus.js';
+
+/** Every code a connector's errors may carry (the engine decides by it). */
+const ERROR_CODES: readonly ErrorCode[] = ['CursorInvalid', 'PreconditionFailed', 'NotFound', 'RateLimited', 'AuthFailed', 'Invalid', 'Unavailable'];
 
 /** The matchers the suite uses; vitest's and jest's `expect` provide them. */
 export interface ConformanceAssertion {
@@ -52,6 +59,18 @@ export interface ConformanceOptions extends ConformanceTestApi {
   invalidItems?: boolean;
   /** Per-test timeout in ms (default: the runner's). */
   timeoutMs?: number;
+  /**
+   * The connector's manifest: entity types it does not declare are left out, and the corpus round trip compares
+   * only the fields it declares it can store (`entities.<type>.fields`).
+   */
+  manifest?: ConnectorManifest;
+  /**
+   * The interop corpus folder for the round trip of real items (default `$CORPUS_DIR`, else `../shared/corpus`
+   * beside the repository); `false` leaves the round trip out.
+   */
+  corpus?: string | false;
+  /** Items per entity type in the corpus round trip (default 8). */
+  corpusItems?: number;
 }
 
 /** Makes a connector and a fresh collection for one entity type; called once per test. */
@@ -119,7 +138,10 @@ export function runConformanceSuite(name: string, makeConnector: MakeConformance
     return r.item;
   };
 
-  for (const entity of options.entities) {
+  const declared = (e: EntityType) => !options.manifest || options.manifest.entities[e] !== undefined;
+  for (const entity of options.entities.filter(declared)) {
+    const fields = options.manifest?.entities[entity]?.fields;
+    const stores = (field: string) => !fields || fields.includes(field);
     const list = async (t: ConformanceTarget) => {
       const res = await t.connector.list(t.collection, { entity });
       if (res.kind !== 'full') throw new Error(`expected a full listing without a cursor, got ${res.kind}`);
@@ -272,6 +294,123 @@ export function runConformanceSuite(name: string, makeConnector: MakeConformance
         expect([...(await list(t)).keys()].sort()).toEqual([keep.id, freshId].sort());
         const loaded = await load(t, [keep.id, freshId]);
         expect(loaded.map((r) => titleOf(okLoad(r)))).toEqual(['Kept', 'Fresh']);
+      });
+
+      test('list with a cursor reports what changed since the cursor', async (t) => {
+        const kept = await create(t, 'Kept');
+        const edited = await create(t, 'Edited');
+        const removed = await create(t, 'Removed');
+        const first = await t.connector.list(t.collection, { entity });
+        expect(first.kind).toBe('full');
+        const cursor = first.cursor;
+        const before = await list(t);
+        okWrite((await write(t, [{ op: 'update', id: edited.id, ifVersion: before.get(edited.id), item: retitled(edited.item, 'Edited again') }]))[0]);
+        okWrite((await write(t, [{ op: 'delete', id: removed.id, ifVersion: before.get(removed.id) }]))[0]);
+        const added = await create(t, 'Added');
+        const now = await list(t);
+        expect([...now.keys()].sort()).toEqual([kept.id, edited.id, added.id].sort());
+        if (cursor === undefined) return; // no change feed: every listing is full, checked above
+        const res = await t.connector.list(t.collection, { entity, cursor });
+        if (res.kind === 'full') {
+          expect(new Map(res.items.map((i) => [i.id, i.version]))).toEqual(now);
+          return;
+        }
+        const changed = new Map(res.changed.map((i) => [i.id, i.version]));
+        expect(changed.get(edited.id)).toBe(now.get(edited.id));
+        expect(changed.get(added.id)).toBe(now.get(added.id));
+        expect(changed.has(removed.id)).toBe(false);
+        expect(res.deleted).toContain(removed.id);
+        expect(typeof res.cursor).toBe('string');
+        const quiet = await t.connector.list(t.collection, { entity, cursor: res.cursor });
+        if (quiet.kind === 'changes') {
+          expect(quiet.changed.filter((i) => now.get(i.id) !== i.version)).toEqual([]);
+          expect(quiet.deleted.filter((id) => now.has(id))).toEqual([]);
+        }
+      });
+
+      test('a stale or unknown cursor throws CursorInvalid or lists in full', async (t) => {
+        const created = await create(t, 'Listed');
+        let res;
+        try {
+          res = await t.connector.list(t.collection, { entity, cursor: 'dovetail-conformance-stale-cursor' });
+        } catch (e) {
+          expect((e as { code?: unknown }).code).toBe('CursorInvalid');
+          return;
+        }
+        expect(res.kind).toBe('full');
+        if (res.kind === 'full') expect(res.items.map((i) => i.id)).toEqual([created.id]);
+      });
+
+      test('errors are typed: a code the engine knows and a message', async (t) => {
+        const created = await create(t, 'Typed');
+        const v1 = (await list(t)).get(created.id);
+        okWrite((await write(t, [{ op: 'update', id: created.id, ifVersion: v1, item: retitled(created.item, 'Typed 2') }]))[0]);
+        const stale = (await write(t, [{ op: 'delete', id: created.id, ifVersion: v1 }]))[0];
+        okWrite((await write(t, [{ op: 'delete', id: created.id }]))[0]);
+        const missing = (await write(t, [{ op: 'update', id: created.id, item: created.item }]))[0];
+        const [notLoaded] = await load(t, [created.id]);
+        for (const r of [stale, missing, notLoaded]) {
+          if (!r || r.ok) throw new Error(`expected a failure, got ${describeResult(r)}`);
+          expect(ERROR_CODES).toContain(r.error.code);
+          expect(typeof r.error.message).toBe('string');
+          expect(r.error.message.length > 0).toBe(true);
+          expect(r.error instanceof Error).toBe(true);
+        }
+      });
+
+      test('idempotence: loading twice gives the same item and version; the same update twice leaves one item', async (t) => {
+        const created = await create(t, 'Twice');
+        const [l1] = await load(t, [created.id]);
+        const [l2] = await load(t, [created.id]);
+        const first = okLoad(l1);
+        expect(okLoad(l2).uid).toBe(first.uid);
+        if (l1?.ok && l2?.ok) expect(l2.version).toBe(l1.version);
+        const item = retitled(created.item, 'Twice updated');
+        okWrite((await write(t, [{ op: 'update', id: created.id, item }]))[0]);
+        okWrite((await write(t, [{ op: 'update', id: created.id, item }]))[0]);
+        expect([...(await list(t)).keys()]).toEqual([created.id]);
+        expect(titleOf(okLoad((await load(t, [created.id]))[0]))).toBe('Twice updated');
+      });
+
+      if (options.corpus !== false) test('a round trip of real items from the interop corpus', async (t) => {
+        const sample = corpusItems(entity, options.corpus || defaultCorpusDir(), options.corpusItems ?? 8);
+        if (sample.length === 0) throw new Error(`the corpus holds no ${entity} items`);
+        const results = await write(t, sample.map(({ item }) => ({ op: 'create' as const, item })));
+        // A target may refuse an item it cannot hold (a server's validator), but only alone and with a typed Invalid.
+        const kept: { file: string; item: Entity; id: string }[] = [];
+        const refused: string[] = [];
+        results.forEach((r, i) => {
+          const { file, item } = sample[i]!;
+          if (r?.ok) kept.push({ file, item, id: r.id });
+          else if (r?.error.code === 'Invalid') refused.push(`${file}: ${r.error.message}`);
+          else throw new Error(`${file}: create failed: ${describeResult(r)}`);
+        });
+        if (kept.length < Math.ceil(sample.length / 2)) throw new Error(`more than half of the corpus items were refused:\n${refused.join('\n')}`);
+        const ids = kept.map((k) => k.id);
+        expect([...(await list(t)).keys()].sort()).toEqual([...ids].sort());
+        const loaded = await load(t, ids);
+        const instant = (v: TimeValue | undefined) => (v === undefined ? undefined : v.kind === 'date' ? v.value : toEpochMs(v));
+        loaded.forEach((r, i) => {
+          const { file, item } = kept[i]!;
+          if (!r.ok) throw new Error(`${file}: load failed: ${describeResult(r)}`);
+          const back = r.item;
+          expect(`${file}: ${back.uid}`).toBe(`${file}: ${item.uid}`);
+          // A source that breaks the format's own escaping (an unescaped ',' in a vCard 3.0 text value, which marks
+          // a list) may lawfully come back cut at the comma; anything else must come back as written.
+          const title = titleOf(item) ?? '';
+          const cut = item.raw?.format === 'vcard' && item.raw.version === '3.0' && titleOf(back) === title.split(',')[0];
+          expect(`${file}: ${cut ? title : titleOf(back)}`).toBe(`${file}: ${title}`);
+          if (item.type === 'event' && back.type === 'event' && stores('start')) {
+            expect(`${file}: start ${instant(back.start)}`).toBe(`${file}: start ${instant(item.start)}`);
+          }
+          if (item.type === 'task' && back.type === 'task' && stores('due')) {
+            expect(`${file}: due ${instant(back.due)}`).toBe(`${file}: due ${instant(item.due)}`);
+          }
+          if (item.type === 'contact' && back.type === 'contact' && stores('emails')) {
+            expect(`${file}: ${(back.emails ?? []).map((e) => e.value.toLowerCase()).sort().join(',')}`)
+              .toBe(`${file}: ${(item.emails ?? []).map((e) => e.value.toLowerCase()).sort().join(',')}`);
+          }
+        });
       });
 
       if (options.invalidItems !== false) test('an item that cannot be parsed fails alone with Invalid', async (t) => {

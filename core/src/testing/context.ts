@@ -1,5 +1,5 @@
 /** A connector context for tests: frozen settings, secrets from a plain object, a recording logger. */
-import type { ConnectorContext, Logger } from '../sdk/connector.js';
+import type { ConnectorContext, CredentialStore, Logger } from '../sdk/connector.js';
 
 /** A logger that records `[level, message or object]` pairs instead of printing them. */
 export function recordingLogger(lines: [string, unknown][] = []): Logger {
@@ -16,6 +16,20 @@ export interface TestContextOptions {
   baseDir?: string;
   endpoint?: string;
   signal?: AbortSignal;
+  /** The endpoint's credential file (default: kept in memory; use `credentialStore()` from the host for a real file). */
+  credentials?: CredentialStore;
+}
+
+/** A credential store in memory, for tests. */
+export function memoryCredentials(initial?: string): CredentialStore & { text?: string } {
+  const store = {
+    text: initial,
+    location: '(memory)',
+    read: async () => store.text,
+    write: async (t: string) => { store.text = t; },
+    clear: async () => { store.text = undefined; },
+  };
+  return store;
 }
 
 /** The context the host would give a connector for `settings`; pass it to `definition.create`. */
@@ -35,5 +49,6 @@ export function testContext<S>(settings: S, options: TestContextOptions = {}): C
     },
     signal: options.signal ?? new AbortController().signal,
     baseDir: options.baseDir ?? process.cwd(),
+    credentials: options.credentials ?? memoryCredentials(),
   };
 }

@@ -6,3 +6,5 @@ export * from './conformance.js';
 export * from './context.js';
 export * from './memory-connector.js';
 export * from './memory-state.js';
+export * from './corpus.js';
+export * from './table-runner.js';

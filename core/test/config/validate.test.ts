@@ -39,6 +39,20 @@ async function validate(config: unknown): Promise<{ issues: ConfigIssue[]; loade
 const at = (issues: ConfigIssue[], pointer: string) => issues.filter((i) => i.pointer === pointer);
 
 describe('validateConfig', () => {
+  it('checks an endpoint\'s process option: durations and their bounds, and false only for connectors with a main entry', async () => {
+    const cfg = base() as Record<string, any>;
+    cfg.endpoints.local.process = { requestTimeout: 'soon', heartbeat: '10ms' };
+    cfg.endpoints.notes.process = true;
+    const { issues } = await validate(cfg);
+    expect(issues).toEqual([
+      expect.objectContaining({ pointer: '/endpoints/local/process/requestTimeout', message: '"soon" does not have the expected form' }),
+      { pointer: '/endpoints/local/process/heartbeat', message: '10ms is out of range', hint: 'from 50 ms to 600 s' },
+    ]);
+    cfg.endpoints.local.process = false;
+    cfg.endpoints.notes.process = { requestTimeout: '5m', maxMessageBytes: 1024 };
+    expect((await validate(cfg)).issues.map((i) => i.pointer)).toEqual(['/endpoints/notes/process/maxMessageBytes']);
+  });
+
   it('accepts a valid config', async () => {
     const { issues } = await validate(base());
     expect(issues).toEqual([]);

@@ -141,12 +141,14 @@ describe('PluginHost', () => {
     await host.dispose();
   });
 
-  it('reports out-of-process-only connectors as not supported yet', async () => {
+  it('starts out-of-process-only connectors as a process; one that cannot start fails activation with its exit and stderr', async () => {
     const { host } = await setup();
+    // The fixture's process is `python3 ./connector.py`, and the package has no connector.py.
     const err = await host.activate('stdio').catch((e) => e);
     expect(err).toBeInstanceOf(ActivationError);
-    expect(err.reason).toBe('unsupported');
-    expect(err.message).toMatch(/out-of-process connectors are not supported yet/);
+    expect(err.reason).toBe('create-failed');
+    expect(err.message).toMatch(/connector "stdio" failed to start: connector "stdio" crashed: the process exited with code 2 \(last stderr: .*connector\.py/);
+    await host.dispose();
   });
 
   it('explains unknown endpoints and connectors', async () => {

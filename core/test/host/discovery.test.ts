@@ -155,11 +155,54 @@ describe('discoverConnectors', () => {
     const now = await discoverConnectors({ extraDirs: [dir], hostVersion });
     expect(now.connectors.map((c) => c.id)).toEqual(['notes']);
     expect(now.problems).toEqual([expect.objectContaining({ path: path.join(dir, 'old', 'package.json'), pointer: '/engines/dovetail', connectorId: 'old' })]);
-    expect(now.problems[0].message).toBe(`requires Dovetail host API ^7.0.0, but this host provides ${hostVersion}`);
+    expect(now.problems[0].message).toBe(`needs Dovetail host API ^7.0.0 (at least 7.0.0); this host provides ${hostVersion} and accepts connectors written for ~0.1.0 or ~0.0.0`);
+    expect(now.problems[0].hint).toMatch(/^upgrade Dovetail to a version that provides 7\.0\.0/);
 
     const later = await discoverConnectors({ extraDirs: [dir], hostVersion: '7.2.0' });
     expect(later.connectors.map((c) => c.id)).toEqual(['old']);
     expect(later.problems.map((p) => [p.connectorId, p.pointer])).toEqual([['notes', '/engines/dovetail']]);
+    expect(later.problems[0].message).toBe('needs Dovetail host API ^0.1.0 (at least 0.1.0); this host provides 7.2.0 and accepts connectors written for ^7.0.0 or ^6.0.0');
+    expect(later.problems[0].hint).toMatch(/older host API .* built for "\^7\.0\.0"/);
+  });
+
+  it('accepts connectors written for the current and the previous major of the host API, and refuses older and newer ones', async () => {
+    const dir = path.join(await tempDir(), 'connectors');
+    const ranges = { current: '^3.1.0', previous: '^2.4.0', older: '^1.0.0', newer: '^4.0.0' };
+    for (const [id, range] of Object.entries(ranges)) {
+      const at = await copyFixture('notes-js', path.join(dir, id));
+      await editPackage(at, (p) => { p.engines.dovetail = range; p.dovetail.id = id; });
+    }
+    const found = await discoverConnectors({ extraDirs: [dir], hostVersion: '3.2.0' });
+    expect(found.connectors.map((c) => c.id).sort()).toEqual(['current', 'previous']);
+    const byId = Object.fromEntries(found.problems.map((p) => [p.connectorId, p]));
+    expect(Object.keys(byId).sort()).toEqual(['newer', 'older']);
+    expect(byId.older!.message).toContain('this host provides 3.2.0 and accepts connectors written for ^3.0.0 or ^2.0.0');
+    expect(byId.newer!.message).toContain('needs Dovetail host API ^4.0.0 (at least 4.0.0)');
+  });
+
+  it('runs a declared settings migration before validating settings, and refuses a package whose migration is not one', async () => {
+    const dir = path.join(await tempDir(), 'connectors');
+    const good = await copyFixture('notes-js', path.join(dir, 'good'));
+    await writeFile(path.join(good, 'migrate.js'), "export default { kind: 'dovetail-settings-migration', migrate: (s) => ('dir' in s ? { folder: s.dir } : s) };\n");
+    await editPackage(good, (p) => { p.dovetail.settingsMigration = './migrate.js'; });
+    const bad = await copyFixture('notes-js', path.join(dir, 'bad'));
+    await writeFile(path.join(bad, 'migrate.js'), 'export default (s) => s;\n');
+    await editPackage(bad, (p) => { p.dovetail.settingsMigration = './migrate.js'; p.dovetail.id = 'bad'; });
+    const { connectors, problems } = await discoverConnectors({ extraDirs: [dir], hostVersion });
+    expect(connectors.map((c) => c.id)).toEqual(['notes']);
+    expect(problems).toEqual([expect.objectContaining({ connectorId: 'bad', pointer: '/dovetail/settingsMigration', message: `${path.join(bad, 'migrate.js')} does not export a settings migration as default` })]);
+    const notes = connectors[0]!;
+    expect(notes.checkSettings({ dir: './n' })).toEqual({ ok: true, settings: { folder: './n', pageSize: 50 }, migrated: true });
+    expect(notes.checkSettings({ folder: './n' })).toEqual({ ok: true, settings: { folder: './n', pageSize: 50 } });
+  });
+
+  it('says which manifest versions it reads when a manifest has another', async () => {
+    const dir = path.join(await tempDir(), 'connectors');
+    const at = await copyFixture('notes-js', path.join(dir, 'future'));
+    await editPackage(at, (p) => { p.dovetail.manifestVersion = 2; });
+    const { connectors, problems } = await discoverConnectors({ extraDirs: [dir], hostVersion });
+    expect(connectors).toEqual([]);
+    expect(problems).toEqual([expect.objectContaining({ pointer: '/dovetail/manifestVersion', message: 'manifest version 2 is newer than this Dovetail reads (it reads 1)' })]);
   });
 
   it('reports missing or invalid engines.dovetail and an entry outside the package', async () => {

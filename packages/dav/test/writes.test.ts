@@ -8,7 +8,7 @@ import { writeError } from '../src/writes.js';
 const url = 'http://127.0.0.1:5232/user/calendars/calendar/x.ics';
 
 function response(status: number, text = '', contentType = 'application/xml; charset=utf-8'): HttpResponse {
-  return { status, text, url, headers: new Headers({ 'content-type': contentType }) };
+  return { status, text, bytes: Buffer.from(text), url, headers: new Headers({ 'content-type': contentType }) };
 }
 
 const XANDIKOS_207_412 = '<multistatus xmlns="DAV:"><response><href>http%3A//127.0.0.1%3A5232/user/calendars/calendar/x.ics</href>'
@@ -117,7 +117,7 @@ describe('writeError: an item the server refuses inside a 207/412', () => {
     const body = '<multistatus xmlns="DAV:"><response><href>/user/calendars/calendar/x.ics</href><status>HTTP/1.1 412 Precondition Failed</status>'
       + '<error><valid-calendar-data xmlns="urn:ietf:params:xml:ns:caldav"/></error>'
       + '<responsedescription>Not a valid calendar file: Invalid iCalendar duration: -P1W6DT15H</responsedescription></response></multistatus>';
-    const e = writeError({ status: 207, headers: new Headers(), text: body, url: 'http://127.0.0.1:1/user/calendars/calendar/x.ics' }, 'PUT x.ics', true);
+    const e = writeError({ status: 207, headers: new Headers(), text: body, bytes: Buffer.from(body), url: 'http://127.0.0.1:1/user/calendars/calendar/x.ics' }, 'PUT x.ics', true);
     expect(e.code).toBe('Invalid');
     expect(e.message).toContain('Invalid iCalendar duration: -P1W6DT15H');
     expect(e.message).toContain('valid-calendar-data');

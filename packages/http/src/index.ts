@@ -4,3 +4,4 @@ export * from './digest.js';
 export * from './ntlm.js';
 export * from './transport.js';
 export * from './redact-url.js';
+export * from './limiter.js';

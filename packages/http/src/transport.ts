@@ -8,11 +8,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Agent, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
-import { AuthFailed, charsetOfContentType, decodeText, Invalid, RateLimited, Unavailable, type Logger } from '@dovetail/core/sdk';
+import { AuthFailed, charsetOfContentType, decodeText, Invalid, isDovetailError, RateLimited, Unavailable, type Logger } from '@dovetail/core/sdk';
 import { DigestSession, parseWwwAuthenticate } from './digest.js';
 import { NtlmSession } from './ntlm.js';
 import { describeNetworkError } from './net-errors.js';
 import { redactUrl } from './redact-url.js';
+import { KeyedLimiter } from './limiter.js';
 
 /**
  * How to authenticate. `basic` and `auto` send Basic pre-emptively over TLS or loopback (on challenge otherwise);
@@ -23,9 +24,19 @@ import { redactUrl } from './redact-url.js';
 export type HttpAuth =
   | { type: 'none' }
   | { type: 'basic' | 'digest' | 'auto'; username: string; password: string }
-  | { type: 'bearer'; token: string }
+  /** A fixed token, or a source that hands out a current one (OAuth 2.0 with refresh): see `BearerTokenSource`. */
+  | { type: 'bearer'; token: string | BearerTokenSource }
   /** NTLMv2 on a single keep-alive connection (NTLM authenticates the connection, not the request). */
   | { type: 'ntlm'; username: string; password: string; workstation?: string };
+
+/**
+ * Where a bearer token comes from when it expires and is renewed (an OAuth 2.0 client). `token()` is asked before
+ * every request (it caches and refreshes ahead of expiry itself); after a 401, `token({ refresh: true })` is asked
+ * once for a fresh one and the request is sent again. Its errors (`AuthFailed` for a revoked grant) pass through.
+ */
+export interface BearerTokenSource {
+  token(options?: { refresh?: boolean }): Promise<string>;
+}
 
 export interface TransportOptions {
   auth: HttpAuth;
@@ -52,6 +63,16 @@ export interface TransportOptions {
   maxRetries?: number;
   /** Longest `Retry-After` waited in place; longer waits surface as `RateLimited`. Default 30 s. */
   maxRetryWaitMs?: number;
+  /**
+   * Statuses that mean "busy, come back later": retried after their `Retry-After` (or a back-off for 429), else
+   * `RateLimited` / `Unavailable`. Default [429, 503]; Microsoft Graph adds 504.
+   */
+  retryStatuses?: number[];
+  /**
+   * Most requests in flight at once per `HttpRequest.limitKey` (a server's per-mailbox or per-user limit); further
+   * requests with the same key wait their turn. Requests without a key are not limited. Default: unlimited.
+   */
+  maxInFlightPerKey?: number;
   /** Relative paths in ca/cert/key resolve against this folder. */
   baseDir?: string;
   signal?: AbortSignal;
@@ -62,13 +83,21 @@ export interface TransportOptions {
 export interface HttpRequest {
   method: string;
   headers?: Record<string, string>;
-  body?: string;
+  /** Text (sent as UTF-8) or bytes. */
+  body?: string | Uint8Array;
+  /** Requests with the same key share the transport's `maxInFlightPerKey` (e.g. the mailbox they address). */
+  limitKey?: string;
+  /** Statuses returned to the caller as they are instead of handled (e.g. 401 from an OAuth token endpoint, whose body says why). */
+  passStatuses?: number[];
 }
 
 export interface HttpResponse {
   status: number;
   headers: Headers;
+  /** The body as text: in its charset (UTF-8, the Content-Type charset, or detected), never with replacement characters (see the SDK's decodeText). */
   text: string;
+  /** The body as received (for binary content such as photos). */
+  bytes: Uint8Array;
   /** The final URL (after redirects). */
   url: string;
 }
@@ -103,6 +132,8 @@ export class Transport {
   private readonly maxRetries: number;
   private readonly maxRetryWaitMs: number;
   private readonly maxResponseBytes: number;
+  private readonly retryStatuses: Set<number>;
+  private readonly limiter?: KeyedLimiter;
   private digest?: DigestSession;
   /** Basic credentials go out once the server asked for them (or at once over TLS/loopback). */
   private basicArmed = false;
@@ -123,16 +154,25 @@ export class Transport {
     this.maxRetries = options.maxRetries ?? 3;
     this.maxRetryWaitMs = options.maxRetryWaitMs ?? 30_000;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    this.retryStatuses = new Set(options.retryStatuses ?? [429, 503]);
+    if (options.maxInFlightPerKey) this.limiter = new KeyedLimiter(options.maxInFlightPerKey);
   }
 
   /** Sends a request; throws AuthFailed (401 after answering the challenge), RateLimited, Unavailable. */
   async request(url: string, req: HttpRequest): Promise<HttpResponse> {
+    if (!this.limiter || req.limitKey === undefined) return this.attempt(url, req);
+    return this.limiter.run(req.limitKey, () => this.attempt(url, req));
+  }
+
+  private async attempt(url: string, req: HttpRequest): Promise<HttpResponse> {
     let authRetried = false;
+    let refreshToken = false;
     for (let attempt = 0; ; attempt++) {
       let res: HttpResponse;
       try {
-        res = await this.send(url, req);
+        res = await this.send(url, req, await this.bearer(refreshToken));
       } catch (e) {
+        if (isDovetailError(e)) throw e; // from the token source
         if (this.options.signal?.aborted || e instanceof ResponseTooLarge) throw e;
         if (SAFE_METHODS.has(req.method) && attempt < this.maxRetries && isTransient(e)) {
           await this.sleep(backoffMs(attempt));
@@ -140,6 +180,7 @@ export class Transport {
         }
         throw new Unavailable(describeNetworkError(e, url), { cause: e });
       }
+      if (req.passStatuses?.includes(res.status)) return res;
       const ntlm = res.status === 401 && !authRetried ? this.ntlmCredentials(res) : undefined;
       if (ntlm) {
         authRetried = true;
@@ -147,9 +188,11 @@ export class Transport {
       }
       if (res.status === 401) {
         if (!authRetried && this.answerChallenge(res)) { authRetried = true; continue; }
+        if (!authRetried && this.renewableBearer()) { authRetried = true; refreshToken = true; continue; }
         throw new AuthFailed(authMessage(res, url, this.options.auth));
       }
-      if (res.status === 429 || res.status === 503) {
+      refreshToken = false;
+      if (this.retryStatuses.has(res.status)) {
         const wait = retryAfterMs(res.headers.get('retry-after')) ?? (res.status === 429 ? backoffMs(attempt) : undefined);
         if (wait !== undefined && wait <= this.maxRetryWaitMs && attempt < this.maxRetries) {
           this.options.logger?.debug({ url: redactUrl(url), status: res.status, waitMs: wait }, 'server asked to retry later');
@@ -157,7 +200,7 @@ export class Transport {
           continue;
         }
         if (wait !== undefined) throw new RateLimited(wait, `${res.status} from ${new URL(url).host}: retry after ${Math.ceil(wait / 1000)} s`);
-        throw new Unavailable(`${res.status} Service Unavailable from ${new URL(url).host}`);
+        throw new Unavailable(`${res.status} ${res.status === 503 ? 'Service Unavailable' : 'from the server'} from ${new URL(url).host}`);
       }
       return res;
     }
@@ -172,7 +215,7 @@ export class Transport {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
       const headers: Record<string, string> = {};
       new Headers(init?.headers).forEach((v, k) => { headers[k] = v; });
-      const res = await this.request(url, { method: init?.method ?? 'GET', headers, body: init?.body as string | undefined });
+      const res = await this.request(url, { method: init?.method ?? 'GET', headers, body: init?.body as string | Uint8Array | undefined });
       sink(res);
       const nullBody = res.status === 204 || res.status === 304 || (res.status >= 100 && res.status < 200);
       return new Response(nullBody ? null : res.text, { status: res.status, headers: res.headers });
@@ -244,12 +287,24 @@ export class Transport {
       method: req.method, headers, body: req.body, dispatcher: this.dispatcher,
       signal: AbortSignal.any(signals), redirect: 'follow',
     });
-    const text = await this.readBody(res, url);
-    return { status: res.status, headers: res.headers as unknown as Headers, text, url: res.url || url };
+    const bytes = await this.readBody(res, url);
+    return { status: res.status, headers: res.headers as unknown as Headers, text: bodyText(bytes, res.status, res.headers.get('content-type'), url), bytes, url: res.url || url };
   }
 
-  /** The body as text, refused (and the connection dropped) as soon as it exceeds `maxResponseBytes`. */
-  private async readBody(res: Awaited<ReturnType<typeof undiciFetch>>, url: string): Promise<string> {
+  /** A bearer token source's current (or, after a 401, fresh) token as an Authorization header. */
+  private async bearer(refresh: boolean): Promise<string | undefined> {
+    const a = this.options.auth;
+    if (a.type !== 'bearer' || typeof a.token === 'string') return undefined;
+    return `Bearer ${await a.token.token(refresh ? { refresh: true } : undefined)}`;
+  }
+
+  private renewableBearer(): boolean {
+    const a = this.options.auth;
+    return a.type === 'bearer' && typeof a.token !== 'string';
+  }
+
+  /** The body, refused (and the connection dropped) as soon as it exceeds `maxResponseBytes`. */
+  private async readBody(res: Awaited<ReturnType<typeof undiciFetch>>, url: string): Promise<Uint8Array> {
     const limit = this.maxResponseBytes;
     const tooLarge = () => new ResponseTooLarge(url, limit, this.options.maxResponseBytesSetting ?? 'maxResponseBytes');
     const declared = Number(res.headers.get('content-length'));
@@ -257,7 +312,7 @@ export class Transport {
       await res.body?.cancel().catch(() => undefined);
       throw tooLarge();
     }
-    if (!res.body) return '';
+    if (!res.body) return new Uint8Array(0);
     const chunks: Uint8Array[] = [];
     let size = 0;
     for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
@@ -269,22 +324,12 @@ export class Transport {
       }
       chunks.push(chunk);
     }
-    const bytes = Buffer.concat(chunks, size);
-    if (bytes.length === 0) return '';
-    try {
-      // In the charset the body is in (UTF-8, else its Content-Type charset, else as detected); a leading BOM is
-      // dropped, as fetch's text() does. Never replacement characters in data we keep.
-      return decodeText(bytes, { name: `the answer from ${safeHost(url)}`, declared: charsetOfContentType(res.headers.get('content-type')) }).text;
-    } catch (e) {
-      // An error page only ever becomes a message: read it leniently.
-      if (res.status >= 300 && res.status !== 207) return UTF8.decode(bytes);
-      throw e;
-    }
+    return Buffer.concat(chunks, size);
   }
 
   private authorization(method: string, url: string): string | undefined {
     const a = this.options.auth;
-    if (a.type === 'bearer') return `Bearer ${a.token}`;
+    if (a.type === 'bearer') return typeof a.token === 'string' ? `Bearer ${a.token}` : undefined;
     if (a.type === 'none' || a.type === 'ntlm') return undefined;
     if (this.digest?.ready) {
       const u = new URL(url);
@@ -327,6 +372,21 @@ export class Transport {
 
 function safeHost(url: string): string {
   try { return new URL(url).host; } catch { return 'the server'; }
+}
+
+/**
+ * The body as text, in the charset it is in (UTF-8, else its Content-Type charset, else as detected; a leading BOM
+ * is dropped, as fetch's text() does): never replacement characters in data we keep. An error page only ever
+ * becomes a message, so it is read leniently.
+ */
+function bodyText(bytes: Uint8Array, status: number, contentType: string | null, url: string): string {
+  if (bytes.length === 0) return '';
+  try {
+    return decodeText(bytes, { name: `the answer from ${safeHost(url)}`, declared: charsetOfContentType(contentType) }).text;
+  } catch (e) {
+    if (status >= 300 && status !== 207) return UTF8.decode(bytes);
+    throw e;
+  }
 }
 
 /** A byte count for messages: `512 bytes`, `40 KiB`, `50 MiB`. */

@@ -665,3 +665,58 @@ describe('describeNetworkError', () => {
     expect(err.message).toMatch(/^TLS: TLS handshake failed \(is this port plain HTTP\? try http:\/\/\)/);
   });
 });
+
+describe('Transport: renewable bearer tokens, retry statuses, binary bodies, per-key concurrency', () => {
+  it('asks the token source before each request and, after a 401, once more for a fresh token', async () => {
+    const srv = await httpServer((req, res) => res.writeHead(req.headers.authorization === 'Bearer fresh-2' ? 200 : 401).end('ok'));
+    const asked: (boolean | undefined)[] = [];
+    let n = 0;
+    const source = { token: async (o?: { refresh?: boolean }) => { asked.push(o?.refresh); n++; return n === 1 ? 'stale-1' : `fresh-${n}`; } };
+    const t = transport({ auth: { type: 'bearer', token: source } });
+    const res = await t.request(srv.url, { method: 'GET' });
+    expect(res.status).toBe(200);
+    expect(srv.seen.map((s) => s.headers.authorization)).toEqual(['Bearer stale-1', 'Bearer fresh-2']);
+    expect(asked).toEqual([undefined, true]);
+    // Refused again with a fresh token: AuthFailed, no loop.
+    const err = await rejection(transport({ auth: { type: 'bearer', token: { token: async () => 'never-good' } } }).request(srv.url, { method: 'GET' }));
+    expect(err.code).toBe('AuthFailed');
+  });
+
+  it("a token source's own error (a revoked grant) passes through unchanged", async () => {
+    const srv = await httpServer((_req, res) => res.writeHead(200).end());
+    const { AuthFailed } = await import('@dovetail/core/sdk');
+    const t = transport({ auth: { type: 'bearer', token: { token: async () => { throw new AuthFailed('run dovetail auth x'); } } } });
+    await expect(t.request(srv.url, { method: 'GET' })).rejects.toMatchObject({ code: 'AuthFailed', message: 'run dovetail auth x' });
+    expect(srv.seen).toHaveLength(0);
+  });
+
+  it('retryStatuses adds 504: a long Retry-After is RateLimited; by default a 504 is returned to the caller', async () => {
+    const srv = await httpServer((_req, res) => res.writeHead(504, { 'retry-after': '90' }).end());
+    await expect(transport({ retryStatuses: [429, 503, 504] }).request(srv.url, { method: 'GET' })).rejects.toMatchObject({ code: 'RateLimited', retryAfterMs: 90_000 });
+    expect((await transport().request(srv.url, { method: 'GET' })).status).toBe(504);
+  });
+
+  it('sends and receives bytes unchanged', async () => {
+    const payload = Buffer.from([0, 255, 137, 80, 78, 71, 13, 10, 26, 10, 0xc3]);
+    const srv = await httpServer((_req, res, seen) => res.writeHead(200, { 'content-type': 'image/png', 'x-length': String(Buffer.byteLength(seen.body, 'latin1')) }).end(payload));
+    const res = await transport().request(srv.url, { method: 'PUT', headers: { 'content-type': 'text/plain; charset=utf-8' }, body: new Uint8Array(Buffer.from('héllo')) });
+    expect(srv.seen[0].body).toBe('héllo');
+    expect(Buffer.from(res.bytes)).toEqual(payload);
+  });
+
+  it('keeps at most maxInFlightPerKey requests per key in flight; other keys are not held up', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const srv = await httpServer((_req, res) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      setTimeout(() => { inFlight--; res.writeHead(200).end(); }, 40);
+    });
+    const t = transport({ maxInFlightPerKey: 4 });
+    await Promise.all(Array.from({ length: 12 }, () => t.request(srv.url, { method: 'GET', limitKey: 'ann@example.com' })));
+    expect(peak).toBe(4);
+    peak = 0;
+    await Promise.all(Array.from({ length: 8 }, (_, i) => t.request(srv.url, { method: 'GET', limitKey: i % 2 ? 'ann' : 'bob' })));
+    expect(peak).toBe(8);
+  });
+});

@@ -10,43 +10,15 @@ import { Invalid, NotFound, type EntityType, type Logger } from '@dovetail/core/
 import * as ews from 'ews-javascript-api';
 import type { ExFolder } from '../backend.js';
 import type { EwsService } from './service.js';
+import { formatCollectionId as formatId, parseCollectionId, type FolderPath } from '../collection-id.js';
+
+export { parseCollectionId };
 
 const DISTINGUISHED: Record<string, { folder: ews.WellKnownFolderName; entity: EntityType }> = {
   calendar: { folder: ews.WellKnownFolderName.Calendar, entity: 'event' },
   tasks: { folder: ews.WellKnownFolderName.Tasks, entity: 'task' },
   contacts: { folder: ews.WellKnownFolderName.Contacts, entity: 'contact' },
 };
-const DEFAULT_OF: Record<EntityType, string> = { event: 'calendar', task: 'tasks', contact: 'contacts' };
-
-/** A collection id taken apart. */
-export interface FolderPath {
-  mailbox?: string;
-  /** `calendar` / `tasks` / `contacts`, or undefined for `id:` ids. */
-  root?: string;
-  /** Display names below the root. */
-  path: string[];
-  /** An EWS folder id (`id:` form). */
-  folderId?: string;
-}
-
-export function parseCollectionId(collection: string, entity: EntityType): FolderPath {
-  if (collection.startsWith('id:')) return { path: [], folderId: collection.slice(3) };
-  let rest = collection.replace(/^\/+|\/+$/g, '');
-  let mailbox: string | undefined;
-  const first = rest.split('/')[0];
-  if (first.includes('@')) { mailbox = first; rest = rest.slice(first.length + 1); }
-  const parts = rest.split('/').filter(Boolean);
-  const root = parts[0]?.toLowerCase();
-  if (root && DISTINGUISHED[root]) return { mailbox, root, path: parts.slice(1) };
-  if (!parts.length) return { mailbox, root: DEFAULT_OF[entity], path: [] };
-  return { mailbox, root: DEFAULT_OF[entity], path: parts };
-}
-
-function formatId(p: FolderPath): string {
-  if (p.folderId) return `id:${p.folderId}`;
-  return [p.mailbox, p.root, ...p.path].filter(Boolean).join('/');
-}
-
 function entityOfClass(folderClass: string | undefined): EntityType | undefined {
   const c = (folderClass ?? '').toLowerCase();
   if (c.startsWith('ipf.appointment')) return 'event';

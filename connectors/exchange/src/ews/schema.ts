@@ -4,12 +4,12 @@
  */
 import * as ews from 'ews-javascript-api';
 import type { EntityType } from '@dovetail/core/sdk';
+import { CARRY_PROPERTY_NAME, DOVETAIL_PROPERTY_SET, UID_PROPERTY_NAME } from '../stamp.js';
 
-/** Dovetail's MAPI property set (named properties). Fixed: changing it would orphan every stamp written. */
-export const DOVETAIL_PROPERTY_SET = '6a4d3c2e-7b1f-4e58-9c0a-3d5f2b8e1a47';
+export { DOVETAIL_PROPERTY_SET };
 
-export const UID_PROPERTY = new ews.ExtendedPropertyDefinition(new ews.Guid(DOVETAIL_PROPERTY_SET), 'DovetailUid', ews.MapiPropertyType.String);
-export const CARRY_PROPERTY = new ews.ExtendedPropertyDefinition(new ews.Guid(DOVETAIL_PROPERTY_SET), 'DovetailCarry', ews.MapiPropertyType.String);
+export const UID_PROPERTY = new ews.ExtendedPropertyDefinition(new ews.Guid(DOVETAIL_PROPERTY_SET), UID_PROPERTY_NAME, ews.MapiPropertyType.String);
+export const CARRY_PROPERTY = new ews.ExtendedPropertyDefinition(new ews.Guid(DOVETAIL_PROPERTY_SET), CARRY_PROPERTY_NAME, ews.MapiPropertyType.String);
 /** PidTagDisplayNamePrefix ("Dr."): EWS has no writable first-class property for it. */
 export const NAME_PREFIX_PROPERTY = new ews.ExtendedPropertyDefinition(0x3a45, ews.MapiPropertyType.String);
 

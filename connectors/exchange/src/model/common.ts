@@ -1,5 +1,5 @@
 /** Small conversions the event, task and contact mappings share. */
-import { convert } from 'html-to-text';
+import { compile } from 'html-to-text';
 import type { EntityBase, Reminder } from '@dovetail/core/sdk';
 import type { ExBody, ExStamp } from './types.js';
 
@@ -9,9 +9,12 @@ export interface MappingContext {
   defaultZone: string;
 }
 
-/** The readable text of an HTML body (what Outlook shows), for `description`. */
+let converter: ((html: string) => string) | undefined;
+
+/** The readable text of an HTML body (what Outlook shows), for `description`. Options compiled once. */
 export function htmlToText(html: string): string {
-  return convert(html, { wordwrap: false, selectors: [{ selector: 'img', format: 'skip' }] }).trim();
+  converter ??= compile({ wordwrap: false, selectors: [{ selector: 'img', format: 'skip' }] });
+  return converter(html).trim();
 }
 
 /** `description` / `descriptionHtml` of a body. */
