@@ -184,7 +184,8 @@ describe('a local folder published as a feed', () => {
     const third = await ws.sync('--force');
     expect(third.report.b).toEqual({ created: 0, updated: 1, deleted: 1 });
     const published = readFileSync(file, 'utf8');
-    expect(published).toContain('SUMMARY:Review\\, postponed');
+    // The edit is published as the editor wrote it (a property nobody changed on the way travels byte for byte).
+    expect(published).toContain('SUMMARY:Review, postponed');
     expect(published).not.toContain('UID:standup');
     expect(readdirSync(ws.path('public'))).toEqual(['team.ics']);
   });

@@ -362,7 +362,7 @@ export function authHeaders(server: DavServer): Record<string, string> {
 }
 
 /** fetch against the server: href may be absolute or a path; auth added; 30 s timeout. */
-function davFetch(server: DavServer, href: string, init: { method: string; headers?: Record<string, string>; body?: string }) {
+function davFetch(server: DavServer, href: string, init: { method: string; headers?: Record<string, string>; body?: string | Uint8Array }) {
   return fetch(new URL(href, server.url), {
     method: init.method,
     headers: { ...authHeaders(server), ...init.headers },
@@ -377,7 +377,7 @@ function defaultContentType(href: string): string {
 
 /** PUT a resource (content type from the extension unless given: .vcf → text/vcard, else text/calendar). */
 export async function rawPut(
-  server: DavServer, href: string, body: string, contentType?: string,
+  server: DavServer, href: string, body: string | Uint8Array, contentType?: string,
 ): Promise<{ status: number; etag: string | null }> {
   const res = await davFetch(server, href, {
     method: 'PUT',
@@ -386,6 +386,14 @@ export async function rawPut(
   });
   await res.arrayBuffer();
   return { status: res.status, etag: res.headers.get('etag') };
+}
+
+/** Creates a calendar (MKCALENDAR) or an address book (extended MKCOL) at `href`; returns the HTTP status. */
+export async function rawCreateCollection(server: DavServer, href: string, kind: 'calendar' | 'addressbook'): Promise<number> {
+  const [method, body] = kind === 'calendar' ? ['MKCALENDAR', MKCALENDAR_BODY] : ['MKCOL', MKCOL_ADDRESSBOOK_BODY];
+  const res = await davFetch(server, href, { method, body, headers: { 'Content-Type': XML_CONTENT_TYPE } });
+  await res.arrayBuffer();
+  return res.status;
 }
 
 /** DELETE a resource; returns the HTTP status. */

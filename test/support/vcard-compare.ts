@@ -399,9 +399,14 @@ export function compareVCards(sourceText: string | string[], copyText: string | 
     const srcValues = values(source, src);
     const known = srcValues.filter((v): v is string => v !== undefined);
     // Each undecodable source value stands for one copy value that is not otherwise accounted for.
+    // (Counted as a multiset: a copy value equal to a known one stands for the undecodable value once the known
+    // values are used up, as when a value cut inside a character is read as its complete characters.)
     let wildcards = srcValues.length - known.length;
+    const unmatched = [...known];
     const copyValues = values(copy, dst).filter((v): v is string => v !== undefined).filter((v) => {
-      if (wildcards > 0 && !known.includes(v)) { wildcards--; return false; }
+      const at = unmatched.indexOf(v);
+      if (at >= 0) { unmatched.splice(at, 1); return true; }
+      if (wildcards > 0) { wildcards--; return false; }
       return true;
     });
     diffs.push(...multisetDiff(name, known, copyValues));

@@ -18,13 +18,16 @@ for (const kind of ['radicale', 'xandikos'] as DavServerKind[]) {
       async injectInvalidItem() {
         const href = `${info.id}broken.ics`;
         const comp = entity === 'event' ? 'VEVENT' : 'VTODO';
-        // Well-formed enough for the server to store, but the time value cannot be read.
-        const text = `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Dovetail//Tests//EN\r\nBEGIN:${comp}\r\nUID:broken-${Date.now()}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART;TZID=No/Such_Zone:20260301T100000\r\nSUMMARY:broken\r\nEND:${comp}\r\nEND:VCALENDAR\r\n`;
+        // Stored by Xandikos as it is, refused by our reader: one resource holding two items (two UIDs).
+        const one = (uid: string) => `BEGIN:${comp}\r\nUID:${uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260301T100000Z\r\nSUMMARY:broken\r\nEND:${comp}\r\n`;
+        const text = `BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Dovetail//Tests//EN\r\n${one(`broken-a-${Date.now()}`)}${one(`broken-b-${Date.now()}`)}END:VCALENDAR\r\n`;
         const res = await rawPut(s, href, text);
         if (res.status >= 300) throw new Error(`server refused the invalid item: ${res.status}`);
         return href;
       },
       dispose: () => connector.close?.() ?? Promise.resolve(),
     };
-  }, { describe, it, expect, entities: ['event', 'task'] });
+    // Radicale refuses (400/500), on PUT and on load, every item our reader refuses that we tried (two UIDs in one
+    // resource, broken parameters): it can hold none. (An unknown TZID, used here before, is readable now.)
+  }, { describe, it, expect, entities: ['event', 'task'], invalidItems: kind !== 'radicale' });
 }

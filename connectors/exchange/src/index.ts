@@ -3,10 +3,9 @@
  * (settings `backend`). Each backend's code and libraries load only when an endpoint using it is activated.
  * See README.md.
  */
-import { defineConnector, Invalid, type Connector, type ConnectorContext } from '@dovetail/core/sdk';
+import { defineConnector, ianaToWindows, Invalid, type Connector, type ConnectorContext } from '@dovetail/core/sdk';
 import { redactUrl, Transport, type HttpAuth, type TransportOptions } from '@dovetail/http';
 import { createExchangeConnector } from './connector.js';
-import { windowsZoneOf } from './model/index.js';
 import type { ExchangeSettings } from './settings.js';
 
 export type { ExchangeSettings } from './settings.js';
@@ -40,7 +39,7 @@ async function authFor(ctx: ConnectorContext<ExchangeSettings>): Promise<HttpAut
 /** The mailbox's zone as a Windows id: the setting, else this machine's zone; UTC when CLDR maps neither. */
 function mailboxZone(setting: string | undefined): string {
   const iana = setting ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC';
-  const windows = windowsZoneOf(iana);
+  const windows = ianaToWindows(iana);
   if (!windows) throw new Invalid(`"timeZone": "${iana}" is not a time zone Exchange knows (use an IANA name such as Europe/Berlin)`);
   return windows;
 }

@@ -2,7 +2,7 @@
 import { constants as fsConstants, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import {
-  NotFound, removeStaleTempFiles, syncDirectory, type CheckResult, type CollectionInfo, type CollectionSpec, type Connector, type ListOptions,
+  Invalid, isKnownCharset, NotFound, removeStaleTempFiles, syncDirectory, type CheckResult, type CollectionInfo, type CollectionSpec, type Connector, type ListOptions,
   type ListResult, type LoadOptions, type LoadResult, type Logger, type WatchHandle, type WriteOp, type WriteResult,
 } from '@dovetail/core/sdk';
 import { createCollectionFolder, discoverCollections } from './collections.js';
@@ -25,6 +25,9 @@ export interface FilesystemConnectorOptions {
 /** Creates a connector for one vdir root. */
 export function createFilesystemConnector(options: FilesystemConnectorOptions): Connector {
   const { settings, baseDir, signal } = options;
+  if (settings.charset !== undefined && !isKnownCharset(settings.charset)) {
+    throw new Invalid(`"charset": "${settings.charset}" is not a character set Dovetail can read (e.g. "windows-1252", "ISO-8859-15", "Shift_JIS")`);
+  }
   const root = resolveRoot(settings, baseDir);
   const cache = new ComponentCache();
   const links = new LinkGuard(root, settings.symlinks ?? 'refuse');
@@ -101,7 +104,7 @@ export function createFilesystemConnector(options: FilesystemConnectorOptions): 
     },
 
     async load(collection: string, ids: string[], loadOptions: LoadOptions): Promise<LoadResult[]> {
-      return loadItems(await collectionDir(collection), collection, ids, loadOptions.entity, links);
+      return loadItems(await collectionDir(collection), collection, ids, loadOptions.entity, links, settings.charset);
     },
 
     async write(collection: string, ops: WriteOp[]): Promise<WriteResult[]> {

@@ -5,7 +5,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import {
-  createExclusive, Invalid, NotFound, PreconditionFailed, replaceAtomic, Unavailable,
+  createExclusive, decodeText, Invalid, NotFound, PreconditionFailed, replaceAtomic, Unavailable,
   type EntityType, type LoadResult, type WriteOp, type WriteResult,
 } from '@dovetail/core/sdk';
 import { mapLimit } from './concurrency.js';
@@ -24,29 +24,34 @@ const WRITE_CONCURRENCY = 8;
 const NAME_ATTEMPTS = 100;
 
 /**
- * Reads one file and its version from the same open handle, so the version matches the content. The file is
- * opened without following a link, so one swapped in after the checks is refused, not read.
+ * Reads one file's bytes and its version from the same open handle, so the version matches the content. The file
+ * is opened without following a link, so one swapped in after the checks is refused, not read.
  */
-async function readWithVersion(file: string): Promise<{ text: string; version: string }> {
+async function readWithVersion(file: string): Promise<{ bytes: Buffer; version: string }> {
   const handle = await fsp.open(file, READ_NO_FOLLOW);
   try {
     const stat = await handle.stat({ bigint: true });
     if (!stat.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EISDIR' });
-    return { text: await handle.readFile('utf8'), version: versionOf(stat) };
+    return { bytes: await handle.readFile(), version: versionOf(stat) };
   } finally {
     await handle.close();
   }
 }
 
-/** Loads `ids` from the folder `dir` as items of `entity`; one result per id, in order. */
-export async function loadItems(dir: string, collection: string, ids: string[], entity: EntityType, links: LinkGuard): Promise<LoadResult[]> {
+/**
+ * Loads `ids` from the folder `dir` as items of `entity`; one result per id, in order. Files that are not UTF-8
+ * are read in their own charset (see the SDK's `decodeText`; `charset` is the folder's fallback); a file that
+ * cannot be read without damage fails alone.
+ */
+export async function loadItems(dir: string, collection: string, ids: string[], entity: EntityType, links: LinkGuard, charset?: string): Promise<LoadResult[]> {
   return mapLimit(ids, LOAD_CONCURRENCY, async (id): Promise<LoadResult> => {
     const file = path.join(dir, id);
     try {
       assertSafeName(id, 'item');
       const where = await links.item(file);
       if ('refused' in where) return { ok: false, id, error: new Invalid(where.refused) };
-      const { text, version } = await readWithVersion(where.path);
+      const { bytes, version } = await readWithVersion(where.path);
+      const { text } = decodeText(bytes, { name: id, fallback: charset });
       return { ok: true, id, version, item: parseItemFile(text, id, entity) };
     } catch (e) {
       const error = toDovetailError(e, 'read', file);

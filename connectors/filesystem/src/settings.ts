@@ -10,6 +10,8 @@ export interface FilesystemSettings {
   fileExtension?: string;
   /** vCard version to write; default: keep the card's own 3.0/4.0, new cards 3.0. */
   vcardVersion?: '3.0' | '4.0';
+  /** Charset of item files that are not UTF-8 (e.g. `windows-1252`); detected when absent. Files are written as UTF-8. */
+  charset?: string;
   /** Create the root folder when missing (default false). */
   createRoot?: boolean;
   /** Item files that are symbolic links: refused (default), or followed when they stay inside the root. */

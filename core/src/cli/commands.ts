@@ -220,6 +220,7 @@ const sync: Command = async (ctx) => {
       const { entry, plan, exitCode } = await runOnce({
         name, loaded, host, store, trigger: 'cli', dryRun: ctx.dryRun, force: ctx.force, signal: abort.signal,
         onProgress: ctx.tty && !ctx.json ? progress(ctx, name) : undefined, warn: (m) => log.warn(m),
+        debug: (fields, m) => log.debug({ pairing: name, ...fields }, m),
       });
       if (ctx.tty && !ctx.json) process.stderr.write('\r\x1b[K');
       reports.push(entry);

@@ -25,9 +25,26 @@ export function summary(r: Omit<RunReport, 'failure'> & { pending?: PendingWork 
   if (waiting && !r.dryRun) {
     lines.push(`  waiting: ${waiting} item${waiting === 1 ? '' : 's'} to retry after failures, ${r.pending?.nextRetryAt ? `next at ${r.pending.nextRetryAt}` : 'on the next run'} (see dovetail status)`);
   }
+  if (r.repaired) lines.push(`  repaired: ${r.repaired} item${r.repaired > 1 ? 's' : ''} the server refused as they were went through repaired (${repairNames(r)}); the source is unchanged`);
+  if (r.altered) lines.push(`  altered by the server: ${r.altered} item${r.altered > 1 ? 's' : ''} stored otherwise than sent (${alteredNames(r)}; see --json items[].altered)`);
   for (const e of r.errors.slice(0, 20)) lines.push(`  error: ${e.message}`);
   if (r.errors.length > 20) lines.push(`  … and ${r.errors.length - 20} more errors (see --json)`);
   return lines.join('\n');
+}
+
+/** The repair rules used in a run, with how many items each made go through. */
+function repairNames(r: RunReport): string {
+  const counts = new Map<string, number>();
+  for (const i of r.items) for (const name of i.repaired ?? []) counts.set(name, (counts.get(name) ?? 0) + 1);
+  return [...counts].map(([name, n]) => `${name} ×${n}`).join(', ');
+}
+
+/** The properties servers altered in a run, with how many items each. */
+function alteredNames(r: RunReport): string {
+  const counts = new Map<string, number>();
+  for (const i of r.items) for (const p of new Set((i.altered ?? []).map((a) => a.property))) counts.set(p, (counts.get(p) ?? 0) + 1);
+  const list = [...counts].sort((x, y) => y[1] - x[1]);
+  return list.slice(0, 8).map(([p, n]) => `${p} ×${n}`).join(', ') + (list.length > 8 ? `, … ${list.length - 8} more` : '');
 }
 
 /** The dry-run plan as a table: one row per action, then the counts per side. */

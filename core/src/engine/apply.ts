@@ -3,7 +3,8 @@
  * so a crash at any point leaves state that the next run reconciles without duplicates.
  */
 import { stopsRun } from '../host/process/errors.js';
-import type { Connector, WriteOp, WriteResult } from '../sdk/connector.js';
+import type { Alteration, Connector, WriteOp, WriteResult } from '../sdk/connector.js';
+import type { Entity } from '../sdk/entities.js';
 import { isDovetailError, Unavailable, type DovetailError } from '../sdk/errors.js';
 import { isNotAttempted } from '../sdk/run-budget.js';
 import type { PairingMeta, PairingState, Relation } from '../state/types.js';
@@ -27,12 +28,21 @@ export interface ApplyOptions {
   /** Waits for a rate limit; tests pass a fake. */
   sleep?: (ms: number) => Promise<void>;
   onChunk?: (done: number, total: number) => void;
+  /**
+   * Hash of an item as a target stored it, when that differs from what was written (a repaired copy, a server's
+   * rewrite): recorded instead of the planned hash, so the difference is not taken for an edit next run.
+   */
+  hashStored?: (stored: Entity) => string;
 }
 
 export interface ActionOutcome {
   action: Action;
   ok: boolean;
   error?: { code: string; message: string };
+  /** Repair rules that made a refused item go through. */
+  repaired?: string[];
+  /** Properties the target lost or changed when it stored the item. */
+  altered?: Alteration[];
 }
 
 export interface ApplyResult {
@@ -120,11 +130,14 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
       }
       if (res.ok) {
         succeededKeys.add(action.key);
-        outcomes.push({ action, ok: true });
+        outcomes.push({ action, ok: true, ...(res.repaired?.length ? { repaired: res.repaired } : {}), ...(res.altered?.length ? { altered: res.altered } : {}) });
         const rel = current(action.key);
         if (rel) {
           if (action.kind === 'delete') delete rel[action.target];
-          else rel[action.target] = { id: res.id, version: res.version ?? '', hash: action.hash };
+          else {
+            const hash = res.stored && opts.hashStored ? opts.hashStored(res.stored) : action.hash;
+            rel[action.target] = { id: res.id, version: res.version ?? '', hash };
+          }
         }
         return;
       }

@@ -1,4 +1,5 @@
 /** Run reports: counts per side, conflicts, skipped and failed items, item-level detail for `--json`. */
+import type { Alteration } from '../sdk/connector.js';
 import type { ActionOutcome } from './apply.js';
 import type { Action, Plan, Side } from './plan-types.js';
 
@@ -16,6 +17,10 @@ export interface ReportItem {
   reason: string;
   ok: boolean;
   error?: string;
+  /** Repair rules that made the target accept the item (the source is untouched). */
+  repaired?: string[];
+  /** Properties the target lost or changed when it stored the item. */
+  altered?: Alteration[];
 }
 
 /** The `runs[]` element of `dovetail sync --json` (DESIGN §6). */
@@ -32,6 +37,10 @@ export interface RunReport {
   conflicts: number;
   skipped: number;
   failed: number;
+  /** Items written only once repaired (`items[].repaired` names the rules). */
+  repaired?: number;
+  /** Items the server stored otherwise than sent (`items[].altered` names the properties). */
+  altered?: number;
   /** Set when a guard stopped the run (exit 1 unless --force). */
   blocked?: string;
   /** Set when the run stopped early (auth failure, a host given up, abort). */
@@ -77,8 +86,20 @@ export class ReportBuilder {
   }
 
   outcome(o: ActionOutcome): void {
-    if (o.ok) this.count(o.action);
-    else this.fail(o.action, o.error?.code ?? 'Error', o.error?.message ?? 'failed');
+    if (!o.ok) {
+      this.fail(o.action, o.error?.code ?? 'Error', o.error?.message ?? 'failed');
+      return;
+    }
+    this.count(o.action);
+    const item = this.r.items[this.r.items.length - 1]!;
+    if (o.repaired?.length) {
+      item.repaired = o.repaired;
+      this.r.repaired = (this.r.repaired ?? 0) + 1;
+    }
+    if (o.altered?.length) {
+      item.altered = o.altered;
+      this.r.altered = (this.r.altered ?? 0) + 1;
+    }
   }
 
   fail(a: Action, code: string, message: string): void {

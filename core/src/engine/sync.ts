@@ -8,6 +8,7 @@ import type { Connector, ListResult } from '../sdk/connector.js';
 import type { ConnectorManifest } from '../sdk/manifest.js';
 import { isDovetailError } from '../sdk/errors.js';
 import { isNotAttempted, RunBudget, withRunBudget, type RunBudgetLimits } from '../sdk/run-budget.js';
+import type { Entity, TimeValue } from '../sdk/entities.js';
 import type { PairingMeta, PairingState, Relation } from '../state/types.js';
 import { applyPlan, type ApplyResult } from './apply.js';
 import { effectivePolicy, type EffectivePolicy } from './policy.js';
@@ -37,6 +38,29 @@ export interface RunPairingOptions {
   onProgress?: (phase: string, done: number, total: number) => void;
   /** Per-host limits of this run (consecutive failures, Retry-After pauses); defaults: `DEFAULT_RUN_BUDGET`. */
   budget?: Partial<RunBudgetLimits>;
+  /** Debug-level log lines (the CLI and the service pass their logger's `debug`). */
+  debug?: DebugLog;
+}
+
+/** A debug-level log sink: `(fields, message)`, as pino's `debug`. */
+export type DebugLog = (fields: object, message: string) => void;
+
+/**
+ * Says at debug level which TZIDs of a loaded item name no zone: their times travel as written but the engine
+ * compares them as floating (the window), which can put an item a few hours off at the window's edges.
+ */
+function noteUnresolvedZones(entity: Entity, side: Side, debug: DebugLog | undefined): void {
+  if (!debug || entity.type === 'contact') return;
+  const tzids = new Set<string>();
+  const visit = (t: TimeValue | undefined) => { if (t?.tzid) tzids.add(t.tzid); };
+  visit(entity.start);
+  visit(entity.type === 'event' ? entity.end : entity.due);
+  for (const t of [...(entity.recurrence?.rdate ?? []), ...(entity.recurrence?.exdate ?? [])]) visit(t);
+  if (entity.type === 'event') for (const o of entity.overrides ?? []) { visit(o.recurrenceId); visit(o.start); visit(o.end); }
+  if (tzids.size) {
+    debug({ side, uid: entity.uid, tzids: [...tzids] },
+      `unknown time zone${tzids.size > 1 ? 's' : ''} ${[...tzids].map((t) => JSON.stringify(t)).join(', ')}: times kept as written, compared as floating (window)`);
+  }
 }
 
 /** Raised when the run cannot start or must stop (collection missing, auth); the CLI maps it to exit 3. */
@@ -171,6 +195,7 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
   async function apply(p: Plan, fm: Partial<PairingMeta> | undefined): Promise<ApplyResult> {
     const r = await applyPlan({
       plan: p, state, chunkSize: policy.chunkSize, maxAttempts: policy.maxAttempts, now, finalMeta: fm, signal: opts.signal, sleep: opts.sleep,
+      hashStored: rules.hashRead,
       targets: { a: { connector: opts.endpoints.a.connector, collection: pairing.a.collection }, b: { connector: opts.endpoints.b.connector, collection: pairing.b.collection } },
       onChunk: (d, t) => opts.onProgress?.('write', d, t),
     });
@@ -316,6 +341,7 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
           if (r.ok) {
             inputs[side].listing.set(r.id, r.version);
             inputs[side].loaded.set(r.id, { id: r.id, version: r.version, entity: r.item, hash: rules.hashRead(r.item) } satisfies LoadedItem);
+            noteUnresolvedZones(r.item, side, opts.debug);
           } else if (r.error.code === 'NotFound') {
             inputs[side].listing.delete(r.id); // deleted between list and load
           } else if (isNotAttempted(r.error)) {

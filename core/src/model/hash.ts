@@ -53,7 +53,8 @@ function icalendarFingerprint(text: string): string[] {
   return out.sort();
 }
 
-function vcardLineKey(line: ContentLine, version: string): string {
+/** A vCard line in a normalised form: group, name, parameters (sorted, case-folded) and decoded value. */
+export function vcardLineKey(line: ContentLine, version: string): string {
   const params = line.params
     .filter((p) => p.name !== 'ENCODING' && p.name !== 'CHARSET')
     .map((p) => [p.name, p.values.map((v) => v.toLowerCase()).sort()] as const)

@@ -33,7 +33,7 @@ function readUtc(comp: ICAL.Component, name: string): string | undefined {
   return v instanceof ICAL.Time ? utcIso(v) : undefined;
 }
 
-/** One ical.js value (time or period) of `prop` as a TimeValue; undefined if its zone cannot be resolved. */
+/** One ical.js value (time or period) of `prop` as a TimeValue. */
 function timeOf(prop: ICAL.Property, value: unknown, zones: ZoneReader): TimeValue | undefined {
   const time = value instanceof ICAL.Period ? value.start : value;
   if (!(time instanceof ICAL.Time)) return undefined;
@@ -44,7 +44,8 @@ function timeOf(prop: ICAL.Property, value: unknown, zones: ZoneReader): TimeVal
   const wall = s.slice(0, 19);
   if (!tzid || typeof tzid !== 'string') return { kind: 'floating', value: wall };
   const zone = zones.zone(tzid);
-  if (!zone) return undefined;
+  // A TZID nobody can resolve: the time stays as written, with its TZID, and counts as floating.
+  if (!zone) return { kind: 'floating', value: wall, tzid };
   return zone.tzDefinition ? { kind: 'zoned', value: wall, tz: zone.tz, tzDefinition: zone.tzDefinition }
     : { kind: 'zoned', value: wall, tz: zone.tz };
 }

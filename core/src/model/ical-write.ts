@@ -41,6 +41,7 @@ function fillTimeProp(prop: ICAL.Property, t: TimeValue, zones: ZoneWriter): voi
   prop.resetType(t.kind === 'date' ? 'date' : 'date-time');
   prop.removeParameter('tzid');
   if (tzid) prop.setParameter('tzid', tzid);
+  else if (t.kind === 'floating' && t.tzid) prop.setParameter('tzid', t.tzid); // an unresolved TZID, as written
   prop.setValue(icalTime(t));
 }
 
@@ -60,7 +61,7 @@ function writeTimeList(comp: ICAL.Component, name: string, list: TimeValue[] | u
   comp.removeAllProperties(name);
   const groups = new Map<string, TimeValue[]>();
   for (const t of list ?? []) {
-    const key = `${t.kind}|${t.tz ?? ''}`;
+    const key = `${t.kind}|${t.tz ?? ''}|${t.tzid ?? ''}`;
     groups.set(key, [...(groups.get(key) ?? []), t]);
   }
   for (const group of groups.values()) {

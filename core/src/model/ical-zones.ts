@@ -3,20 +3,21 @@ import ICAL from 'ical.js';
 import type { TimeValue } from '../sdk/entities.js';
 import { ianaForTzid, resolveTzid, vtimezoneFor } from './timezones.js';
 
-/** Resolves TZIDs against the VTIMEZONEs of one calendar; unresolvable TZIDs are collected as problems. */
+/** Resolves TZIDs against the VTIMEZONEs of one calendar; TZIDs that resolve nowhere are collected in `unresolved`. */
 export class ZoneReader {
-  readonly problems: string[] = [];
+  /** TZIDs that name no zone Dovetail knows; their times are kept as written and compared as floating. */
+  readonly unresolved = new Set<string>();
   private readonly resolved = new Map<string, { tz?: string; tzDefinition?: string }>();
 
   /** `vtimezones`: TZID → the VTIMEZONE block text defining it in this calendar. */
   constructor(private readonly vtimezones: ReadonlyMap<string, string>) {}
 
-  /** The zoned TimeValue parts for `tzid`, or undefined (and a recorded problem) when it cannot be resolved. */
+  /** The zoned TimeValue parts for `tzid`, or undefined (recorded in `unresolved`) when it cannot be resolved. */
   zone(tzid: string): { tz: string; tzDefinition?: string } | undefined {
     let hit = this.resolved.get(tzid);
     if (!hit) {
       const r = resolveTzid(tzid, this.vtimezones.get(tzid));
-      if (r.error !== undefined) this.problems.push(r.error);
+      if (r.error !== undefined) this.unresolved.add(tzid);
       hit = r.error !== undefined ? {} : r.tzDefinition ? { tz: r.tz, tzDefinition: r.tzDefinition } : { tz: r.tz };
       this.resolved.set(tzid, hit);
     }

@@ -8,14 +8,16 @@
  *   writes that UID into the output, so the next read of the target sees a real UID. An edit of those properties at
  *   a UID-less source therefore looks like delete + create.
  * - `DTSTART;VALUE=DATE:20110804T120000` (a date carrying a time) is read as the date (all-day), as VALUE says.
- * - Time zones: see timezones.ts `resolveTzid`. A TZID that resolves nowhere makes the item an error
- *   ("unknown time zone …"), never a floating time.
+ * - Time zones: see timezones.ts `resolveTzid`. A TZID that resolves nowhere (`GMT-05.00/-04.00`) is kept as written:
+ *   the TimeValue is `floating` with that `tzid`, written back with it, and compared as floating (servers accept
+ *   such files as they are; refusing the item would lose it).
  */
 import { createHash } from 'node:crypto';
 import ICAL from 'ical.js';
 import type { EventEntity, EventOverride, TaskEntity } from '../sdk/entities.js';
 import { canonicalJson } from './canonical-json.js';
 import { readEvent, readOverride, readTask } from './ical-read.js';
+import { cloneWithSources, parseWithSources, recordSources, renderComponent, type JCalComp } from './ical-source.js';
 import { splitCalendar, usedTzids, type ComponentChunk } from './ical-split.js';
 import { EVENT_WRITERS, TASK_WRITERS, writeOverride, writeText } from './ical-write.js';
 import { ZoneReader, ZoneWriter } from './ical-zones.js';
@@ -53,6 +55,7 @@ function groupComponents(chunks: ComponentChunk[], errors: ItemError[]): Group[]
     let comp: ICAL.Component;
     try {
       comp = new ICAL.Component(ICAL.parse(chunk.text) as unknown[]);
+      recordSources(comp, chunk.lines);
     } catch (err) {
       const uid = /^UID:(.*)$/im.exec(chunk.text)?.[1]?.trim();
       errors.push({ index: chunk.index, ...(uid ? { uid } : {}), component: chunk.name, message: `unparseable ${chunk.name.toUpperCase()}: ${(err as Error).message}` });
@@ -86,7 +89,7 @@ function itemCalendar(group: Group, split: ReturnType<typeof splitCalendar>): IC
   for (const comp of group.components) usedTzids(comp, tzids);
   for (const tzid of tzids) {
     const vtz = split.timezoneComponents.get(tzid);
-    if (vtz) cal.addSubcomponent(new ICAL.Component(structuredClone(vtz.jCal)));
+    if (vtz) cal.addSubcomponent(cloneWithSources(vtz));
   }
   for (const comp of group.components) cal.addSubcomponent(comp);
   return cal;
@@ -114,11 +117,7 @@ export function parseICalendar(text: string): Parsed<EventEntity | TaskEntity> {
       const entity = group.name === 'vevent'
         ? readEvent(group.uid, master, overrides, zones)
         : readTask(group.uid, master ?? group.components[0], zones);
-      if (zones.problems.length) {
-        errors.push({ index: group.index, uid: group.uid, component: group.name, message: [...new Set(zones.problems)].join('; ') });
-        continue;
-      }
-      entity.raw = { format: 'icalendar', text: itemCalendar(group, split).toString() + '\r\n' };
+      entity.raw = { format: 'icalendar', text: renderComponent(itemCalendar(group, split)) };
       items.push(entity);
     } catch (err) {
       errors.push({ index: group.index, uid: group.uid, component: group.name, message: `unreadable ${group.name.toUpperCase()}: ${(err as Error).message}` });
@@ -188,11 +187,11 @@ function patchOverrides(cal: ICAL.Component, entity: EventEntity, zones: ZoneWri
 function finishCalendar(cal: ICAL.Component): string {
   const used = new Set<string>();
   for (const comp of cal.getAllSubcomponents()) if (comp.name !== 'vtimezone') usedTzids(comp, used);
-  const jcal = structuredClone(cal.jCal) as unknown as [string, unknown[], [string, unknown[][], unknown[]][]];
-  const zones = jcal[2].filter((c) => c[0] === 'vtimezone' && used.has(String(
-    (c[1].find((p) => p[0] === 'tzid') ?? [])[3] ?? '')));
-  jcal[2] = [...zones, ...jcal[2].filter((c) => c[0] !== 'vtimezone')];
-  return new ICAL.Component(jcal as unknown as unknown[]).toString() + '\r\n';
+  const tzidOf = (c: JCalComp) => String((c[1].find((p) => p[0] === 'tzid') ?? [])[3] ?? '');
+  return renderComponent(cal, (subs) => [
+    ...subs.filter((c) => c[0] === 'vtimezone' && used.has(tzidOf(c))),
+    ...subs.filter((c) => c[0] !== 'vtimezone'),
+  ]);
 }
 
 type AnyWriter = (comp: ICAL.Component, e: EventEntity | TaskEntity, old: EventEntity | TaskEntity, zones: ZoneWriter) => void;
@@ -215,7 +214,7 @@ function patchRaw(entity: EventEntity | TaskEntity): string | undefined {
   const old = parsed.items.find((i) => i.type === entity.type && i.uid === entity.uid)
     ?? parsed.items.find((i) => i.type === entity.type);
   if (!old?.raw) return undefined;
-  const cal = new ICAL.Component(ICAL.parse(old.raw.text) as unknown[]);
+  const cal = parseWithSources(old.raw.text);
   const name = entity.type === 'event' ? 'vevent' : 'vtodo';
   const comps = cal.getAllSubcomponents(name);
   // Without a master (an invitation for single instances) the first component carries the top-level fields.

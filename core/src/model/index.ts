@@ -6,6 +6,6 @@ export type { ItemError, Parsed } from './types.js';
 export { parseICalendar, serializeICalendar } from './icalendar.js';
 export { parseVCard, serializeVCard } from './vcard.js';
 export { contentHash } from './hash.js';
-export { windowsToIana } from './windows-zones.js';
+export { ianaToWindows, windowsToIana } from './windows-zones.js';
 export { toEpochMs } from './time-value.js';
 export { overlaps, ruleInstants } from './recurrence.js';

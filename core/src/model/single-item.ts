@@ -11,15 +11,39 @@ import { parseVCard, serializeVCard } from './vcard.js';
 import type { ItemError, Parsed } from './types.js';
 
 const HAS_UID_LINE = /^UID[;:]/im;
-const ITEM_END_LINE = /^END:(VEVENT|VTODO|VCARD)[ \t]*\r?$/gim;
+const ITEM_LINE = /^(BEGIN|END):(VEVENT|VTODO|VCARD)[ \t]*\r?$/i;
+const RECURRENCE_ID_LINE = /^RECURRENCE-ID[;:]/i;
 const BEGIN_END_LINE = /^(BEGIN|END):([^\s;:]*)[ \t]*$/i;
 const COMPONENT: Readonly<Record<EntityType, string>> = { event: 'VEVENT', task: 'VTODO', contact: 'VCARD' };
 
-/** `text` with a `UID:` line added to each item component when the text has no UID at all. */
+/**
+ * `text` with a `UID:` line added to each item component when the text has no UID at all. The first item gets
+ * `uid`, each further one `uid-2`, `uid-3`, … (by position, so stable while the text is): items that share no UID
+ * stay distinct items. A RECURRENCE-ID component joins the item before it (an override of that series).
+ */
 export function withFallbackUid(text: string, uid: string): string {
   if (HAS_UID_LINE.test(text)) return text;
   const eol = text.includes('\r\n') ? '\r\n' : '\n';
-  return text.replace(ITEM_END_LINE, (line) => `UID:${uid}${eol}${line}`);
+  const lines = text.split(/\r?\n/);
+  let items = 0;
+  let depth = 0;
+  let isOverride = false;
+  const out: string[] = [];
+  for (const line of lines) {
+    const m = ITEM_LINE.exec(line);
+    if (m && m[1].toUpperCase() === 'BEGIN') {
+      if (depth === 0) isOverride = false;
+      depth++;
+    } else if (m && depth > 0) {
+      depth--;
+      if (depth === 0) {
+        if (!isOverride || items === 0) items++;
+        out.push(`UID:${items === 1 ? uid : `${uid}-${items}`}`);
+      }
+    } else if (depth === 1 && RECURRENCE_ID_LINE.test(line)) isOverride = true;
+    out.push(line);
+  }
+  return out.join(eol);
 }
 
 /**

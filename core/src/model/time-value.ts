@@ -59,5 +59,5 @@ export function icalTime(t: TimeValue): ICAL.Time {
 /** Two TimeValues mean the same thing (same kind, wall value and zone). */
 export function sameTime(a: TimeValue | undefined, b: TimeValue | undefined): boolean {
   if (!a || !b) return a === b;
-  return a.kind === b.kind && a.value === b.value && (a.tz ?? '') === (b.tz ?? '');
+  return a.kind === b.kind && a.value === b.value && (a.tz ?? '') === (b.tz ?? '') && (a.tzid ?? '') === (b.tzid ?? '');
 }

@@ -56,7 +56,37 @@ export function resolveTzid(tzid: string, vtimezone?: string): ZoneResolution {
   const iana = ianaForTzid(tzid);
   if (iana) return { tz: iana };
   if (vtimezone) return { tz: tzid, tzDefinition: vtimezone };
+  const offset = offsetOfName(tzid);
+  if (offset !== undefined) return offsetZone(tzid, offset);
   return { error: `unknown time zone ${JSON.stringify(tzid)} (not IANA, not a Windows zone, no VTIMEZONE)` };
+}
+
+/** `GMT+01.00`, `(GMT-05:00)`, `UTC+0530`, `GMT+1`: one fixed offset named by the TZID. */
+const OFFSET_NAME = /^\(?(?:GMT|UTC)\s*([+-])(\d{1,2})(?:[.:]?(\d{2}))?\)?$/i;
+
+/**
+ * The fixed UTC offset (minutes) a TZID names (`GMT+01.00` → 60), or undefined. A name with two offsets
+ * (`GMT-05.00/-04.00`, standard/daylight without the rules for switching) names no fixed offset.
+ */
+export function offsetOfName(tzid: string): number | undefined {
+  const m = OFFSET_NAME.exec(tzid.trim().replace(/^"|"$/g, ''));
+  if (!m) return undefined;
+  const minutes = Number(m[2]) * 60 + Number(m[3] ?? 0);
+  if (minutes > 14 * 60 || Number(m[3] ?? 0) >= 60) return undefined;
+  return m[1] === '-' ? -minutes : minutes;
+}
+
+/**
+ * A fixed-offset zone: whole hours are IANA's `Etc/GMT∓h` (POSIX signs: `Etc/GMT-1` is UTC+1); other offsets
+ * (+05:30) become a zone defined by a one-observance VTIMEZONE under the TZID as written.
+ */
+function offsetZone(tzid: string, minutes: number): ZoneResolution {
+  if (minutes === 0) return { tz: 'Etc/UTC' };
+  if (minutes % 60 === 0 && minutes >= -12 * 60) return { tz: `Etc/GMT${minutes > 0 ? '-' : '+'}${Math.abs(minutes / 60)}` };
+  const offset = formatOffset(minutes * 60_000);
+  const tzDefinition = ['BEGIN:VTIMEZONE', `TZID:${tzid}`, 'BEGIN:STANDARD', 'DTSTART:19700101T000000', `TZOFFSETFROM:${offset}`,
+    `TZOFFSETTO:${offset}`, 'END:STANDARD', 'END:VTIMEZONE'].join('\r\n');
+  return { tz: tzid, tzDefinition };
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();

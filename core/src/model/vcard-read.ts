@@ -1,5 +1,7 @@
 /** Reads the canonical ContactEntity fields from parsed vCard content lines (any version). */
 import type { Address, ContactEntity, TypedValue } from '../sdk/entities.js';
+import { decodeStrict, decodeText, isKnownCharset } from '../sdk/charset.js';
+import { Invalid } from '../sdk/errors.js';
 import { compactObject } from './compact.js';
 import { splitEscaped } from './text-escape.js';
 import { encodingOf, paramValues, type ContentLine } from './vcard-lines.js';
@@ -25,22 +27,24 @@ function qpBytes(value: string): Uint8Array {
   return Uint8Array.from(bytes);
 }
 
-function decodeBytes(bytes: Uint8Array, charset: string | undefined): string {
-  const label = (charset ?? 'utf-8').toLowerCase();
-  try {
-    return new TextDecoder(label, { fatal: true }).decode(bytes);
-  } catch {
-    try {
-      return new TextDecoder(label === 'utf-8' ? 'windows-1252' : 'utf-8').decode(bytes);
-    } catch {
-      return Buffer.from(bytes).toString('latin1');
-    }
+/**
+ * QP bytes as text: by the line's CHARSET (UTF-8 when none), else as detected; never with replacement characters.
+ * A value cut inside a character (up to three stray bytes at its end, as some phones write at a length limit)
+ * loses those bytes, which encode nothing; anything else undecodable fails the card.
+ */
+function decodeBytes(bytes: Uint8Array, charset: string | undefined, line: ContentLine): string {
+  const name = `${line.name} (quoted-printable)`;
+  if (!charset || !isKnownCharset(charset)) return decodeText(bytes, { name }).text;
+  for (let cut = 0; cut <= 3 && cut < Math.max(bytes.length, 1); cut++) {
+    const text = decodeStrict(bytes.subarray(0, bytes.length - cut), charset);
+    if (text !== undefined) return text;
   }
+  throw new Invalid(`${name}: not ${charset} as its CHARSET says, and not readable without damage`);
 }
 
 /** The line's value with transfer encoding undone (quoted-printable decoded; base64 left as text). */
 export function decodedValue(line: ContentLine): string {
-  if (encodingOf(line) === 'qp') return decodeBytes(qpBytes(line.value), paramValues(line, 'CHARSET')[0]).replace(/\r\n?/g, '\n');
+  if (encodingOf(line) === 'qp') return decodeBytes(qpBytes(line.value), paramValues(line, 'CHARSET')[0], line).replace(/\r\n?/g, '\n');
   return line.value;
 }
 

@@ -16,16 +16,19 @@ import {
   addressLine, birthdayValue, escapeFor, makeLine, memberValue, photoLine, structuredLine, textLine, timestampValue,
   typedLine, type VCardVersion,
 } from './vcard-encode.js';
-import { splitCards, renderLine, type ContentLine } from './vcard-lines.js';
+import { encodingOf, paramValues, splitCards, renderLine, type ContentLine } from './vcard-lines.js';
 import { decodedValue, MODELLED_VCARD_X, readAddress, readContact, unescapeFor } from './vcard-read.js';
 import type { ItemError, Parsed } from './types.js';
 
 /** PRODID written into fresh 3.0/4.0 cards. */
 export const VCARD_PRODID = '-//Dovetail//Dovetail//EN';
 
+/** VERSION values read as the version they name (`4` is 4.0: clients write it so). */
+const VERSION_SPELLINGS: Readonly<Record<string, string>> = { '2.1': '2.1', '3.0': '3.0', '3': '3.0', '4.0': '4.0', '4': '4.0' };
+
 function versionOf(lines: ContentLine[]): string {
   const v = lines.find((l) => l.name === 'VERSION')?.value.trim();
-  if (v === '2.1' || v === '3.0' || v === '4.0') return v;
+  if (v && VERSION_SPELLINGS[v]) return VERSION_SPELLINGS[v];
   if (v) throw new Error(`unsupported vCard VERSION "${v}" (2.1, 3.0 and 4.0 are read)`);
   if (lines.some((l) => l.params.some((p) => p.bare) || /QUOTED-PRINTABLE/i.test(l.params.map((p) => p.values.join()).join()))) return '2.1';
   return '3.0';
@@ -42,6 +45,19 @@ function derivedUid(lines: ContentLine[], taken: Set<string>): string {
 
 function cardText(lines: ContentLine[], version: string): string {
   return ['BEGIN:VCARD', ...lines.map((l) => renderLine(l, version)), 'END:VCARD'].join('\r\n') + '\r\n';
+}
+
+/**
+ * A line whose CHARSET names another charset but whose value is not quoted-printable was read from bytes in that
+ * charset, so its text is Unicode now: written as UTF-8, it must say so (2.1) or say nothing (3.0/4.0 have no
+ * CHARSET; the transport's charset is UTF-8). Quoted-printable values still are bytes in their CHARSET: kept.
+ */
+function relabelDecoded(line: ContentLine, version: string): void {
+  const charset = paramValues(line, 'CHARSET', true)[0];
+  if (!charset || charset === 'UTF-8' || encodingOf(line) === 'qp') return;
+  line.params = line.params.filter((p) => p.name !== 'CHARSET');
+  if (version === '2.1') line.params.push({ name: 'CHARSET', values: ['UTF-8'] });
+  delete line.source;
 }
 
 /** Parses vCard 2.1, 3.0 and 4.0 text (one or many cards). */
@@ -61,6 +77,10 @@ export function parseVCard(text: string): Parsed<ContactEntity> {
       const props = card.lines.filter((l) => l.name !== '' && l.name !== 'VERSION');
       if (!props.length) throw new Error('card without properties');
       const version = versionOf(card.lines);
+      // A VERSION spelled otherwise (`4`) is written back as the version it was read as (`4.0`).
+      const at = card.lines.findIndex((l) => l.name === 'VERSION');
+      if (at >= 0 && card.lines[at].value !== version) card.lines[at] = { name: 'VERSION', params: [], value: version };
+      for (const line of card.lines) relabelDecoded(line, version);
       const contact = readContact(card.lines, version, derivedUid(card.lines, taken));
       contact.raw = { format: 'vcard', text: cardText(card.lines, version), version };
       items.push(contact);
@@ -238,6 +258,13 @@ const CARRIED_PLAIN = new Set(['LABEL', 'GEO', 'TZ', 'KEY', 'SOUND', 'MAILER', '
 /** Single-valued properties the model holds once; further occurrences are carried as they are. */
 const SINGLE_MODELLED = new Set(['ORG', 'NOTE', 'TITLE', 'ROLE']);
 
+const LIST_NAMES = new Set(Object.values(LISTS));
+
+/** True when a list line's value holds nothing but separators and blanks. */
+function isEmptyValue(line: ContentLine, version: string): boolean {
+  return unescapeFor(version, decodedValue(line)).replace(/[;\s]/g, '') === '';
+}
+
 function carriedXLines(raw: ContentLine[], rawVersion: string, version: string, x: Record<string, string> | undefined): ContentLine[] {
   const out: ContentLine[] = [];
   const seen = new Map<string, number>();
@@ -246,11 +273,13 @@ function carriedXLines(raw: ContentLine[], rawVersion: string, version: string, 
     seen.set(line.name, n);
     const plain = CARRIED_PLAIN.has(line.name) && !(version === '4.0' && line.name === 'LABEL');
     const surplus = n > 1 && SINGLE_MODELLED.has(line.name); // a 2nd ORG/NOTE/…: the model holds only the first
-    if (!plain && !surplus) {
+    // An empty ADR (`ADR;HOME:;;;;;;`), TEL, EMAIL or URL holds no list item, but the card had it: carried.
+    const empty = LIST_NAMES.has(line.name) && isEmptyValue(line, rawVersion);
+    if (!plain && !surplus && !empty) {
       if (!line.name.startsWith('X-') || MODELLED_VCARD_X.has(line.name)) continue;
       if (!line.group && !(x && line.name in x)) continue; // removed from x by the caller
     }
-    const structured = line.name === 'ORG';
+    const structured = line.name === 'ORG' || line.name === 'ADR';
     const value = unescapeFor(rawVersion, decodedValue(line));
     const fresh = makeLine(version, line.name, structured ? value : escapeFor(version, value), line);
     if (version === '2.1') fresh.params = fresh.params.map((p) => ({ ...p }));

@@ -68,8 +68,8 @@ export type { CollectionInfo, ListResult };
 
 /** A load result on the wire (the error as JSON). */
 export type LoadResultJSON = { ok: true; id: string; version: string; item: unknown } | { ok: false; id: string; error: ErrorJSON };
-/** A write result on the wire. */
-export type WriteResultJSON = { ok: true; id: string; version?: string } | { ok: false; error: ErrorJSON };
+/** A write result on the wire (a success as the SDK has it: `stored`, `repaired`, `altered` travel as JSON). */
+export type WriteResultJSON = Extract<WriteResult, { ok: true }> | { ok: false; error: ErrorJSON };
 
 /** A typed error's wire form; any other error becomes `Unavailable` with its message. */
 export function errorJSON(e: unknown): ErrorJSON {

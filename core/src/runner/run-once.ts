@@ -34,6 +34,8 @@ export interface RunOnceOptions {
   onProgress?: (phase: string, done: number, total: number) => void;
   /** Told when the history could not be written (the run itself is not affected). */
   warn?: (message: string) => void;
+  /** Debug-level log lines of the run. */
+  debug?: (fields: object, message: string) => void;
 }
 
 /** Exit codes (DESIGN §6): 0 done, 1 item failures or stopped by a guard, 2 config error, 3 could not run. */
@@ -101,7 +103,7 @@ export async function runOnce(o: RunOnceOptions): Promise<RunOnceResult> {
     state = await o.store.open(o.name);
     const [a, b] = [await o.host.activate(pairing.a.endpoint), await o.host.activate(pairing.b.endpoint)];
     const { report, plan } = await runPairing({
-      name: o.name, pairing, state, dryRun, force: o.force, signal: o.signal, onProgress: o.onProgress, budget: resolveRunBudget(pairing),
+      name: o.name, pairing, state, dryRun, force: o.force, signal: o.signal, onProgress: o.onProgress, budget: resolveRunBudget(pairing), debug: o.debug,
       endpoints: { a: { connector: a.connector, manifest: a.manifest, readOnly: a.readOnly }, b: { connector: b.connector, manifest: b.manifest, readOnly: b.readOnly } },
     });
     const quarantined = [a, b].some((side) => (side.connector as { quarantine?: () => unknown }).quarantine?.() !== undefined);

@@ -362,7 +362,7 @@ export class RunnerService implements ServiceApi {
     try {
       const { entry } = await runOnce({
         name, loaded: gen.loaded, host: gen.host, store: this.store, trigger, dryRun, signal: this.abort.signal,
-        warn: (m) => this.opts.logger.warn(m),
+        warn: (m) => this.opts.logger.warn(m), debug: (fields, m) => this.opts.logger.debug({ pairing: name, ...fields }, m),
       });
       if (!dryRun) this.finished(name, gen, entry);
       return entry;

@@ -125,9 +125,29 @@ export type WriteOp =
   | { op: 'update'; id: string; ifVersion?: string; item: Entity }
   | { op: 'delete'; id: string; ifVersion?: string };
 
-/** Per-op outcome, in the order of the ops. `version` may be absent when the server did not return one. */
+/** A property the target lost or changed when it stored an item (the server's rewrite, found by reading it back). */
+export interface Alteration {
+  /** The property (`ORG`, `EXDATE`, `VALARM TRIGGER`, `item1.X-ABLABEL`). */
+  property: string;
+  /** The content line as sent (unfolded). */
+  sent: string;
+  /** The content line the server holds instead; absent when it dropped the property. */
+  stored?: string;
+}
+
+/**
+ * Per-op outcome, in the order of the ops. `version` may be absent when the server did not return one.
+ * `stored` is the item as the target holds it when that differs from what was asked (a repaired copy, or the
+ * server's own rewrite): the engine records its hash, so the difference never echoes back as an edit.
+ */
 export type WriteResult =
-  | { ok: true; id: string; version?: string }
+  | {
+    ok: true; id: string; version?: string; stored?: Entity;
+    /** Names of the repair rules that made a refused item go through (the source is never touched). */
+    repaired?: string[];
+    /** Properties the server lost or changed when it stored the item. */
+    altered?: Alteration[];
+  }
   | { ok: false; error: DovetailError };
 
 export interface WatchHandle {

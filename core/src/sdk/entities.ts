@@ -19,7 +19,7 @@ export interface RawSource {
 /**
  * A point in time as the source expressed it.
  * - `date`: all-day, value `YYYY-MM-DD`;
- * - `floating`: wall-clock time with no zone, value `YYYY-MM-DDTHH:MM:SS`;
+ * - `floating`: wall-clock time with no zone (or a zone nobody can resolve, see `tzid`), value `YYYY-MM-DDTHH:MM:SS`;
  * - `utc`: value `YYYY-MM-DDTHH:MM:SSZ`;
  * - `zoned`: wall-clock value `YYYY-MM-DDTHH:MM:SS` in IANA zone `tz` (Windows names already mapped).
  */
@@ -33,6 +33,12 @@ export interface TimeValue {
    * VTIMEZONE block, and `tz` is that TZID as written. Its presence marks `tz` as non-IANA.
    */
   tzDefinition?: string;
+  /**
+   * Only for `floating`: a TZID the source wrote that names no zone Dovetail can resolve (not IANA, not Windows,
+   * not defined by a VTIMEZONE, no offset in its name — e.g. `GMT-05.00/-04.00`). Kept so the time is written
+   * back exactly as it came, with this TZID; wherever instants are compared (the window) it counts as floating.
+   */
+  tzid?: string;
 }
 
 /** A reminder (VALARM / Exchange reminder). */

@@ -5,16 +5,18 @@ export * from './connector.js';
 export * from './run-budget.js';
 export type * from './manifest.js';
 export * from './time.js';
+export { decodeText, charsetOfContentType, isKnownCharset, type DecodeOptions, type DecodedText } from './charset.js';
 export * from './settings-migration.js';
 export { runStdio, DEFAULT_MAX_MESSAGE_BYTES, type RunStdioOptions } from './stdio.js';
 export { canonicalJson } from '../model/canonical-json.js';
 export { createExclusive, removeStaleTempFiles, replaceAtomic, syncDirectory } from './atomic-write.js';
 export {
-  parseICalendar, serializeICalendar, parseVCard, serializeVCard, contentHash, windowsToIana, toEpochMs, overlaps, ruleInstants,
+  parseICalendar, serializeICalendar, parseVCard, serializeVCard, contentHash, windowsToIana, ianaToWindows, toEpochMs, overlaps, ruleInstants,
 } from '../model/index.js';
 export type { Parsed, ItemError } from '../model/index.js';
 /** Folds a content line at 75 octets (CRLF + space), never inside a UTF-8 sequence (iCalendar and vCard alike). */
 export { foldLine } from '../model/vcard-lines.js';
+export { alteredProperties } from '../model/stored-diff.js';
 export { vtimezoneForTzid } from '../model/timezones.js';
 export { escapeText } from '../model/text-escape.js';
 export {

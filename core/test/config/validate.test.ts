@@ -105,7 +105,7 @@ describe('validateConfig', () => {
     ]);
     expect(byPointer['/endpoints/local/settings/path']).toMatchObject({ message: 'must be a string, not an integer', hint: expect.stringMatching(/^Root folder/) });
     expect(byPointer['/endpoints/local/settings/vcardVersion'].hint).toBe('one of: 3.0, 4.0');
-    expect(byPointer['/endpoints/local/settings/extra'].hint).toMatch(/^allowed here: path, fileExtension, vcardVersion, createRoot/);
+    expect(byPointer['/endpoints/local/settings/extra'].hint).toMatch(/^allowed here: path, fileExtension, vcardVersion, charset, createRoot/);
     expect(byPointer['/endpoints/notes/settings/folder'].message).toBe('required property "folder" is missing');
     expect(byPointer['/endpoints/notes/settings/password']).toMatchObject({ message: 'must be a string or an object, not an integer', hint: expect.stringMatching(/\{ "env": NAME \}/) });
   });

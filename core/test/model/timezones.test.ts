@@ -1,6 +1,6 @@
 /** Windows → IANA mapping, TZIDs without VTIMEZONE, custom zones, and the instants they produce. */
 import { describe, expect, it } from 'vitest';
-import { parseICalendar, serializeICalendar, toEpochMs, windowsToIana } from '../../src/model/index.js';
+import { ianaToWindows, parseICalendar, serializeICalendar, toEpochMs, windowsToIana } from '../../src/model/index.js';
 import { vtimezoneForTzid } from '../../src/model/timezones.js';
 import type { EventEntity, TimeValue } from '../../src/sdk/entities.js';
 import { readCorpus } from './helpers.js';
@@ -27,6 +27,18 @@ describe('windowsToIana', () => {
   it('matches a localised display name by a listed city with the same standard offset', () => {
     expect(windowsToIana('(UTC+01:00) Amsterdam, Berlin, Bern, Rom, Stockholm, Wien')).toBe('Europe/Amsterdam');
     expect(windowsToIana('(UTC+05:00) Berlin')).toBeUndefined();
+  });
+
+  it('reads ids Windows retired (older Outlook writes them) as the zone that replaced them', () => {
+    expect(windowsToIana('Mexico Standard Time')).toBe('America/Mexico_City');
+    expect(windowsToIana('Jerusalem Standard Time')).toBe('Asia/Jerusalem');
+    expect(windowsToIana('Coordinated Universal Time')).toBe('Etc/UTC');
+  });
+
+  it('maps IANA back to Windows (one table: the Exchange connector uses it too)', () => {
+    expect(ianaToWindows('Europe/Berlin')).toBe('W. Europe Standard Time');
+    expect(ianaToWindows('Europe/Kyiv')).toBe('FLE Standard Time');
+    expect(ianaToWindows('Mars/Olympus_Mons')).toBeUndefined();
   });
 
   it('returns undefined for unknown names', () => {
@@ -100,17 +112,16 @@ describe('TZID without VTIMEZONE', () => {
     expect(toEpochMs((items[1] as EventEntity).start!)).toBe(Date.UTC(2024, 0, 1, 8, 0));
   });
 
-  it('an unknown TZID without definition is a per-item error, the other items still parse', () => {
+  it('an unknown TZID without definition is kept as written (floating, TZID kept), the other items parse too', () => {
     const text = [
       'BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:x',
-      'BEGIN:VEVENT', 'UID:bad', 'DTSTAMP:20240101T000000Z', 'DTSTART;TZID=Mars/Olympus_Mons:20240701T090000', 'END:VEVENT',
+      'BEGIN:VEVENT', 'UID:odd', 'DTSTAMP:20240101T000000Z', 'DTSTART;TZID=Mars/Olympus_Mons:20240701T090000', 'END:VEVENT',
       'BEGIN:VEVENT', 'UID:good', 'DTSTAMP:20240101T000000Z', 'DTSTART:20240701T090000Z', 'END:VEVENT',
       'END:VCALENDAR', ''].join('\r\n');
     const { items, errors } = parseICalendar(text);
-    expect(items.map((i) => i.uid)).toEqual(['good']);
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ index: 0, uid: 'bad' });
-    expect(errors[0].message).toContain('unknown time zone "Mars/Olympus_Mons"');
+    expect(errors).toEqual([]);
+    expect(items.map((i) => i.uid)).toEqual(['odd', 'good']);
+    expect((items[0] as EventEntity).start).toEqual({ kind: 'floating', value: '2024-07-01T09:00:00', tzid: 'Mars/Olympus_Mons' });
   });
 
   it('a fresh serialization adds a VTIMEZONE for an IANA zone and reads back the same instant', () => {

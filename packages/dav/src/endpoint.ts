@@ -44,6 +44,8 @@ export interface DavEndpointSettings {
   multigetChunk?: number;
   /** Overrides of the preset's quirks. */
   quirks?: DavQuirks;
+  /** Read written items back to report what the server changed (default true). */
+  verifyWrites?: boolean;
 }
 
 /** A connected endpoint: the client, where discovery starts, and what to expect of the server. */

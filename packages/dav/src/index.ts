@@ -7,6 +7,7 @@ export * from './client.js';
 export * from './listing.js';
 export * from './multiget.js';
 export * from './writes.js';
+export * from './repairs.js';
 export * from './discovery.js';
 export * from './presets.js';
 export * from './dns-discovery.js';

@@ -5,13 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  Invalid, NotFound, Unavailable, isDovetailError, parseSingleItem,
+  alteredProperties, Invalid, NotFound, Unavailable, isDovetailError, parseSingleItem,
   type Entity, type EntityType, type LoadResult, type WriteOp, type WriteResult,
 } from '@dovetail/core/sdk';
 import type { DavClient } from './client.js';
 import { normalizeHref, safeResourceName } from './href.js';
 import { multiget, type Fetched, type MultigetKind } from './multiget.js';
-import { deleteMember, putMember } from './writes.js';
+import { repairItem } from './repairs.js';
+import { deleteMember, putMember, type PutCondition, type PutOutcome } from './writes.js';
 
 /** How a collection's members are stored. */
 export interface MemberFormat {
@@ -51,42 +52,91 @@ export async function loadMembers(
   });
 }
 
+/** How writes behave. */
+export interface WriteOptions {
+  /**
+   * Read every written item back (one multiget per chunk) to find what the server changed when storing it;
+   * otherwise only items answered without an ETag, and repaired ones, are read back. Default true.
+   */
+  verify?: boolean;
+}
+
+/** A refusal that a repaired copy may get past: the item refused, or a 500 (servers that choke on what they cannot parse). */
+function refusedItem(outcome: Extract<PutOutcome, { ok: false }>): boolean {
+  return outcome.error.code === 'Invalid' || outcome.status === 500;
+}
+
+/** A PUT of `text`, retried once with a repaired copy when the server refuses the item (see repairs.ts). */
+async function putWithRepair(
+  client: DavClient, href: string, text: string, format: MemberFormat, cond: PutCondition,
+): Promise<{ outcome: PutOutcome; sent: string; repaired?: string[] }> {
+  const outcome = await putMember(client, href, text, format.contentType, cond);
+  if (outcome.ok || !refusedItem(outcome)) return { outcome, sent: text };
+  const fix = repairItem(text, format.multiget === 'calendar' ? 'icalendar' : 'vcard');
+  if (!fix) return { outcome, sent: text };
+  const retry = await putMember(client, href, fix.text, format.contentType, cond);
+  if (retry.ok) return { outcome: retry, sent: fix.text, repaired: fix.rules };
+  const error = new Invalid(`${outcome.error.message}; a repaired copy (${fix.rules.join(', ')}) was refused too: ${retry.error.message}`);
+  return { outcome: { ok: false, error, status: retry.status }, sent: text };
+}
+
 /**
  * Applies ops in order; one result per op. New members get a safe name from the UID; creates are
- * `If-None-Match: *`, updates and deletes `If-Match`. Throws only when the first op meets an auth failure.
+ * `If-None-Match: *`, updates and deletes `If-Match`. An item the server refuses is retried once repaired
+ * (`repaired` names the rules). Written items are read back (see `WriteOptions.verify`): an ETag the PUT did not
+ * return is filled in, and what the server changed is reported (`altered`) together with the item as stored, so
+ * the engine does not take the server's rewrite for an edit. Throws only when the first op meets an auth failure.
  */
-export async function writeMembers(client: DavClient, collection: string, ops: WriteOp[], format: MemberFormat, chunk: number): Promise<WriteResult[]> {
+export async function writeMembers(
+  client: DavClient, collection: string, ops: WriteOp[], format: MemberFormat, chunk: number, options: WriteOptions = {},
+): Promise<WriteResult[]> {
   const results: WriteResult[] = [];
-  const withoutEtag: number[] = [];
+  const written: { index: number; sent: string; entity: EntityType; etag?: string; repaired?: string[] }[] = [];
   for (const [i, op] of ops.entries()) {
     try {
-      let outcome;
-      let id: string;
       if (op.op === 'delete') {
-        id = op.id;
-        outcome = await deleteMember(client, op.id, op.ifVersion);
-      } else {
-        const text = format.serialize(op.item, op.op);
-        id = op.op === 'create' ? normalizeHref(collection + safeResourceName(op.item.uid, format.extension), client.baseUrl) : op.id;
-        outcome = await putMember(client, id, text, format.contentType, op.op === 'update' ? { ifMatch: op.ifVersion } : { create: true });
+        const outcome = await deleteMember(client, op.id, op.ifVersion);
+        results.push(outcome.ok ? { ok: true, id: op.id } : { ok: false, error: outcome.error });
+        continue;
       }
+      const text = format.serialize(op.item, op.op);
+      const id = op.op === 'create' ? normalizeHref(collection + safeResourceName(op.item.uid, format.extension), client.baseUrl) : op.id;
+      const { outcome, sent, repaired } = await putWithRepair(client, id, text, format, op.op === 'update' ? { ifMatch: op.ifVersion } : { create: true });
       if (!outcome.ok) { results.push({ ok: false, error: outcome.error }); continue; }
-      results.push({ ok: true, id, version: outcome.etag });
-      if (op.op !== 'delete' && !outcome.etag) withoutEtag.push(i);
+      results.push({ ok: true, id, version: outcome.etag, ...(repaired ? { repaired } : {}) });
+      written.push({ index: i, sent, entity: op.item.type, etag: outcome.etag, repaired });
     } catch (e) {
       if (isDovetailError(e, 'AuthFailed') && i === 0) throw e;
       results.push({ ok: false, error: isDovetailError(e) ? e : new Unavailable((e as Error).message) });
     }
   }
-  // A PUT answered without an ETag: the server rewrote the item; read its ETag back.
-  if (withoutEtag.length) {
-    const hrefs = withoutEtag.map((i) => (results[i] as { id: string }).id);
-    const fetched = await multiget(client, collection, hrefs, format.multiget, chunk).catch(() => new Map<string, Fetched>());
-    for (const i of withoutEtag) {
-      const r = results[i] as { ok: true; id: string; version?: string };
-      const f = fetched.get(r.id);
-      if (f?.ok) r.version = f.etag;
+  const verify = options.verify !== false;
+  const readBack = written.filter((w) => verify || !w.etag || w.repaired);
+  if (readBack.length) await compareStored(client, collection, format, chunk, readBack, results);
+  return results;
+}
+
+/** Reads written items back and records, per result, the ETag, what the server changed and the item as stored. */
+async function compareStored(
+  client: DavClient, collection: string, format: MemberFormat, chunk: number,
+  written: { index: number; sent: string; entity: EntityType; etag?: string; repaired?: string[] }[], results: WriteResult[],
+): Promise<void> {
+  const hrefs = written.map((w) => (results[w.index] as { id: string }).id);
+  const fetched = await multiget(client, collection, hrefs, format.multiget, chunk).catch(() => new Map<string, Fetched>());
+  for (const w of written) {
+    const r = results[w.index] as Extract<WriteResult, { ok: true }>;
+    const f = fetched.get(r.id);
+    if (!f?.ok) continue;
+    // Another writer may have changed the item since our PUT: then its content is not ours to record.
+    if (w.etag && f.etag !== w.etag) continue;
+    r.version = f.etag;
+    const altered = alteredProperties(w.sent, f.data, format.multiget === 'calendar' ? 'icalendar' : 'vcard');
+    if (altered.length) r.altered = altered;
+    if (!w.repaired && f.data === w.sent) continue; // stored byte for byte: the engine's own hash holds
+    try {
+      r.stored = parseSingleItem(f.data, { name: r.id, entity: w.entity, fallbackUid: fallbackUid(r.id) });
+    } catch {
+      // The server's copy does not read back: nothing to record; the next listing reports it.
     }
   }
-  return results;
 }

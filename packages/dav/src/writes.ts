@@ -8,7 +8,8 @@ import { okPropText, parseMultistatus } from './multistatus.js';
 import { NS } from './xml.js';
 import type { HttpResponse } from '@dovetail/http';
 
-export type PutOutcome = { ok: true; etag?: string } | { ok: false; error: DovetailError };
+/** A write's outcome; a failure keeps the HTTP status that carried it (a 500 may be the server choking on the item). */
+export type PutOutcome = { ok: true; etag?: string } | { ok: false; error: DovetailError; status?: number };
 
 /** How a PUT is conditioned: create only if absent, or update only this version (any version when absent). */
 export type PutCondition = { create: true } | { ifMatch?: string };
@@ -27,7 +28,7 @@ export async function putMember(client: DavClient, href: string, data: string, c
     if (!current) return { ok: false, error: new NotFound(`PUT ${href}: the item does not exist`) };
     return putMember(client, href, data, contentType, { ifMatch: current });
   }
-  return { ok: false, error: writeError(res, `PUT ${href}`, creating) };
+  return { ok: false, error: writeError(res, `PUT ${href}`, creating), status: res.status };
 }
 
 /** A member's ETag (PROPFIND Depth 0), or undefined when it does not exist. */

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Agent, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
-import { AuthFailed, currentRunBudget, HostSkipped, Invalid, isDovetailError, RateLimited, Unavailable, type Logger } from '@dovetail/core/sdk';
+import { AuthFailed, charsetOfContentType, currentRunBudget, decodeText, HostSkipped, Invalid, isDovetailError, RateLimited, Unavailable, type Logger } from '@dovetail/core/sdk';
 import { DigestSession, parseWwwAuthenticate } from './digest.js';
 import { NtlmSession } from './ntlm.js';
 import { describeNetworkError } from './net-errors.js';
@@ -110,7 +110,7 @@ export interface BodySink {
 export interface HttpResponse {
   status: number;
   headers: Headers;
-  /** The body decoded as UTF-8. */
+  /** The body as text: in its charset (UTF-8, the Content-Type charset, or detected), never with replacement characters (see the SDK's decodeText). */
   text: string;
   /** The body as received (for binary content such as photos). */
   bytes: Uint8Array;
@@ -349,8 +349,7 @@ export class Transport {
       signal: AbortSignal.any(signals), redirect: 'follow',
     });
     const bytes = await this.readBody(res, url, req.stream?.(res.status, res.url || url));
-    // a leading BOM is dropped, as fetch's text() does
-    return { status: res.status, headers: res.headers as unknown as Headers, text: UTF8.decode(bytes), bytes, url: res.url || url };
+    return { status: res.status, headers: res.headers as unknown as Headers, text: bodyText(bytes, res.status, res.headers.get('content-type'), url), bytes, url: res.url || url };
   }
 
   /** A bearer token source's current (or, after a 401, fresh) token as an Authorization header. */
@@ -463,6 +462,21 @@ function unwrapSink(e: unknown): unknown {
 
 function safeHost(url: string): string {
   try { return new URL(url).host; } catch { return 'the server'; }
+}
+
+/**
+ * The body as text, in the charset it is in (UTF-8, else its Content-Type charset, else as detected; a leading BOM
+ * is dropped, as fetch's text() does): never replacement characters in data we keep. An error page only ever
+ * becomes a message, so it is read leniently.
+ */
+function bodyText(bytes: Uint8Array, status: number, contentType: string | null, url: string): string {
+  if (bytes.length === 0) return '';
+  try {
+    return decodeText(bytes, { name: `the answer from ${safeHost(url)}`, declared: charsetOfContentType(contentType) }).text;
+  } catch (e) {
+    if (status >= 300 && status !== 207) return UTF8.decode(bytes);
+    throw e;
+  }
 }
 
 /** A byte count for messages: `512 bytes`, `40 KiB`, `50 MiB`. */

@@ -3,10 +3,10 @@
  * properties that differ are set, so an update sends SetItemField / DeleteItemField for exactly those and keeps
  * whatever else the item holds in Exchange (a regenerating task pattern, a fourth e-mail address, …).
  */
-import { canonicalJson, epochOfWallClock, Invalid } from '@dovetail/core/sdk';
+import { canonicalJson, epochOfWallClock, Invalid, windowsToIana } from '@dovetail/core/sdk';
 import * as ews from 'ews-javascript-api';
 import {
-  exTimeInstant, ianaZoneOf,
+  exTimeInstant,
   type ExAddressKey, type ExBody, type ExContact, type ExDay, type ExEvent, type ExItem, type ExPhoneKey, type ExRecurrence,
   type ExTask, type ExTime,
 } from '../model/index.js';
@@ -202,7 +202,7 @@ export function applyEvent(item: ews.Appointment, next: ExEvent, prev: ExEvent |
 
 /** Midnight of a task date in its zone, as an instant. */
 function taskDate(t: ExTime): ews.DateTime {
-  const iana = ianaZoneOf(t.timeZone) ?? 'UTC';
+  const iana = (t.timeZone !== 'UTC' && windowsToIana(t.timeZone)) || 'UTC';
   return instantValue(epochOfWallClock(`${t.dateTime.slice(0, 10)}T00:00:00`, iana));
 }
 

@@ -3,9 +3,9 @@
  * Times are read in UTC (`Prefer: outlook.timezone="UTC"`) and placed in the item's own zone
  * (`originalStartTimeZone`), as the EWS backend places them in StartTimeZone; they are written in their Windows zone.
  */
-import { canonicalJson } from '@dovetail/core/sdk';
+import { canonicalJson, ianaToWindows, windowsToIana } from '@dovetail/core/sdk';
 import {
-  exTimeAt, exTimeInstant, utcIso, windowsZoneOf, ianaZoneOf,
+  exTimeAt, exTimeInstant, utcIso,
   type ExAddress, type ExAddressKey, type ExContact, type ExEvent, type ExException, type ExItem, type ExPhoneKey, type ExRecurrence, type ExStamp, type ExTask, type ExTime,
 } from '../model/index.js';
 import { CARRY_PROPERTY_NAME, DOVETAIL_PROPERTY_SET, UID_PROPERTY_NAME } from '../stamp.js';
@@ -47,8 +47,8 @@ function stampOf(props: Map<string, string>): ExStamp | undefined {
 /** A Windows zone id for a zone name Graph gives (Windows, IANA, or tzone://Microsoft/Custom → UTC). */
 export function windowsOf(zone: unknown): string {
   if (typeof zone !== 'string' || !zone) return 'UTC';
-  if (ianaZoneOf(zone) && !zone.includes('/')) return zone;
-  return windowsZoneOf(zone) ?? 'UTC';
+  if (zone === 'UTC' || (windowsToIana(zone) && !zone.includes('/'))) return zone;
+  return ianaToWindows(zone) ?? 'UTC';
 }
 
 /** UTC ISO of a Graph time: a UTC string (`2026-05-04T07:00:00.0000000`, maybe with Z) or a dateTimeTimeZone. */

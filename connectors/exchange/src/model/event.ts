@@ -1,12 +1,12 @@
 /** Exchange calendar items ↔ canonical events. */
-import { Invalid, toEpochMs, wallClockIn, type Attendee, type EventEntity, type EventOverride, type TimeValue } from '@dovetail/core/sdk';
+import { Invalid, toEpochMs, wallClockIn, windowsToIana, type Attendee, type EventEntity, type EventOverride, type TimeValue } from '@dovetail/core/sdk';
 import { baseFields, bodyOf, descriptionOf, reminderFromMinutes, reminderMinutes, type MappingContext } from './common.js';
 import { exRecurrenceOf, RecurrenceNotStorable, rruleOf } from './recurrence.js';
 import type { ExAttendee, ExEvent, ExException, ExTime } from './types.js';
 import {
   importanceOf, partstatFromEx, priorityOf, responseToEx, sensitivityFromEx, sensitivityToEx, showAsFromEx, showAsToEx,
 } from './values.js';
-import { fromExTime, ianaZoneOf, toExTime, utcIso } from './zones.js';
+import { fromExTime, toExTime, utcIso } from './zones.js';
 
 /** Event fields compared for carrying (everything but identity and bookkeeping). */
 export const EVENT_FIELDS = [
@@ -21,7 +21,7 @@ function occurrenceTime(utc: string, start: TimeValue | undefined, zone: string 
   const epoch = Date.parse(utc);
   if (!start || start.kind === 'utc') return { kind: 'utc', value: utcIso(epoch) };
   if (start.kind === 'zoned' && start.tz) return { kind: 'zoned', value: wallClockIn(epoch, start.tz), tz: start.tz };
-  const wall = wallClockIn(epoch, (zone && ianaZoneOf(zone)) ?? 'UTC');
+  const wall = wallClockIn(epoch, (zone && zone !== 'UTC' && windowsToIana(zone)) || 'UTC');
   return start.kind === 'date' ? { kind: 'date', value: wall.slice(0, 10) } : { kind: 'floating', value: wall };
 }
 

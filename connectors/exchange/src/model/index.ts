@@ -12,7 +12,7 @@ import type { ExItem } from './types.js';
 
 export type { MappingContext } from './common.js';
 export * from './types.js';
-export { exTimeInstant, exTimeAt, ianaZoneOf, windowsZoneOf, utcIso } from './zones.js';
+export { exTimeInstant, exTimeAt, utcIso } from './zones.js';
 
 const FIELDS: Record<EntityType, readonly string[]> = { event: EVENT_FIELDS, task: TASK_FIELDS, contact: CONTACT_FIELDS };
 const KIND: Record<ExItem['kind'], EntityType> = { event: 'event', task: 'task', contact: 'contact' };

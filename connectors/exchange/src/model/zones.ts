@@ -1,40 +1,24 @@
 /**
  * Time zones between Dovetail (IANA) and Exchange (Windows zone ids), and canonical TimeValues ↔ ExTimes.
- * The Windows ↔ IANA table is `windows-iana` (maintained against CLDR's windowsZones.xml).
+ * The Windows ↔ IANA table is the SDK's (windows-iana, maintained against CLDR's windowsZones.xml).
  */
-import { epochOfWallClock, toEpochMs, wallClockIn, windowsToIana, type TimeValue } from '@dovetail/core/sdk';
-import { findIana, findWindows } from 'windows-iana';
+import { epochOfWallClock, ianaToWindows, toEpochMs, wallClockIn, windowsToIana, type TimeValue } from '@dovetail/core/sdk';
 import type { ExTime } from './types.js';
 
-/** The Windows id of an IANA zone (`Europe/Berlin` → `W. Europe Standard Time`); undefined when CLDR has none. */
-export function windowsZoneOf(iana: string): string | undefined {
-  if (iana === 'UTC' || iana === 'Etc/UTC') return 'UTC';
-  const direct = findWindows(iana)[0];
-  if (direct) return direct;
-  // Newer IANA names (Europe/Kyiv) are links to names CLDR knows (Europe/Kiev); ICU resolves the link.
-  try {
-    const canonical = new Intl.DateTimeFormat('en', { timeZone: iana }).resolvedOptions().timeZone;
-    return canonical !== iana ? findWindows(canonical)[0] : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The IANA zone of a Windows zone id (also Outlook display names such as "(UTC+01:00) Amsterdam, Berlin, …"). */
-export function ianaZoneOf(windows: string): string | undefined {
-  if (windows === 'UTC') return 'UTC';
-  return findIana(windows)[0] ?? windowsToIana(windows);
+/** The IANA zone of an Exchange zone name: `UTC` stays `UTC`; Windows ids and display names go through the SDK. */
+function ianaOf(windows: string): string | undefined {
+  return windows === 'UTC' ? 'UTC' : windowsToIana(windows);
 }
 
 /** The instant (epoch ms) of an Exchange time; NaN when its zone is unknown or the value malformed. */
 export function exTimeInstant(t: ExTime): number {
-  const iana = ianaZoneOf(t.timeZone);
+  const iana = ianaOf(t.timeZone);
   return iana ? epochOfWallClock(t.dateTime, iana) : Number.NaN;
 }
 
 /** An Exchange time for an instant, seen in the Windows zone `windows`. */
 export function exTimeAt(epochMs: number, windows: string): ExTime {
-  const iana = ianaZoneOf(windows) ?? 'UTC';
+  const iana = ianaOf(windows) ?? 'UTC';
   return { dateTime: wallClockIn(epochMs, iana), timeZone: iana === 'UTC' && windows !== 'UTC' ? 'UTC' : windows };
 }
 
@@ -57,8 +41,8 @@ export function toExTime(t: TimeValue, defaultZone: string): { time: ExTime; exa
     case 'utc':
       return { time: { dateTime: t.value.slice(0, 19), timeZone: 'UTC' }, exact: true };
     case 'zoned': {
-      const windows = t.tzDefinition || !t.tz ? undefined : windowsZoneOf(t.tz);
-      if (windows) return { time: { dateTime: t.value.slice(0, 19), timeZone: windows }, exact: ianaZoneOf(windows) === t.tz };
+      const windows = t.tzDefinition || !t.tz ? undefined : ianaToWindows(t.tz);
+      if (windows) return { time: { dateTime: t.value.slice(0, 19), timeZone: windows }, exact: ianaOf(windows) === t.tz };
       return { time: { dateTime: utcIso(toEpochMs(t)).slice(0, 19), timeZone: 'UTC' }, exact: false };
     }
   }
@@ -68,7 +52,7 @@ export function toExTime(t: TimeValue, defaultZone: string): { time: ExTime; exa
 export function fromExTime(t: ExTime, allDay: boolean): TimeValue {
   if (allDay) return { kind: 'date', value: t.dateTime.slice(0, 10) };
   if (t.timeZone === 'UTC') return { kind: 'utc', value: `${t.dateTime.slice(0, 19)}Z` };
-  const iana = ianaZoneOf(t.timeZone);
+  const iana = ianaOf(t.timeZone);
   if (!iana) return { kind: 'utc', value: `${t.dateTime.slice(0, 19)}Z` };
   return { kind: 'zoned', value: t.dateTime.slice(0, 19), tz: iana };
 }
