@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { accepts, freePort } from '../support/ports.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ics, Workspace } from '../support/workspace.js';
+import { parseJsoncText } from '../../core/src/config/json-text.js';
 
 // ---------------------------------------------------------------------------------------------
 // A Radicale of our own: the shared harness runs owner_only rights, and a read-only calendar needs a rights file.
@@ -122,12 +123,19 @@ function configObject(): Record<string, unknown> {
   };
 }
 
+/** The config above as people write it: 4-space indentation, comments and a trailing comma. */
+function configWithComments(): string {
+  return `// Dovetail: my calendars\n${JSON.stringify(configObject(), null, 4)
+    .replace('"pairings": {', '/* pairings made by hand */\n    "pairings": {')
+    .replace('"state": "./.state"', '"state": "./.state", // beside the config')}\n`;
+}
+
 /** A workspace with the config above (mode 0600) and a local vdir that already has an unrelated `chores` folder. */
 function freshWorkspace(): Workspace {
   const w = new Workspace('dovetail-pair-');
   mkdirSync(w.path('local', 'chores'), { recursive: true });
   writeFileSync(w.path('local', 'chores', 'unrelated.ics'), ics({ uid: 'unrelated', summary: 'Not from the server' }));
-  writeFileSync(w.path('dovetail.json'), JSON.stringify(configObject(), null, 4));
+  writeFileSync(w.path('dovetail.json'), configWithComments());
   chmodSync(w.path('dovetail.json'), 0o600);
   return w;
 }
@@ -202,14 +210,20 @@ describe('dovetail discover --pair-with', () => {
 
   it('--write adds the pairings and keeps everything else; the config validates, dry-runs and syncs; a second run adds nothing', async () => {
     ws = freshWorkspace();
-    const original = JSON.parse(readFileSync(ws.path('dovetail.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+    const originalText = readFileSync(ws.path('dovetail.json'), 'utf8');
+    const original = parseJsoncText(originalText, 'dovetail.json') as Record<string, Record<string, unknown>>;
     const r = await run(['discover', 'dav', '--pair-with', 'local', '--write']);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toMatch(/added 5 pairings to .*dovetail\.json; the config is valid/);
 
     const text = readFileSync(ws.path('dovetail.json'), 'utf8');
-    const written = JSON.parse(text) as Record<string, Record<string, unknown>>;
-    expect(text).toBe(`${JSON.stringify(written, null, 2)}\n`); // 2-space JSON
+    const written = parseJsoncText(text, 'dovetail.json') as Record<string, Record<string, unknown>>;
+    // Edited in place: everything up to the last existing pairing is as it was (comments too), the comments after
+    // it survive, and the new pairings are indented like the file (4 spaces).
+    const lastExisting = originalText.indexOf('"dav-chores"');
+    expect(text.slice(0, lastExisting)).toBe(originalText.slice(0, lastExisting));
+    expect(text).toContain('"state": "./.state", // beside the config');
+    expect(text).toMatch(/\n {8}"dav-work": \{\n {12}"entity": "event",/);
     expect(Object.keys(written)).toEqual(Object.keys(original)); // top-level order kept
     for (const key of Object.keys(original)) if (key !== 'pairings') expect(written[key]).toEqual(original[key]);
     expect(Object.keys(written.pairings)).toEqual(['mine', 'dav-chores', 'dav-work', 'dav-chores-2', 'dav-family', 'dav-personlich-event', 'dav-personlich-task']);
@@ -252,7 +266,7 @@ describe('dovetail discover --pair-with', () => {
     const r = await run(['discover', 'dav', '--pair-with', 'local', '--write', '--entity', 'task']);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(lstatSync(ws.path('dovetail.json')).isSymbolicLink()).toBe(true);
-    const pairings = (JSON.parse(readFileSync(ws.path('conf', 'real.json'), 'utf8')) as { pairings: Record<string, unknown> }).pairings;
+    const pairings = (parseJsoncText(readFileSync(ws.path('conf', 'real.json'), 'utf8'), 'real.json') as { pairings: Record<string, unknown> }).pairings;
     expect(Object.keys(pairings)).toEqual(['mine', 'dav-chores', 'dav-chores-2', 'dav-personlich']);
   });
 

@@ -1,11 +1,14 @@
 /**
- * Writing pairings back into dovetail.json: everything else is kept (key order, other content), the result
- * is JSON with 2-space indentation, and the file is replaced atomically (temp file in the same folder, fsync,
- * rename), so a crash leaves either the old or the new config, never half of one.
+ * Writing pairings back into dovetail.json: the new pairings are inserted as text edits (jsonc-parser's `modify`),
+ * so everything else — comments, trailing commas, key order, indentation — stays as the user wrote it, and the file
+ * is replaced atomically (temp file in the same folder, fsync, rename), so a crash leaves either the old or the new
+ * config, never half of one.
  */
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { applyEdits, modify } from 'jsonc-parser';
+import { parseJsoncText } from '../config/json-text.js';
 import type { PairingConfig } from '../config/types.js';
 
 /** The config changed on disk between reading and writing: writing would lose someone else's edit. */
@@ -31,7 +34,7 @@ const BOM = '\ufeff';
 export async function snapshotConfig(file: string): Promise<ConfigSnapshot> {
   const real = await fsp.realpath(file);
   const text = await fsp.readFile(real, 'utf8');
-  const value = JSON.parse(text.startsWith(BOM) ? text.slice(1) : text) as Record<string, unknown>;
+  const value = parseJsoncText(text, real) as Record<string, unknown>;
   return { file: real, text, value };
 }
 
@@ -50,9 +53,22 @@ export function withPairings(config: Record<string, unknown>, added: Record<stri
   return { ...config, pairings };
 }
 
-/** The text for `value`: 2-space JSON, a final newline, and the BOM if the original had one. */
-export function configText(value: unknown, original: string): string {
-  return `${original.startsWith(BOM) ? BOM : ''}${JSON.stringify(value, null, 2)}\n`;
+/**
+ * `original` with `added` inserted after the existing pairings (a `pairings` member is added when there is none),
+ * edited in place: comments and formatting elsewhere are untouched; new text is indented like the file's first
+ * indented line (tabs or N spaces; 2 spaces when the file has none).
+ */
+export function configTextWithPairings(original: string, added: Record<string, PairingConfig>): string {
+  const bom = original.startsWith(BOM) ? BOM : '';
+  let text = original.slice(bom.length);
+  const indent = /^([ \t]+)\S/m.exec(text)?.[1] ?? '  ';
+  const formattingOptions = {
+    insertSpaces: !indent.startsWith('\t'), tabSize: indent.startsWith('\t') ? 1 : indent.length, eol: text.includes('\r\n') ? '\r\n' : '\n',
+  };
+  for (const [name, pairing] of Object.entries(added)) {
+    text = applyEdits(text, modify(text, ['pairings', name], pairing, { formattingOptions }));
+  }
+  return bom + text;
 }
 
 /**

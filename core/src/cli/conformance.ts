@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { JsonSyntaxError, parseJsonText } from '../config/json-text.js';
+import { JsonSyntaxError, parseJsoncText } from '../config/json-text.js';
 import type { LoadedConfig } from '../config/types.js';
 import { discoverConnectors } from '../host/discovery.js';
 import { hostApiVersion } from '../host/paths.js';
@@ -45,7 +45,7 @@ async function readSettings(file: string): Promise<Record<string, unknown>> {
   }
   let value: unknown;
   try {
-    value = parseJsonText(text, file);
+    value = parseJsoncText(text, file);
   } catch (e) {
     throw new UsageError(e instanceof JsonSyntaxError ? `${file}: invalid JSON at line ${e.line}, column ${e.column}: ${e.detail}` : (e as Error).message);
   }

@@ -9,7 +9,7 @@ import { suggestion } from '../config/suggest.js';
 import type { PluginHost } from '../host/index.js';
 import type { EntityType } from '../sdk/entities.js';
 import type { CommandContext } from './commands.js';
-import { configText, ConfigChangedMeanwhile, snapshotConfig, withPairings, writeConfigAtomically, type ConfigSnapshot } from './config-write.js';
+import { configTextWithPairings, ConfigChangedMeanwhile, snapshotConfig, withPairings, writeConfigAtomically, type ConfigSnapshot } from './config-write.js';
 import { UsageError } from './errors.js';
 import { pairPlanTable } from './format.js';
 import { ENTITY_TYPES, planPairings, SYNC_MODES, type PairPlan } from './pair-plan.js';
@@ -123,7 +123,7 @@ async function addToConfig(loaded: LoadedConfig, host: PluginHost, snapshot: Con
   const before = validateConfig({ ...loaded, config: next as unknown as LoadedConfig['config'] }, host);
   if (before.length) throw new UsageError(`the new pairings would make ${loaded.file} invalid, so nothing was written:\n${issueLines(before)}`, 2);
   try {
-    await writeConfigAtomically(snapshot, configText(next, snapshot.text));
+    await writeConfigAtomically(snapshot, configTextWithPairings(snapshot.text, added));
   } catch (e) {
     if (e instanceof ConfigChangedMeanwhile) throw new UsageError(e.message, 3);
     throw new UsageError(`writing ${loaded.file} failed: ${(e as Error).message}`, 3);

@@ -1,7 +1,7 @@
 /** Reads dovetail.json from disk and resolves its locations (no schema validation: see validateConfig). */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { JsonSyntaxError, parseJsonText } from './json-text.js';
+import { JsonSyntaxError, parseJsoncText } from './json-text.js';
 import { expandPresets } from './preset-expand.js';
 import type { ConfigFile, LoadedConfig } from './types.js';
 
@@ -34,7 +34,7 @@ export async function loadConfig(file: string): Promise<LoadedConfig> {
   }
   let parsed: unknown;
   try {
-    parsed = parseJsonText(text, abs);
+    parsed = parseJsoncText(text, abs);
   } catch (e) {
     if (e instanceof JsonSyntaxError) throw new ConfigLoadError(e.message, abs, e.line, e.column, { cause: e });
     throw e;
