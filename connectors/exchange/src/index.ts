@@ -97,7 +97,7 @@ async function graphConnector(ctx: ConnectorContext<ExchangeSettings>, zone: str
   });
   // Exchange Online serves at most 4 requests at once per mailbox and app; Graph signals "busy" with 429, 503 and 504.
   const transport = await transportFor(ctx, { type: 'bearer', token: tokens }, { retryStatuses: [429, 503, 504], maxInFlightPerKey: 4 });
-  const client = new GraphClient({ transport, graphUrl: s.graphUrl ?? 'https://graph.microsoft.com/v1.0', tokens, logger: ctx.logger });
+  const client = new GraphClient({ transport, graphUrl: s.graphUrl ?? 'https://graph.microsoft.com/v1.0', tokens, logger: ctx.logger, maxListItems: s.maxListItems ?? DEFAULT_MAX_LIST_ITEMS });
   const backend = createGraphBackend({ client, logger: ctx.logger, mailbox: s.mailbox, sharedMailboxes: s.sharedMailboxes ?? [], mailboxZone: zone, signIn });
   const connector = createExchangeConnector({ backend, mapping: { defaultZone: zone }, logger: ctx.logger });
   return {

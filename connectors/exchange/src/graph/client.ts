@@ -53,6 +53,8 @@ export interface GraphClientOptions {
   logger: Logger;
   /** Longest Retry-After waited in place for a throttled sub-request (default 30 s). */
   maxRetryWaitMs?: number;
+  /** Most items one paged listing may hold (the `maxListItems` setting); more fails it naming the setting. Default 200,000. */
+  maxListItems?: number;
 }
 
 export class GraphClient {
@@ -89,10 +91,16 @@ export class GraphClient {
   /** Every page of a collection or delta round: `onPage` for each; returns the deltaLink, if the round gave one. */
   async pages(first: string, headers: Record<string, string>, limitKey: string, onPage: (values: Json[]) => void): Promise<string | undefined> {
     let next: string | undefined = first;
+    const maxItems = this.o.maxListItems ?? 200_000;
+    let items = 0;
     for (let n = 0; next; n++) {
       if (n > 100_000) throw new Unavailable('Graph kept paging without end');
       const { body } = await this.call({ method: 'GET', url: next, headers }, limitKey, `GET ${next.split('?')[0].replace(this.base, '')}`);
       const page = body as { value?: Json[]; '@odata.nextLink'?: string; '@odata.deltaLink'?: string };
+      items += page.value?.length ?? 0;
+      if (items > maxItems) {
+        throw new Invalid(`listing ${first.split('?')[0].replace(this.base, '')} holds more than ${maxItems} items; raise "maxListItems" in the endpoint's settings if the folder really is that large`);
+      }
       onPage(page.value ?? []);
       if (page['@odata.deltaLink']) return page['@odata.deltaLink'];
       next = page['@odata.nextLink'];

@@ -53,6 +53,17 @@ describe('listing with delta queries', () => {
     expect(delta).toMatchObject({ kind: 'changes', changed: [{ id: created[3].id }], deleted: [created[4].id] });
   });
 
+  it('a listing holding more than maxListItems fails naming the setting, after the page that passed the cap', async () => {
+    const connector = await graphFor(sim, { maxListItems: 250 });
+    const list = await connector.createCollection!({ id: `tasks/${freshName('cap')}`, entities: ['task'] });
+    const listId = sim.api.folderId(USER, 'task', list.id.split('/')[1]);
+    for (let i = 0; i < 300; i++) sim.api.create(USER, 'task', listId, { title: `Task ${i}` });
+    sim.clearRequests();
+    await expect(connector.list(list.id, { entity: 'task' })).rejects.toMatchObject({ code: 'Invalid', message: expect.stringMatching(/holds more than 250 items; raise "maxListItems"/) });
+    expect(graphRequests().filter((r) => r.path.endsWith('/tasks/delta')).length).toBe(2); // 200, then 100 more: over the cap
+    expect((await (await graphFor(sim, { maxListItems: 300 })).list(list.id, { entity: 'task' }) as { items: unknown[] }).items).toHaveLength(300);
+  });
+
   it('an expired delta token (410 syncStateNotFound) is CursorInvalid; the full listing after it duplicates nothing', async () => {
     const { connector, collection, folderId } = await freshCalendar();
     for (let i = 0; i < 3; i++) sim.api.create(USER, 'event', folderId, { subject: `E${i}`, start: { dateTime: `2026-12-1${i}T09:00:00`, timeZone: 'UTC' }, end: { dateTime: `2026-12-1${i}T10:00:00`, timeZone: 'UTC' } });
