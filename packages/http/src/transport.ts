@@ -110,8 +110,12 @@ export interface BodySink {
 export interface HttpResponse {
   status: number;
   headers: Headers;
-  /** The body as text: in its charset (UTF-8, the Content-Type charset, or detected), never with replacement characters (see the SDK's decodeText). */
-  text: string;
+  /**
+   * The body as text: in its charset (UTF-8, the Content-Type charset, or detected), never with replacement
+   * characters (see the SDK's decodeText). Decoded when first read, so binary answers (photos) that are only read
+   * as `bytes` are never decoded; reading it throws `Invalid` when a successful answer cannot be decoded.
+   */
+  readonly text: string;
   /** The body as received (for binary content such as photos). */
   bytes: Uint8Array;
   /** The final URL (after redirects). */
@@ -349,7 +353,12 @@ export class Transport {
       signal: AbortSignal.any(signals), redirect: 'follow',
     });
     const bytes = await this.readBody(res, url, req.stream?.(res.status, res.url || url));
-    return { status: res.status, headers: res.headers as unknown as Headers, text: bodyText(bytes, res.status, res.headers.get('content-type'), url), bytes, url: res.url || url };
+    const contentType = res.headers.get('content-type');
+    let text: string | undefined;
+    return {
+      status: res.status, headers: res.headers as unknown as Headers, bytes, url: res.url || url,
+      get text() { return (text ??= bodyText(bytes, res.status, contentType, url)); },
+    };
   }
 
   /** A bearer token source's current (or, after a 401, fresh) token as an Authorization header. */
