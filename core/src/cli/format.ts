@@ -17,6 +17,7 @@ export function summary(r: RunReport): string {
     + (r.conflicts ? `  conflicts ${r.conflicts}` : '') + (r.skipped ? `  skipped ${r.skipped}` : '') + (r.failed ? `  failed ${r.failed}` : '')
     + `  (${(r.durationMs / 1000).toFixed(2)} s)`;
   const lines = [head];
+  for (const n of r.notSynced ?? []) lines.push(`  ${n.count} ${n.count === 1 ? 'change' : 'changes'} on ${n.side} not synced: ${n.reason}`);
   if (r.blocked) lines.push(`  stopped: ${r.blocked}`);
   if (r.aborted) lines.push(`  aborted: ${r.aborted}`);
   for (const e of r.errors.slice(0, 20)) lines.push(`  error: ${e.message}`);

@@ -82,6 +82,19 @@ export interface WindowConfig {
   /** ISO date; items ending before it are out of scope. */
   from?: string;
   to?: string;
+  /**
+   * The window applies only to items coming from this side; whatever the other side holds syncs whatever its date
+   * (PROAD's "Komplett" sync). Default: both sides.
+   */
+  side?: 'a' | 'b';
+}
+
+/** How a kept copy shows that the other side deleted it, besides the `X-DOVETAIL-DELETED` property. */
+export interface TombstoneLook {
+  /** A category added to the item ("Deleted in Exchange"). */
+  category?: string;
+  /** Text put before the summary (a contact's formatted name), e.g. "[deleted] ". */
+  prefix?: string;
 }
 
 /** A preset option value (PC CADDIE field groups): `none` keeps each side's own value, `export` flows A → B, `both` both ways. */
@@ -104,6 +117,8 @@ export interface PairingConfig {
   once?: OnceStrategy;
   conflict?: ConflictPolicy;
   deletes?: { a?: DeletePolicy; b?: DeletePolicy };
+  /** How tombstones kept on A (`a`) and on B (`b`) are shown (see `deletes`). */
+  tombstones?: { a?: TombstoneLook; b?: TombstoneLook };
   maxDeleteShare?: number;
   window?: WindowConfig;
   filters?: { include?: FilterRule[]; exclude?: FilterRule[] };

@@ -83,7 +83,9 @@ export function compileRules(p: PairingConfig, now: Date): CompiledRules {
     hashWritten,
     hashRead: contentHash,
     equivalent: (direction, source, target) => hashWritten(compose(direction, source, target)) === hashWritten(target),
-    inScope: (e: Entity, side: Side) => filters.inScope(e, side) && (!window || inWindow(e, window)),
+    inFilters: (e: Entity, side: Side) => filters.inScope(e, side),
+    inWindow: (e: Entity, side: Side) => !window || (p.window?.side !== undefined && p.window.side !== side) || inWindow(e, window),
+    windowSide: window ? p.window?.side : undefined,
     span,
     spanInWindow: (s) => !window || (s[0] < window.end.getTime() && (s[1] === null || s[1] >= window.start.getTime())),
   };

@@ -74,8 +74,10 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
 
   // ---- List.
   const [la, lb] = await Promise.all([listSide('a'), listSide('b')]);
-  // `once` is a one-off import: every run pairs afresh by UID, whatever earlier runs recorded.
+  // `once` is a one-off import: every run pairs afresh by UID. With `add` and `update` it remembers what earlier
+  // runs imported (their relations stay in state), so a copy deleted on B since is not imported again.
   const relations = policy.mode === 'once' ? [] : [...state.relations()];
+  const imported = policy.mode === 'once' && policy.once !== 'recreate' ? importedUids(state) : undefined;
   const sideInput = (l: Listed): SideInput => ({ listing: l.listing, loaded: new Map(), failed: new Map(), windowed: l.windowed });
   const inputs = { a: sideInput(la), b: sideInput(lb) };
 
@@ -111,7 +113,7 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
 
   // ---- Plan.
   const planInput = (a: SideInput, b: SideInput, rels: Iterable<Relation>) => ({
-    pairing: opts.name, entity: pairing.entity, policy, relations: rels, meta, a, b, rules, now: now(), force: !!opts.force, fullRescan,
+    pairing: opts.name, entity: pairing.entity, policy, relations: rels, meta, a, b, rules, now: now(), force: !!opts.force, fullRescan, imported,
   });
   const thePlan = makePlan(planInput(inputs.a, inputs.b, relations));
   report.countPlan(thePlan);
@@ -229,7 +231,9 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
   async function listSide(side: Side): Promise<Listed> {
     const c = opts.endpoints[side].connector;
     const caps = opts.endpoints[side].manifest?.capabilities ?? [];
-    const window = rules.window && caps.includes('time-range') ? rules.window : undefined;
+    // A window on one side only needs both sides listed in full: the windowed side holds copies of the other side's
+    // items, whatever their dates.
+    const window = rules.window && !rules.windowSide && caps.includes('time-range') ? rules.window : undefined;
     const savedUntil = side === 'a' ? meta.listedUntilA : meta.listedUntilB;
     let cursor = fullRescan ? undefined : (side === 'a' ? meta.cursorA : meta.cursorB);
     // A change feed reports changed items only; what time alone brings into the window was never listed. Once the
@@ -319,6 +323,13 @@ function needsBothSides(rel: Relation, rules: { spanInWindow(span: [number, numb
   if (rel.status === 'synced' && (!rel.a || !rel.b)) return true; // a create still to do
   if (rel.status === 'out-of-scope' && rel.range && rules.spanInWindow(rel.range)) return true; // entered the window
   return false;
+}
+
+/** UIDs of the items earlier `once` runs imported (relations holding both sides). */
+function importedUids(state: PairingState): Set<string> {
+  const out = new Set<string>();
+  for (const r of state.relations()) if (r.a && r.b) out.add(r.uid);
+  return out;
 }
 
 function emptySide(windowed: boolean): SideInput {
