@@ -69,9 +69,14 @@ export interface FilterRule {
   field?: string;
   /** `*` wildcards; no `*` = contains; case-insensitive. */
   pattern?: string;
-  /** Built-in predicate instead of field/pattern. `category` takes `value`. */
-  predicate?: 'private' | 'recurring' | 'has-due' | 'category';
+  /**
+   * Built-in predicate instead of field/pattern. `category` takes `value`; `selected` is the pairing's selection list
+   * (`dovetail select`); `attendee-of` takes `pairing` (an event pairing whose attendees' e-mails select contacts).
+   */
+  predicate?: 'private' | 'recurring' | 'has-due' | 'category' | 'selected' | 'attendee-of';
   value?: string;
+  /** For `attendee-of`: the event pairing. */
+  pairing?: string;
   /** Which side's items the rule looks at; default both. */
   side?: 'a' | 'b' | 'both';
 }

@@ -13,6 +13,7 @@ import { effectivePolicy, type EffectivePolicy } from './policy.js';
 import { indexRelations, plan as makePlan } from './plan.js';
 import type { Action, LoadedItem, Plan, PlanRules, Side, SideInput } from './plan-types.js';
 import { compileRules } from './rules.js';
+import type { FilterContext } from './filters.js';
 import { ReportBuilder, type RunReport } from './report.js';
 
 export interface EndpointHandle {
@@ -34,6 +35,14 @@ export interface RunPairingOptions {
   signal?: AbortSignal;
   sleep?: (ms: number) => Promise<void>;
   onProgress?: (phase: string, done: number, total: number) => void;
+  /** The lists the `selected` and `attendee-of` filters read (see FilterContext). */
+  filterContext?: FilterContext;
+  /**
+   * An event pairing another pairing's `attendee-of` rule names: the index (UID → attendee e-mails) to keep up to date,
+   * changed in place — every loaded event is recorded, every forgotten relation dropped. `fresh`: the index was never
+   * recorded, so this run loads every item.
+   */
+  attendees?: { index: Map<string, string[]>; fresh: boolean };
 }
 
 /** Raised when the run cannot start or must stop (collection missing, auth); the CLI maps it to exit 3. */
@@ -64,10 +73,10 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
     b: !!pairing.b.readOnly || !!opts.endpoints.b.readOnly || opts.endpoints.b.manifest?.entities?.[pairing.entity]?.write === false,
   };
   const policy = effectivePolicy(pairing, readOnly);
-  const rules = compileRules(pairing, now());
+  const rules = compileRules(pairing, now(), opts.filterContext);
   const configHash = rules.configHash;
   const meta = state.meta();
-  const fullRescan = meta.configHash !== configHash;
+  const fullRescan = meta.configHash !== configHash || !!opts.attendees?.fresh;
 
   await ensureCollection('a');
   await ensureCollection('b');
@@ -122,6 +131,7 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
     return finish(thePlan);
   }
   if (opts.dryRun) return finish(thePlan);
+  if (opts.attendees) recordAttendees(opts.attendees.index, thePlan);
 
   // ---- Apply, then refetch and replan items that changed under our feet (412).
   const finalMeta: Partial<PairingMeta> = {
@@ -191,6 +201,24 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
       }
     }
     return makePlan({ ...planInput(sub.a, sub.b, rels), meta: {}, fullRescan: true });
+  }
+
+  /** Attendee e-mails of every event loaded this run, by UID; UIDs whose relation the plan forgets are dropped. */
+  function recordAttendees(index: Map<string, string[]>, p: Plan): void {
+    for (const side of ['a', 'b'] as const) {
+      for (const item of inputs[side].loaded.values()) {
+        const e = item.entity;
+        if (e.type !== 'event') continue;
+        const emails = [...new Set((e.attendees ?? []).flatMap((x) => (x.email ? [x.email.trim().toLowerCase()] : [])))].sort();
+        if (emails.length) index.set(e.uid, emails); else index.delete(e.uid);
+      }
+    }
+    for (const [key, rel] of p.after) {
+      if (rel === null) {
+        const uid = p.before.get(key)?.uid;
+        if (uid !== undefined) index.delete(uid);
+      }
+    }
   }
 
   function finish(p: Plan): RunOutcome {
