@@ -18,6 +18,10 @@ export function summary(r: RunReport): string {
     + `  (${(r.durationMs / 1000).toFixed(2)} s)`;
   const lines = [head];
   for (const n of r.notSynced ?? []) lines.push(`  ${n.count} ${n.count === 1 ? 'change' : 'changes'} on ${n.side} not synced: ${n.reason}`);
+  for (const c of r.collections ?? []) {
+    const what = [c.name !== undefined ? `name "${c.name}"` : '', c.color !== undefined ? `colour ${c.color}` : ''].filter(Boolean).join(', ');
+    lines.push(`  collection on ${c.side}: ${r.dryRun ? 'would set' : 'set'} ${what}`);
+  }
   if (r.blocked) lines.push(`  stopped: ${r.blocked}`);
   if (r.aborted) lines.push(`  aborted: ${r.aborted}`);
   for (const e of r.errors.slice(0, 20)) lines.push(`  error: ${e.message}`);

@@ -4,7 +4,8 @@
  */
 import { stopsRun } from '../host/process/errors.js';
 import type { PairingConfig, SideConfig } from '../config/types.js';
-import type { Connector, ListResult } from '../sdk/connector.js';
+import type { CollectionMetadata, Connector, ListResult } from '../sdk/connector.js';
+import { carryCollectionMetadata, type StoredMetadata } from './collection-meta.js';
 import type { ConnectorManifest } from '../sdk/manifest.js';
 import { isDovetailError } from '../sdk/errors.js';
 import type { PairingMeta, PairingState, Relation } from '../state/types.js';
@@ -78,6 +79,8 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
   const meta = state.meta();
   const fullRescan = meta.configHash !== configHash || !!opts.attendees?.fresh;
 
+  /** Name and colour carried on creation, remembered with the run's metadata. */
+  const created: StoredMetadata = {};
   await ensureCollection('a');
   await ensureCollection('b');
 
@@ -130,7 +133,10 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
     report.r.blocked = thePlan.blocked;
     return finish(thePlan);
   }
-  if (opts.dryRun) return finish(thePlan);
+  if (opts.dryRun) {
+    await carryMetadata();
+    return finish(thePlan);
+  }
   if (opts.attendees) recordAttendees(opts.attendees.index, thePlan);
 
   // ---- Apply, then refetch and replan items that changed under our feet (412).
@@ -158,7 +164,25 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
     for (const a of result.stale) report.fail(a, 'PreconditionFailed', 'the item kept changing during the run; retried next run');
   }
   if (result.aborted) report.abort(result.aborted);
+  else await carryMetadata();
   return finish(thePlan);
+
+  /** Collection name and colour: carried from the side that changed them (see collection-meta.ts). */
+  async function carryMetadata(): Promise<void> {
+    const capable = (side: Side) => (opts.endpoints[side].manifest?.capabilities ?? []).includes('collection-metadata');
+    if (!capable('a') && !capable('b')) return;
+    const stored: StoredMetadata = { a: created.a ?? meta.collectionA, b: created.b ?? meta.collectionB, checkedAt: meta.metadataCheckedAt };
+    const outcome = await carryCollectionMetadata({
+      sides: {
+        a: { connector: opts.endpoints.a.connector, collection: pairing.a.collection, capable: capable('a'), listed: la.metadata },
+        b: { connector: opts.endpoints.b.connector, collection: pairing.b.collection, capable: capable('b'), listed: lb.metadata },
+      },
+      stored, may: { aToB: policy.aToB.update, bToA: policy.bToA.update }, now: now(), dryRun: !!opts.dryRun,
+    });
+    for (const u of outcome.updates) (report.r.collections ??= []).push({ side: u.side, ...u.changes });
+    for (const message of outcome.errors) report.r.errors.push({ message });
+    if (!opts.dryRun) await state.commit({ meta: { collectionA: outcome.stored.a, collectionB: outcome.stored.b, metadataCheckedAt: outcome.stored.checkedAt } });
+  }
 
   async function apply(p: Plan, fm: Partial<PairingMeta> | undefined): Promise<ApplyResult> {
     const r = await applyPlan({
@@ -243,18 +267,41 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
     return { ...s, collection: found[0].id };
   }
 
-  async function ensureCollection(side: Side): Promise<void> {
+  /**
+   * Creates a side's collection when it is missing and the side says `create`, named and coloured like the other
+   * side's collection. Asked on a pairing's first run (later runs list the collection; a listing that finds it gone
+   * asks again), so a run that changes nothing costs no `discover`.
+   */
+  async function ensureCollection(side: Side, afterNotFound = false): Promise<boolean> {
     const s = pairing[side];
-    if (!s.create) return;
+    if (!s.create || (meta.lastRunAt !== undefined && !afterNotFound)) return false;
     const c = opts.endpoints[side].connector;
     const existing = await c.discover();
-    if (existing.some((x) => x.id === s.collection)) return;
+    if (existing.some((x) => x.id === s.collection)) return false;
     if (!c.createCollection) throw new RunFailed(`collection "${s.collection}" does not exist on side ${side} and the connector cannot create collections`);
-    if (opts.dryRun) return;
-    await c.createCollection({ id: s.collection, name: s.collection, entities: [pairing.entity] });
+    if (opts.dryRun) return false;
+    const from: Side = side === 'a' ? 'b' : 'a';
+    const source = await sourceMetadata(from);
+    const made = await c.createCollection({ id: s.collection, name: source.name ?? s.collection, color: source.color, entities: [pairing.entity] });
+    created[from] = source;
+    created[side] = { name: made.name, color: made.color ?? source.color };
+    return true;
   }
 
-  interface Listed { listing: Map<string, string>; cursor?: string; windowed: boolean; listedUntil?: string }
+  /** The name and colour of side `from`'s collection, to give a new collection on the other side (empty when unknown). */
+  async function sourceMetadata(from: Side): Promise<CollectionMetadata> {
+    const c = opts.endpoints[from].connector;
+    const id = pairing[from].collection;
+    try {
+      if (c.collectionMetadata && (opts.endpoints[from].manifest?.capabilities ?? []).includes('collection-metadata')) return await c.collectionMetadata(id);
+      const info = (await c.discover()).find((x) => x.id === id);
+      return info ? { name: info.name, ...(info.color ? { color: info.color } : {}) } : {};
+    } catch {
+      return {}; // the source not found (yet): its listing reports that
+    }
+  }
+
+  interface Listed { listing: Map<string, string>; cursor?: string; windowed: boolean; listedUntil?: string; metadata?: CollectionMetadata }
 
   async function listSide(side: Side): Promise<Listed> {
     const c = opts.endpoints[side].connector;
@@ -273,16 +320,21 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
     try {
       res = await c.list(pairing[side].collection, { entity: pairing.entity, cursor, window: listWindow });
     } catch (e) {
-      if (isDovetailError(e, 'CursorInvalid')) {
+      if (isDovetailError(e, 'NotFound') && !opts.dryRun && await ensureCollection(side, true)) {
+        res = await c.list(pairing[side].collection, { entity: pairing.entity, window: fullWindow });
+      } else if (isDovetailError(e, 'CursorInvalid')) {
         res = await c.list(pairing[side].collection, { entity: pairing.entity, window: fullWindow });
       } else if (isDovetailError(e, 'NotFound') && opts.dryRun && pairing[side].create) {
         return { listing: new Map(), windowed: false };
+      } else if (isDovetailError(e, 'NotFound')) {
+        const { endpoint, collection } = pairing[side];
+        throw new RunFailed(`side ${side}: no collection ${collection} on endpoint "${endpoint}" (${(e as Error).message}) — \`dovetail discover ${endpoint}\` lists the collections there, or add "create": true to the side to create it`, { cause: e });
       } else {
         throw new RunFailed(`listing side ${side} (${pairing[side].endpoint}:${pairing[side].collection}) failed: ${(e as Error).message}`, { cause: e });
       }
     }
     if (res.kind === 'full') {
-      return { listing: new Map(res.items.map((i) => [i.id, i.version])), cursor: res.cursor, windowed: !!window, listedUntil: fullWindow?.end.toISOString() };
+      return { listing: new Map(res.items.map((i) => [i.id, i.version])), cursor: res.cursor, windowed: !!window, listedUntil: fullWindow?.end.toISOString(), metadata: res.metadata };
     }
     // A change feed: start from what state knows about this side and apply the changes.
     const listing = new Map<string, string>();
@@ -292,7 +344,7 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
     }
     for (const d of res.deleted) listing.delete(d);
     for (const i of res.changed) listing.set(i.id, i.version);
-    return { listing, cursor: res.cursor, windowed: !!window, listedUntil: savedUntil };
+    return { listing, cursor: res.cursor, windowed: !!window, listedUntil: savedUntil, metadata: res.metadata };
   }
 
   /**

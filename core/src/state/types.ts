@@ -69,6 +69,11 @@ export interface PairingMeta {
   configHash?: string;
   /** ISO time of the last completed run. */
   lastRunAt?: string;
+  /** Each side's collection name and colour as the last run saw them (capability `collection-metadata`). */
+  collectionA?: { name?: string; color?: string };
+  collectionB?: { name?: string; color?: string };
+  /** ISO time both sides were last asked for their name and colour (at most hourly; see engine/collection-meta.ts). */
+  metadataCheckedAt?: string;
 }
 
 /** One atomic batch: relations to put (by key) and delete, plus a metadata patch. */
