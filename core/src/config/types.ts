@@ -128,6 +128,11 @@ export interface PairingConfig {
   window?: WindowConfig;
   filters?: { include?: FilterRule[]; exclude?: FilterRule[] };
   mapping?: MappingRule[];
+  /**
+   * How often the collections' names and colours are read from a side whose listing does not report them (CalDAV,
+   * CardDAV, Exchange), to carry a change to the other side: a duration, `0s` = every run (default `1h`).
+   */
+  metadataCheck?: string;
   /** Failed attempts before an item is quarantined (default 5). */
   maxAttempts?: number;
   /** Items loaded and written per chunk (default 200). */

@@ -7,13 +7,13 @@
  * (A wins when both changed the same value). On first contact, a value only one side has is copied to the other;
  * values both sides have and that differ are left as they are. A side's current values come from its listing when
  * the connector reports them there for free (local folders); otherwise the connector's `collectionMetadata` is asked
- * at most once per {@link METADATA_INTERVAL_MS} (one small request on DAV servers). Between checks a side is taken as
- * unchanged.
+ * at most once per pairing `metadataCheck` (default {@link METADATA_INTERVAL_MS}; one small request on DAV servers).
+ * Between checks a side is taken as unchanged.
  */
 import type { CollectionMetadata, Connector } from '../sdk/connector.js';
 import type { Side } from './plan-types.js';
 
-/** How often a side whose listing does not report its name and colour is asked for them. */
+/** How often a side whose listing does not report its name and colour is asked for them (pairing `metadataCheck`). */
 export const METADATA_INTERVAL_MS = 3_600_000;
 
 const FIELDS = ['name', 'color'] as const;
@@ -71,9 +71,11 @@ export interface MetadataOutcome {
 /** Reads both sides' name and colour where due, writes the changes `metadataUpdates` decides, and says what it did. */
 export async function carryCollectionMetadata(o: {
   sides: Record<Side, MetadataSide>; stored: StoredMetadata; may: { aToB: boolean; bToA: boolean }; now: Date; dryRun: boolean;
+  /** Default {@link METADATA_INTERVAL_MS}. */
+  intervalMs?: number;
 }): Promise<MetadataOutcome> {
   const errors: string[] = [];
-  const due = !o.stored.checkedAt || o.now.getTime() - Date.parse(o.stored.checkedAt) >= METADATA_INTERVAL_MS;
+  const due = !o.stored.checkedAt || o.now.getTime() - Date.parse(o.stored.checkedAt) >= (o.intervalMs ?? METADATA_INTERVAL_MS);
   let asked = false;
   const current: { a?: CollectionMetadata; b?: CollectionMetadata } = {};
   for (const side of ['a', 'b'] as const) {

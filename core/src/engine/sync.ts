@@ -6,6 +6,7 @@ import { stopsRun } from '../host/process/errors.js';
 import type { PairingConfig, SideConfig } from '../config/types.js';
 import type { CollectionMetadata, Connector, ListResult } from '../sdk/connector.js';
 import { carryCollectionMetadata, type StoredMetadata } from './collection-meta.js';
+import { parseDuration } from '../runner/settings.js';
 import type { ConnectorManifest } from '../sdk/manifest.js';
 import { isDovetailError } from '../sdk/errors.js';
 import type { PairingMeta, PairingState, Relation } from '../state/types.js';
@@ -178,6 +179,7 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
         b: { connector: opts.endpoints.b.connector, collection: pairing.b.collection, capable: capable('b'), listed: lb.metadata },
       },
       stored, may: { aToB: policy.aToB.update, bToA: policy.bToA.update }, now: now(), dryRun: !!opts.dryRun,
+      intervalMs: parseDuration(pairing.metadataCheck),
     });
     for (const u of outcome.updates) (report.r.collections ??= []).push({ side: u.side, ...u.changes });
     for (const message of outcome.errors) report.r.errors.push({ message });
