@@ -41,7 +41,7 @@ export async function loadItems(dir: string, collection: string, ids: string[], 
     try {
       assertSafeName(id, 'item');
       const { text, version } = await readWithVersion(file);
-      return { ok: true, id, version, item: parseItemFile(text, id, entity) };
+      return { ok: true, id, version, item: parseItemFile(text, id, entity, file) };
     } catch (e) {
       const error = toDovetailError(e, 'read', file);
       if (error.code === 'NotFound') return { ok: false, id, error: new NotFound(`item ${id} not found in collection ${collection}`) };
