@@ -3,6 +3,7 @@
  * with `once: add` remembers what it imported; only `once: recreate` brings everything back. And the counts a
  * person reads: unchanged items in `once` runs, changes a read-only side holds back.
  */
+import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Workspace } from '../support/workspace.js';
@@ -24,11 +25,22 @@ function setMode(pairing: Record<string, unknown>): void {
   writeFileSync(ws.path('dovetail.json'), JSON.stringify(config));
 }
 
+/** khard (Debian's package) with a config of its own: the cards of the workspace's `right/contacts`, one `uid<TAB>name` line each. */
+function khard(): Promise<string[]> {
+  writeFileSync(ws.path('khard.conf'), `[addressbooks]\n[[imported]]\npath = ${ws.path('right', 'contacts')}\n[general]\ndebug = no\ndefault_action = list\neditor = /bin/false\nmerge_editor = /bin/false\n`);
+  return new Promise((resolve, reject) => {
+    execFile('khard', ['-c', ws.path('khard.conf'), 'list', '--parsable'], { env: { ...process.env, HOME: ws.dir }, timeout: 60_000 },
+      (err, stdout, stderr) => (err ? reject(new Error(`khard: ${stderr || err.message}`)) : resolve(stdout.trim().split('\n').map((l) => l.split('\t').slice(0, 2).join('\t')).sort())));
+  });
+}
+
 describe('Contactbox: once remembers what it imported', () => {
   it('does not re-import a card deleted on the target; counts unchanged cards; recreate brings it back', async () => {
     setup({ mode: 'once', once: 'add' });
     const first = await ws.sync();
     expect(first.report.b.created).toBe(3);
+    // khard reads the cards we wrote.
+    expect(await khard()).toEqual(['c-1\tAda Lovelace', 'c-2\tAlan Turing', 'c-3\tGrace Hopper']);
     const second = await ws.sync();
     expect(second.report.b.created).toBe(0);
     expect(second.report.unchanged).toBe(3);
