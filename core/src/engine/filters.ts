@@ -113,16 +113,21 @@ interface CompiledRule {
 
 const PREDICATES = ['private', 'recurring', 'has-due', 'category', 'selected', 'attendee-of'] as const;
 
+type Filters = { include?: FilterRule[]; exclude?: FilterRule[] } | undefined;
+
+/** Every rule, include and exclude (lists that are not arrays are skipped: validation reports them). */
+function allRules(filters: Filters): FilterRule[] {
+  return [...(Array.isArray(filters?.include) ? filters.include : []), ...(Array.isArray(filters?.exclude) ? filters.exclude : [])];
+}
+
 /** The pairings `attendee-of` rules name, for the runner to load their attendee lists. */
-export function attendeePairings(filters: { include?: FilterRule[]; exclude?: FilterRule[] } | undefined): string[] {
-  const rules = [...(Array.isArray(filters?.include) ? filters.include : []), ...(Array.isArray(filters?.exclude) ? filters.exclude : [])];
-  return [...new Set(rules.flatMap((r) => (r?.predicate === 'attendee-of' && typeof r.pairing === 'string' ? [r.pairing] : [])))];
+export function attendeePairings(filters: Filters): string[] {
+  return [...new Set(allRules(filters).flatMap((r) => (r?.predicate === 'attendee-of' && typeof r.pairing === 'string' ? [r.pairing] : [])))];
 }
 
 /** True when any rule reads the selection list. */
-export function usesSelection(filters: { include?: FilterRule[]; exclude?: FilterRule[] } | undefined): boolean {
-  const rules = [...(Array.isArray(filters?.include) ? filters.include : []), ...(Array.isArray(filters?.exclude) ? filters.exclude : [])];
-  return rules.some((r) => r?.predicate === 'selected');
+export function usesSelection(filters: Filters): boolean {
+  return allRules(filters).some((r) => r?.predicate === 'selected');
 }
 
 function isRecurring(e: Entity): boolean {
