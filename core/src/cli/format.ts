@@ -19,7 +19,10 @@ export function summary(r: RunReport): string {
   const lines = [head];
   for (const n of r.notSynced ?? []) lines.push(`  ${n.count} ${n.count === 1 ? 'change' : 'changes'} on ${n.side} not synced: ${n.reason}`);
   for (const c of r.collections ?? []) {
-    const what = [c.name !== undefined ? `name "${c.name}"` : '', c.color !== undefined ? `colour ${c.color}` : ''].filter(Boolean).join(', ');
+    const what = [
+      c.name === undefined ? '' : c.asked?.name !== undefined ? `name "${c.name}" (kept; not "${c.asked.name}")` : `name "${c.name}"`,
+      c.color === undefined ? '' : c.asked?.color !== undefined ? `colour ${c.color} (nearest to ${c.asked.color})` : `colour ${c.color}`,
+    ].filter(Boolean).join(', ');
     lines.push(`  collection on ${c.side}: ${r.dryRun ? 'would set' : 'set'} ${what}`);
   }
   if (r.blocked) lines.push(`  stopped: ${r.blocked}`);

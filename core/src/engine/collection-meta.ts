@@ -60,8 +60,11 @@ export interface MetadataSide {
 }
 
 export interface MetadataOutcome {
-  /** What was written (or, in a dry run, would be) per side. */
-  updates: { side: Side; changes: CollectionMetadata }[];
+  /**
+   * What was written (or, in a dry run, would be) per side: `changes` as the side holds them afterwards, `asked` the
+   * values asked for where the side took another (a colour rounded to its palette, a name it keeps).
+   */
+  updates: { side: Side; changes: CollectionMetadata; asked?: CollectionMetadata }[];
   /** What to remember for the next run. */
   stored: StoredMetadata;
   /** Failures to read or write; the items' sync is not affected. */
@@ -102,16 +105,30 @@ export async function carryCollectionMetadata(o: {
   for (const side of ['a', 'b'] as const) {
     const changes = decided[side];
     if (!changes) continue;
+    let held: CollectionMetadata | void = undefined;
     if (!o.dryRun) {
       try {
-        await o.sides[side].connector.updateCollection!(o.sides[side].collection, changes);
+        held = await o.sides[side].connector.updateCollection!(o.sides[side].collection, changes);
       } catch (e) {
         errors.push(`setting the name or colour of side ${side} (${o.sides[side].collection}) failed: ${(e as Error).message}`);
         continue;
       }
     }
-    updates.push({ side, changes });
-    stored[side] = { ...stored[side], ...changes };
+    updates.push(heldUpdate(side, changes, held));
+    stored[side] = { ...stored[side], ...changes, ...(held ? held : {}) };
   }
   return { updates, stored, errors };
+}
+
+/** The update as the side took it: a value it holds differently from what was asked is reported with the asked one. */
+export function heldUpdate(side: Side, changes: CollectionMetadata, held: CollectionMetadata | void): MetadataOutcome['updates'][number] {
+  const now: CollectionMetadata = {};
+  const asked: CollectionMetadata = {};
+  for (const f of FIELDS) {
+    if (changes[f] === undefined) continue;
+    const value = held && held[f] !== undefined ? held[f] : changes[f];
+    now[f] = value;
+    if (value !== changes[f]) asked[f] = changes[f];
+  }
+  return { side, changes: now, ...(Object.keys(asked).length ? { asked } : {}) };
 }

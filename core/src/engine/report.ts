@@ -37,8 +37,12 @@ export interface RunReport {
    * read-only". Absent when there are none.
    */
   notSynced?: { side: Side; count: number; reason: string }[];
-  /** Collection names and colours written (planned, in a dry run) to carry a change from the other side. */
-  collections?: { side: Side; name?: string; color?: string }[];
+  /**
+   * Collection names and colours written (planned, in a dry run) to carry a change from the other side, as the side
+   * holds them; `asked`: the values carried where the side took others (the nearest colour of its palette, a name
+   * it keeps).
+   */
+  collections?: { side: Side; name?: string; color?: string; asked?: { name?: string; color?: string } }[];
   /** Set when a guard stopped the run (exit 1 unless --force). */
   blocked?: string;
   /** Set when the run stopped early (auth failure, abort). */

@@ -181,7 +181,7 @@ export async function runPairing(opts: RunPairingOptions): Promise<RunOutcome> {
       stored, may: { aToB: policy.aToB.update, bToA: policy.bToA.update }, now: now(), dryRun: !!opts.dryRun,
       intervalMs: parseDuration(pairing.metadataCheck),
     });
-    for (const u of outcome.updates) (report.r.collections ??= []).push({ side: u.side, ...u.changes });
+    for (const u of outcome.updates) (report.r.collections ??= []).push({ side: u.side, ...u.changes, ...(u.asked ? { asked: u.asked } : {}) });
     for (const message of outcome.errors) report.r.errors.push({ message });
     if (!opts.dryRun) await state.commit({ meta: { collectionA: outcome.stored.a, collectionB: outcome.stored.b, metadataCheckedAt: outcome.stored.checkedAt } });
   }

@@ -170,9 +170,11 @@ export interface Connector {
   collectionMetadata?(collection: string): Promise<CollectionMetadata>;
   /**
    * Sets a collection's name and/or colour (capability `collection-metadata`); keys left out stay as they are. A store
-   * that holds only one of them sets that one and ignores the other.
+   * that holds only one of them sets that one and ignores the other. May return the name and colour the collection
+   * holds afterwards, when the store could not take a value as given (a colour rounded to the store's palette, a name
+   * kept as it is): the engine remembers and reports those, so it does not carry them back as a change.
    */
-  updateCollection?(collection: string, changes: CollectionMetadata): Promise<void>;
+  updateCollection?(collection: string, changes: CollectionMetadata): Promise<CollectionMetadata | void>;
   /** Calls `onChange` when the collection may have changed (push, poll, file watch). */
   watch?(collection: string, onChange: () => void): Promise<WatchHandle>;
   /**

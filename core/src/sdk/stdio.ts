@@ -14,7 +14,7 @@ import {
   type CredentialsWriteParams, type SecretParams, type UnwatchParams, type WatchParams, type WatchResult, type WriteParams,
 } from '../protocol/messages.js';
 import { createPeer, serve } from '../protocol/peer.js';
-import type { Connector, ConnectorContext, ConnectorDefinition, Logger, WatchHandle } from './connector.js';
+import type { CollectionMetadata, Connector, ConnectorContext, ConnectorDefinition, Logger, WatchHandle } from './connector.js';
 
 /** Largest message the child accepts from the host by default (64 MiB; a write of many items with photos fits). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -130,11 +130,10 @@ export function runStdio<S>(definition: ConnectorDefinition<S>, options: RunStdi
     if (!c.collectionMetadata) throw new Error('this connector cannot read collection metadata');
     return c.collectionMetadata(p.collection);
   });
-  serve<UpdateCollectionParams, null>(peer, 'updateCollection', async (p) => {
+  serve<UpdateCollectionParams, CollectionMetadata | null>(peer, 'updateCollection', async (p) => {
     const c = need();
     if (!c.updateCollection) throw new Error('this connector cannot update collections');
-    await c.updateCollection(p.collection, p.changes);
-    return null;
+    return (await c.updateCollection(p.collection, p.changes)) ?? null;
   });
   serve<WatchParams, WatchResult>(peer, 'watch', async (p) => {
     const c = need();

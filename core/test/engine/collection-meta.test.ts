@@ -1,6 +1,6 @@
 /** Which collection name and colour goes where (engine/collection-meta.ts), decided without I/O. */
 import { describe, expect, it } from 'vitest';
-import { metadataUpdates } from '../../src/engine/collection-meta.js';
+import { heldUpdate, metadataUpdates } from '../../src/engine/collection-meta.js';
 
 const both = { aToB: true, bToA: true };
 
@@ -24,5 +24,14 @@ describe('metadataUpdates', () => {
     const stored = { a: { name: 'Work', color: '#FF0000' }, b: { name: 'Work', color: '#FF0000' } };
     expect(metadataUpdates({ a: { name: 'Work' }, b: stored.b }, stored, both)).toEqual({});
     expect(metadataUpdates({ a: stored.a, b: stored.b }, stored, both)).toEqual({});
+  });
+});
+
+describe('heldUpdate', () => {
+  it('reports what the side holds after an update, with the asked value where it took another', () => {
+    expect(heldUpdate('b', { color: '#FF0000' }, { name: 'Team', color: '#F5919C' })).toEqual({ side: 'b', changes: { color: '#F5919C' }, asked: { color: '#FF0000' } });
+    expect(heldUpdate('b', { name: 'My team', color: '#F5919C' }, { name: 'Team', color: '#F5919C' })).toEqual({ side: 'b', changes: { name: 'Team', color: '#F5919C' }, asked: { name: 'My team' } });
+    expect(heldUpdate('a', { name: 'Work' }, undefined)).toEqual({ side: 'a', changes: { name: 'Work' } });
+    expect(heldUpdate('a', { color: '#123456' }, {})).toEqual({ side: 'a', changes: { color: '#123456' } });
   });
 });

@@ -54,7 +54,7 @@ export class ProcessConnector implements Connector {
   methods: InitializeResult['methods'] = [];
   createCollection?: (spec: CollectionSpec) => Promise<CollectionInfo>;
   collectionMetadata?: (collection: string) => Promise<CollectionMetadata>;
-  updateCollection?: (collection: string, changes: CollectionMetadata) => Promise<void>;
+  updateCollection?: (collection: string, changes: CollectionMetadata) => Promise<CollectionMetadata | void>;
   watch?: (collection: string, onChange: () => void) => Promise<WatchHandle>;
 
   private constructor(private readonly o: ProcessConnectorOptions) {
@@ -70,7 +70,7 @@ export class ProcessConnector implements Connector {
     await c.channel();
     if (c.methods.includes('createCollection')) c.createCollection = (spec) => c.call('createCollection', { spec }, false);
     if (c.methods.includes('collectionMetadata')) c.collectionMetadata = (collection) => c.call('collectionMetadata', { collection }, true);
-    if (c.methods.includes('updateCollection')) c.updateCollection = async (collection, changes) => { await c.call('updateCollection', { collection, changes }, false); };
+    if (c.methods.includes('updateCollection')) c.updateCollection = async (collection, changes) => (await c.call<CollectionMetadata | null>('updateCollection', { collection, changes }, false)) ?? undefined;
     if (c.methods.includes('watch')) c.watch = (collection, onChange) => c.addWatch(collection, onChange);
     return c;
   }
