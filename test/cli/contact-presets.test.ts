@@ -350,9 +350,9 @@ describe('dovetail validate with presets', () => {
     const s = await ws.run(['sync']);
     expect(s.code).toBe(2);
 
-    ws.config({ p: { preset: 'proad-export', a: { endpoint: 'left', collection: COLLECTION }, b: { endpoint: 'right', collection: COLLECTION } } });
+    ws.config({ p: { preset: 'proad-contacts', a: { endpoint: 'left', collection: COLLECTION }, b: { endpoint: 'right', collection: COLLECTION } } });
     const json = await ws.run(['validate', '--json']);
     expect(json.code).toBe(2);
-    expect(json.json).toMatchObject({ valid: false, issues: [{ pointer: '/pairings/p/preset', message: 'unknown preset "proad-export"', hint: expect.stringContaining('proad (PROAD contact export)') }] });
+    expect(json.json).toMatchObject({ valid: false, issues: [{ pointer: '/pairings/p/preset', message: 'unknown preset "proad-contacts"', hint: expect.stringContaining('proad (PROAD contact export)') }] });
   });
 });

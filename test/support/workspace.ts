@@ -51,6 +51,7 @@ export interface RunJson {
   skipped: number;
   failed: number;
   blocked?: string;
+  notSynced?: { side: string; count: number; reason: string }[];
   errors: { message: string }[];
   items: { action: string; side?: string; uid: string; title: string; reason: string; ok: boolean }[];
 }

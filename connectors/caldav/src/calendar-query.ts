@@ -1,6 +1,6 @@
 /** CalDAV calendar-query bodies (RFC 4791 §7.8): members of one component type, optionally in a time range. */
 import type { XmlBody } from '@dovetail/dav';
-import { MEMBER_PROPS } from '@dovetail/dav';
+import { appleColor, MEMBER_PROPS } from '@dovetail/dav';
 
 /** The iCalendar component that holds an entity. */
 export type CalendarComponent = 'VEVENT' | 'VTODO';
@@ -50,7 +50,3 @@ export function mkcalendarBody(name: string, components: CalendarComponent[], co
   return { 'c:mkcalendar': { 'd:set': { 'd:prop': prop } } };
 }
 
-/** #RRGGBB → #RRGGBBFF, as Apple clients write calendar-color. */
-export function appleColor(color: string): string {
-  return color.length === 7 ? `${color}FF` : color;
-}

@@ -6,15 +6,15 @@
  */
 import {
   Invalid, serializeSingleItem,
-  type CollectionInfo, type CollectionSpec, type Connector, type ConnectorContext, type EntityType,
+  type CollectionInfo, type CollectionMetadata, type CollectionSpec, type Connector, type ConnectorContext, type EntityType,
   type ItemRef, type ListOptions, type ListResult, type LoadResult, type WriteOp, type WriteResult,
 } from '@dovetail/core/sdk';
 import {
-  currentSyncToken, davAccount, listMembers, loadMembers, multiget, openDavEndpoint, syncCollection, writeMembers,
-  NS, child, childText, parseXml, statusCode, type MemberFormat,
+  confirmsProp, currentSyncToken, davAccount, listMembers, loadMembers, multiget, openDavEndpoint, readCollectionProps,
+  setCollectionProps, syncCollection, writeMembers, type MemberFormat,
   type DavCollection, type DavEndpoint, type DavEndpointSettings, type Fetched, type Member,
 } from '@dovetail/dav';
-import { appleColor, calendarQuery, componentFromContentType, componentOfData, mkcalendarBody, type CalendarComponent } from './calendar-query.js';
+import { calendarQuery, componentFromContentType, componentOfData, mkcalendarBody, type CalendarComponent } from './calendar-query.js';
 
 export type CalDavSettings = DavEndpointSettings;
 
@@ -111,32 +111,26 @@ export async function createCalDavConnector(ctx: ConnectorContext<CalDavSettings
 
   /** Sets the Apple calendar-color with PROPPATCH; a refusal is logged, not fatal. */
   async function setColor(href: string, color: string): Promise<void> {
-    const res = await client.xml('PROPPATCH', href, { 'd:propertyupdate': { 'd:set': { 'd:prop': { 'ical:calendar-color': appleColor(color) } } } });
-    if (res.status >= 300 || (res.status === 207 && !confirmsProp(res.text, 'calendar-color'))) {
-      ctx.logger.warn({ href, status: res.status }, 'the server did not store the calendar colour');
-    }
+    if ((await setCollectionProps(client, href, { color })).length) ctx.logger.warn({ href }, 'the server did not store the calendar colour');
+  }
+
+  /** The calendar's displayname and calendar-color (one PROPFIND Depth 0). */
+  async function collectionMetadata(collection: string): Promise<CollectionMetadata> {
+    return readCollectionProps(client, await collectionHref(collection), quirks.colorProperty === 'apple');
+  }
+
+  /** PROPPATCH of displayname and calendar-color; a property the server refuses is logged, the other is kept. */
+  async function updateCollection(collection: string, changes: CollectionMetadata): Promise<void> {
+    const color = quirks.colorProperty === 'apple' ? changes.color : undefined;
+    const refused = await setCollectionProps(client, await collectionHref(collection), { name: changes.name, color });
+    if (refused.length) ctx.logger.warn({ collection, refused }, 'the server did not store every collection property');
   }
 
   return {
-    check: account.check, discover, list, write, createCollection,
+    check: account.check, discover, list, write, createCollection, collectionMetadata, updateCollection,
     load: (collection, ids, options) => load(collection, ids, options.entity),
     close: () => ep.transport.close(),
   };
-}
-
-/** True when a (mkcalendar-response or multistatus) body confirms property `local` with a 2xx propstat. */
-function confirmsProp(body: string, local: string): boolean {
-  if (!body.trim()) return false;
-  try {
-    const root = parseXml(body);
-    const propstats = [...root.children, ...root.children.flatMap((r) => r.children)].filter((c) => c.ns === NS.DAV && c.local === 'propstat');
-    return propstats.some((ps) => {
-      const status = statusCode(childText(ps, NS.DAV, 'status')) ?? 200;
-      return status < 300 && !!child(ps, NS.DAV, 'prop')?.children.some((p) => p.local === local);
-    });
-  } catch {
-    return false;
-  }
 }
 
 function componentFor(entity: EntityType): CalendarComponent {

@@ -6,11 +6,11 @@
  */
 import {
   Invalid, serializeSingleItem,
-  type CollectionInfo, type CollectionSpec, type Connector, type ConnectorContext, type ContactEntity,
+  type CollectionInfo, type CollectionMetadata, type CollectionSpec, type Connector, type ConnectorContext, type ContactEntity,
   type EntityType, type ItemRef, type ListOptions, type ListResult, type LoadResult, type WriteOp, type WriteResult,
 } from '@dovetail/core/sdk';
 import {
-  davAccount, listMembers, loadMembers, openDavEndpoint, syncCollection, writeMembers,
+  davAccount, listMembers, loadMembers, openDavEndpoint, readCollectionProps, setCollectionProps, syncCollection, writeMembers,
   type DavEndpoint, type DavEndpointSettings, type Member, type MemberFormat,
 } from '@dovetail/dav';
 
@@ -79,8 +79,20 @@ export async function createCardDavConnector(ctx: ConnectorContext<CardDavSettin
     return { id: href, name, entities: ['contact'] };
   }
 
+  /** The address book's displayname (one PROPFIND Depth 0); address books have no colour. */
+  async function collectionMetadata(collection: string): Promise<CollectionMetadata> {
+    return readCollectionProps(client, await collectionHref(collection), false);
+  }
+
+  /** PROPPATCH of displayname; a colour is ignored (CardDAV has none). */
+  async function updateCollection(collection: string, changes: CollectionMetadata): Promise<void> {
+    if (changes.name === undefined) return;
+    const refused = await setCollectionProps(client, await collectionHref(collection), { name: changes.name });
+    if (refused.length) ctx.logger.warn({ collection }, 'the server did not store the address book name');
+  }
+
   return {
-    check: account.check, discover, list, write, createCollection,
+    check: account.check, discover, list, write, createCollection, collectionMetadata, updateCollection,
     load: (collection, ids, options) => load(collection, ids, options.entity),
     close: () => ep.transport.close(),
   };

@@ -3,7 +3,7 @@
  * in backend-neutral Exchange items (model/types.ts); the connector maps them to canonical entities, keeps the
  * carry right and decides what a sync needs.
  */
-import type { CheckResult, DovetailError, EntityType } from '@dovetail/core/sdk';
+import type { CheckResult, CollectionMetadata, DovetailError, EntityType } from '@dovetail/core/sdk';
 import type { ExItem } from './model/index.js';
 
 /** A folder that holds one kind of item. */
@@ -47,7 +47,15 @@ export interface ExchangeBackend {
   check(): Promise<CheckResult>;
   /** Every folder of the mailbox(es) that holds events, tasks or contacts. */
   folders(): Promise<ExFolder[]>;
-  createFolder(name: string, entity: EntityType): Promise<ExFolder>;
+  /** Creates the folder at path `name` (`calendar/Team`); `color` (#RRGGBB) where the backend can colour it (the result's `color`: as it took it). */
+  createFolder(name: string, entity: EntityType, color?: string): Promise<ExFolder>;
+  /** A folder's name and colour (Graph); a backend without it (EWS) carries no collection metadata. */
+  folderMetadata?(collection: string, entity: EntityType): Promise<CollectionMetadata>;
+  /**
+   * Sets what it can of a folder's name and colour. `held`: the name and colour the folder holds afterwards (a colour
+   * may be the nearest the server offers); `kept`: what it left as it is, each with why.
+   */
+  updateFolder?(collection: string, entity: EntityType, changes: CollectionMetadata): Promise<{ held: CollectionMetadata; kept: string[] }>;
   /**
    * A full listing (no cursor, or a stale one: throws CursorInvalid) or the changes since `cursor`. `window` is
    * the pairing's time window, if any (a backend may use it to bound what it asks the server for).

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import {
   Invalid, isDovetailError,
-  type CollectionInfo, type CollectionSpec, type Connector, type Entity, type EntityType, type ItemRef, type ListOptions,
+  type CollectionInfo, type CollectionMetadata, type CollectionSpec, type Connector, type Entity, type EntityType, type ItemRef, type ListOptions,
   type ListResult, type LoadResult, type Logger, type WriteOp, type WriteResult,
 } from '@dovetail/core/sdk';
 import type { ExchangeBackend, ExLoaded, ExRef, ExWriteOp, ExWriteResult } from './backend.js';
@@ -48,7 +48,18 @@ export interface ExchangeConnectorOptions {
 export function createExchangeConnector({ backend, mapping, logger }: ExchangeConnectorOptions): Connector {
   const toRefs = (refs: ExRef[]): ItemRef[] => refs.map((r) => ({ id: r.id, version: r.version }));
 
+  /** The entity each collection was last listed or loaded for (a name without a root, or an `id:`, does not say). */
+  const seen = new Map<string, EntityType>();
+
+  /** The entity a collection holds: its root folder's, else what it was listed for, else events. */
+  function entityOfCollection(collection: string): EntityType {
+    const root = parseCollectionId(collection, 'event').root;
+    const explicit = root !== undefined && root === parseCollectionId(collection, 'task').root;
+    return (explicit ? ROOT_ENTITY[root] : undefined) ?? seen.get(collection) ?? 'event';
+  }
+
   async function list(collection: string, options: ListOptions): Promise<ListResult> {
+    seen.set(collection, options.entity);
     const listing = await backend.list(collection, options.entity, options.cursor, options.window);
     if (listing.kind === 'changes') return { kind: 'changes', changed: toRefs(listing.changed), deleted: listing.deleted, cursor: listing.cursor };
     return { kind: 'full', items: toRefs(listing.items.filter((r) => inWindow(r, options.window))), cursor: listing.cursor };
@@ -66,6 +77,7 @@ export function createExchangeConnector({ backend, mapping, logger }: ExchangeCo
   }
 
   async function load(collection: string, ids: string[], entity: EntityType): Promise<LoadResult[]> {
+    seen.set(collection, entity);
     return (await backend.load(collection, ids, entity)).map(toLoadResult);
   }
 
@@ -137,8 +149,11 @@ export function createExchangeConnector({ backend, mapping, logger }: ExchangeCo
   async function createCollection(spec: CollectionSpec): Promise<CollectionInfo> {
     const entity = spec.entities[0];
     if (!entity || spec.entities.length > 1) throw new Invalid('an Exchange folder holds one kind of item: events, tasks or contacts');
-    const f = await backend.createFolder(spec.name ?? spec.id, entity);
-    return { id: f.id, name: f.name, entities: [f.entity] };
+    // The folder is made where the pairing's collection id points (a path such as calendar/Team); `spec.name` is the
+    // paired collection's name, which an Exchange folder named by its path cannot take without changing its id.
+    const f = await backend.createFolder(spec.id, entity, spec.color);
+    seen.set(f.id, entity);
+    return { id: f.id, name: f.name, entities: [f.entity], ...(f.color ? { color: f.color } : {}) };
   }
 
   return {
@@ -148,6 +163,14 @@ export function createExchangeConnector({ backend, mapping, logger }: ExchangeCo
     load: (collection, ids, options) => load(collection, ids, options.entity),
     write: (collection, ops) => write(collection, ops, entityOfOps(collection, ops)),
     createCollection,
+    ...(backend.folderMetadata ? { collectionMetadata: (collection: string) => backend.folderMetadata!(collection, entityOfCollection(collection)) } : {}),
+    ...(backend.updateFolder ? {
+      updateCollection: async (collection: string, changes: CollectionMetadata): Promise<CollectionMetadata> => {
+        const { held, kept } = await backend.updateFolder!(collection, entityOfCollection(collection), changes);
+        if (kept.length) logger.info({ collection, kept }, 'kept some of the collection name and colour as they are');
+        return held;
+      },
+    } : {}),
     close: () => backend.close(),
   };
 }

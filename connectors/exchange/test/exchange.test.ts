@@ -326,3 +326,17 @@ describe('failures', () => {
     expect(JSON.stringify(lines)).not.toContain(PASSWORD);
   });
 });
+
+describe('collection names', () => {
+  it('reads a folder\'s display name with one GetFolder, has no colour, and never renames (no updateCollection)', async () => {
+    const { connector, collection } = await fresh('event');
+    sim.clearRequests();
+    expect(await connector.collectionMetadata!(collection)).toEqual({ name: collection.split('/')[1] });
+    expect(sim.requests().map((r) => r.operation)).toEqual(['GetFolder']);
+    expect(await connector.collectionMetadata!('calendar')).toEqual({ name: 'Calendar' });
+    expect(connector.updateCollection).toBeUndefined();
+    // A colour asked for a new folder is not taken, and the result says so by having none.
+    const made = await connector.createCollection!({ id: `calendar/${freshFolder('event')}`, color: '#FF0000', entities: ['event'] });
+    expect(made.color).toBeUndefined();
+  });
+});

@@ -4,7 +4,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { createExclusive, Invalid, type CollectionInfo, type CollectionSpec, type EntityType } from '@dovetail/core/sdk';
+import { createExclusive, Invalid, replaceAtomic, type CollectionInfo, type CollectionMetadata, type CollectionSpec, type EntityType } from '@dovetail/core/sdk';
 import { componentKinds } from './components.js';
 import type { LinkGuard } from './links.js';
 import { assertSafeName, isIgnoredFileName } from './names.js';
@@ -22,6 +22,18 @@ async function readMeta(dir: string, name: 'displayname' | 'color'): Promise<str
     if (errnoCode(e) === 'ENOENT' || errnoCode(e) === 'EISDIR') return undefined;
     throw e;
   }
+}
+
+/** The folder's own name and colour (its `displayname` and `color` files; a key is left out when its file is). */
+export async function readFolderMetadata(dir: string): Promise<CollectionMetadata> {
+  const [name, color] = await Promise.all([readMeta(dir, 'displayname'), readMeta(dir, 'color')]);
+  return { ...(name !== undefined ? { name } : {}), ...(color !== undefined ? { color } : {}) };
+}
+
+/** Writes the `displayname` and/or `color` file (crash-safe: temp file, then rename), as vdirsyncer and khal expect. */
+export async function writeFolderMetadata(dir: string, changes: CollectionMetadata): Promise<void> {
+  if (changes.name !== undefined) await replaceAtomic(dir, 'displayname', changes.name);
+  if (changes.color !== undefined) await replaceAtomic(dir, 'color', changes.color);
 }
 
 /** Entity types guessed from a folder's files: by extension, or by content when `fileExtension` is custom. */

@@ -3,9 +3,9 @@ import { constants as fsConstants, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import {
   Invalid, isKnownCharset, NotFound, removeStaleTempFiles, syncDirectory, type CheckResult, type CollectionInfo, type CollectionSpec, type Connector, type ListOptions,
-  type ListResult, type LoadOptions, type LoadResult, type Logger, type WatchHandle, type WriteOp, type WriteResult,
+  type CollectionMetadata, type ListResult, type LoadOptions, type LoadResult, type Logger, type WatchHandle, type WriteOp, type WriteResult,
 } from '@dovetail/core/sdk';
-import { createCollectionFolder, discoverCollections } from './collections.js';
+import { createCollectionFolder, discoverCollections, readFolderMetadata, writeFolderMetadata } from './collections.js';
 import { loadItems, writeItems } from './items.js';
 import { LinkGuard } from './links.js';
 import { ComponentCache, listItemFiles } from './listing.js';
@@ -100,7 +100,18 @@ export function createFilesystemConnector(options: FilesystemConnectorOptions): 
         cache,
         links,
       });
-      return { kind: 'full', items };
+      // The folder's `displayname` and `color` files cost two small reads: reported with every listing.
+      return { kind: 'full', items, metadata: await readFolderMetadata(dir) };
+    },
+
+    async collectionMetadata(collection: string): Promise<CollectionMetadata> {
+      return readFolderMetadata(await collectionDir(collection));
+    },
+
+    async updateCollection(collection: string, changes: CollectionMetadata): Promise<void> {
+      const dir = await collectionDir(collection);
+      await writeFolderMetadata(dir, changes);
+      await syncDirectory(dir);
     },
 
     async load(collection: string, ids: string[], loadOptions: LoadOptions): Promise<LoadResult[]> {

@@ -12,9 +12,12 @@ export function withDerivedUid(text: string, fileName: string): string {
   return withFallbackUid(text, uidForFileName(fileName));
 }
 
-/** Parses the content of vdir file `fileName` into the one `entity` item it holds; throws `Invalid` otherwise. */
-export function parseItemFile(text: string, fileName: string, entity: EntityType): Entity {
-  return parseSingleItem(text, { name: fileName, entity, fallbackUid: uidForFileName(fileName) });
+/**
+ * Parses the content of vdir file `fileName` into the one `entity` item it holds; throws `Invalid` otherwise, naming
+ * the file as `shownAs` (its full path, so a person finds it).
+ */
+export function parseItemFile(text: string, fileName: string, entity: EntityType, shownAs = fileName): Entity {
+  return parseSingleItem(text, { name: shownAs, entity, fallbackUid: uidForFileName(fileName) });
 }
 
 /** The file content for `item`; throws `Invalid` when the codec refuses it. */

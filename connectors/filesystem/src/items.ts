@@ -52,7 +52,7 @@ export async function loadItems(dir: string, collection: string, ids: string[], 
       if ('refused' in where) return { ok: false, id, error: new Invalid(where.refused) };
       const { bytes, version } = await readWithVersion(where.path);
       const { text } = decodeText(bytes, { name: id, fallback: charset });
-      return { ok: true, id, version, item: parseItemFile(text, id, entity) };
+      return { ok: true, id, version, item: parseItemFile(text, id, entity, file) };
     } catch (e) {
       const error = toDovetailError(e, 'read', file);
       if (error.code === 'NotFound') return { ok: false, id, error: new NotFound(`item ${id} not found in collection ${collection}`) };

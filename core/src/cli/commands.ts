@@ -298,6 +298,14 @@ const reset: Command = async (ctx) => {
   return 0;
 };
 
+/** `dovetail select PAIRING add|remove|list [UID…]`: the pairing's selection list (filter predicate `selected`). */
+const select: Command = async (ctx) => {
+  const loaded = await readConfig(ctx);
+  const log = logger(loaded);
+  const { selectCommand } = await import('./select.js');
+  return selectCommand(ctx.args, ctx.json, loaded, openStateStore(loaded.stateDir, { warn: (m) => log.warn(m) }), ctx.io);
+};
+
 /** `dovetail serve`: the runner service (its modules — Fastify, prom-client — load only for this command). */
 const serve: Command = async (ctx) => {
   const { serveCommand } = await import('../runner/serve.js');
@@ -360,4 +368,4 @@ const conflicts: Command = async (ctx) => {
   throw new UsageError('usage: dovetail conflicts list [PAIRING] | dovetail conflicts resolve PAIRING UID --keep a|b|both');
 };
 
-export const commands: Record<string, Command> = { connectors, validate, check, auth, discover, sync, status, conflicts, reset, serve, conformance };
+export const commands: Record<string, Command> = { connectors, validate, check, auth, discover, sync, status, conflicts, reset, select, serve, conformance };

@@ -19,6 +19,14 @@ export function summary(r: Omit<RunReport, 'failure'> & { pending?: PendingWork 
     + (r.conflicts ? `  conflicts ${r.conflicts}` : '') + (r.skipped ? `  skipped ${r.skipped}` : '') + (r.failed ? `  failed ${r.failed}` : '')
     + `  (${(r.durationMs / 1000).toFixed(2)} s)`;
   const lines = [head];
+  for (const n of r.notSynced ?? []) lines.push(`  ${n.count} ${n.count === 1 ? 'change' : 'changes'} on ${n.side} not synced: ${n.reason}`);
+  for (const c of r.collections ?? []) {
+    const what = [
+      c.name === undefined ? '' : c.asked?.name !== undefined ? `name "${c.name}" (kept; not "${c.asked.name}")` : `name "${c.name}"`,
+      c.color === undefined ? '' : c.asked?.color !== undefined ? `colour ${c.color} (nearest to ${c.asked.color})` : `colour ${c.color}`,
+    ].filter(Boolean).join(', ');
+    lines.push(`  collection on ${c.side}: ${r.dryRun ? 'would set' : 'set'} ${what}`);
+  }
   if (r.blocked) lines.push(`  stopped: ${r.blocked}`);
   if (r.aborted) lines.push(`  aborted: ${r.aborted}`);
   const waiting = r.pending?.retrying ?? 0;

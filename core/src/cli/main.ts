@@ -24,6 +24,8 @@ Usage:
                                                   sync all (or the named) pairings
   dovetail status [-c FILE] [--json]              health, circuit, last run, counts and waiting items per pairing
   dovetail reset [-c FILE] PAIRING...             close a pairing's circuit after repeated failed runs
+  dovetail select [-c FILE] PAIRING add|remove|list [UID...] [--json]
+                                                  the pairing's selection list (filter { "predicate": "selected" })
   dovetail serve [-c FILE] [--host H] [--port P]  the runner service: scheduler, HTTP API, metrics, status page
   dovetail conformance PACKAGE-DIR --settings FILE [--collection ID] [--entity TYPE] [--process|--in-process] [--corpus DIR] [--json]
                                                   run the connector conformance suite against a live endpoint

@@ -45,7 +45,7 @@ export interface PresetCatalog {
 }
 
 const ENTITIES = ['event', 'task', 'contact'];
-const ALLOWED_DEFAULTS = new Set(['entity', 'mode', 'once', 'conflict', 'deletes', 'maxDeleteShare', 'window', 'filters', 'mapping', 'maxAttempts', 'chunkSize', 'schedule']);
+const ALLOWED_DEFAULTS = new Set(['entity', 'mode', 'once', 'conflict', 'deletes', 'tombstones', 'maxDeleteShare', 'window', 'filters', 'mapping', 'maxAttempts', 'chunkSize', 'schedule']);
 const ID_PATTERN = /^[a-z0-9][a-z0-9-]*$/;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -69,9 +69,14 @@ export interface FilterRule {
   field?: string;
   /** `*` wildcards; no `*` = contains; case-insensitive. */
   pattern?: string;
-  /** Built-in predicate instead of field/pattern. `category` takes `value`. */
-  predicate?: 'private' | 'recurring' | 'has-due' | 'category';
+  /**
+   * Built-in predicate instead of field/pattern. `category` takes `value`; `selected` is the pairing's selection list
+   * (`dovetail select`); `attendee-of` takes `pairing` (an event pairing whose attendees' e-mails select contacts).
+   */
+  predicate?: 'private' | 'recurring' | 'has-due' | 'category' | 'selected' | 'attendee-of';
   value?: string;
+  /** For `attendee-of`: the event pairing. */
+  pairing?: string;
   /** Which side's items the rule looks at; default both. */
   side?: 'a' | 'b' | 'both';
 }
@@ -82,6 +87,19 @@ export interface WindowConfig {
   /** ISO date; items ending before it are out of scope. */
   from?: string;
   to?: string;
+  /**
+   * The window applies only to items coming from this side; whatever the other side holds syncs whatever its date
+   * (PROAD's "Komplett" sync). Default: both sides.
+   */
+  side?: 'a' | 'b';
+}
+
+/** How a kept copy shows that the other side deleted it, besides the `X-DOVETAIL-DELETED` property. */
+export interface TombstoneLook {
+  /** A category added to the item ("Deleted in Exchange"). */
+  category?: string;
+  /** Text put before the summary (a contact's formatted name), e.g. "[deleted] ". */
+  prefix?: string;
 }
 
 /** A preset option value (PC CADDIE field groups): `none` keeps each side's own value, `export` flows A → B, `both` both ways. */
@@ -104,10 +122,17 @@ export interface PairingConfig {
   once?: OnceStrategy;
   conflict?: ConflictPolicy;
   deletes?: { a?: DeletePolicy; b?: DeletePolicy };
+  /** How tombstones kept on A (`a`) and on B (`b`) are shown (see `deletes`). */
+  tombstones?: { a?: TombstoneLook; b?: TombstoneLook };
   maxDeleteShare?: number;
   window?: WindowConfig;
   filters?: { include?: FilterRule[]; exclude?: FilterRule[] };
   mapping?: MappingRule[];
+  /**
+   * How often the collections' names and colours are read from a side whose listing does not report them (CalDAV,
+   * CardDAV, Exchange), to carry a change to the other side: a duration, `0s` = every run (default `1h`).
+   */
+  metadataCheck?: string;
   /** Failed attempts before an item is quarantined (default 5). */
   maxAttempts?: number;
   /** Items loaded and written per chunk (default 200). */

@@ -140,6 +140,7 @@ function findIssues(config: unknown, loaded: LoadedConfig, host: ConnectorCatalo
     }
 
     issues.push(...readOnlyWrites(at, pairing, sides, endpointReadOnly));
+    issues.push(...attendeeRuleIssues(at, pname, pairing, pairings));
 
     const [a, b] = [pairing.a, pairing.b];
     const single = sides.some((s) => s.key === 'a' && s.connector?.manifest.collections === 'single');
@@ -155,6 +156,35 @@ function findIssues(config: unknown, loaded: LoadedConfig, host: ConnectorCatalo
     seen.add(key);
     return true;
   });
+}
+
+/**
+ * `attendee-of` rules: the pairing they name must exist, hold events and be another pairing; the rule selects
+ * contacts, so the pairing it sits in must hold contacts.
+ */
+function attendeeRuleIssues(at: string, pname: string, pairing: Record<string, unknown>, pairings: Record<string, unknown>): ConfigIssue[] {
+  const filters = isObject(pairing.filters) ? pairing.filters : {};
+  const out: ConfigIssue[] = [];
+  for (const key of ['include', 'exclude'] as const) {
+    const list = filters[key];
+    if (!Array.isArray(list)) continue;
+    list.forEach((rule, i) => {
+      if (!isObject(rule) || rule.predicate !== 'attendee-of' || typeof rule.pairing !== 'string') return;
+      const ruleAt = `${at}/filters/${key}/${i}`;
+      const named = pairings[rule.pairing];
+      const others = Object.keys(pairings).filter((n) => n !== pname && isObject(pairings[n]) && (pairings[n] as Record<string, unknown>).entity === 'event');
+      if (pairing.entity !== 'contact') {
+        out.push({ pointer: `${ruleAt}/predicate`, message: `predicate "attendee-of" selects contacts, but this pairing holds ${String(pairing.entity)} items`, hint: 'use it in a contact pairing' });
+      } else if (rule.pairing === pname) {
+        out.push({ pointer: `${ruleAt}/pairing`, message: 'an "attendee-of" rule names the pairing it belongs to', hint: `name an event pairing: ${others.join(', ') || '(none defined)'}` });
+      } else if (!isObject(named)) {
+        out.push({ pointer: `${ruleAt}/pairing`, message: `unknown pairing "${rule.pairing}"`, hint: suggestion(rule.pairing, others, 'no event pairings are defined') });
+      } else if (named.entity !== 'event') {
+        out.push({ pointer: `${ruleAt}/pairing`, message: `pairing "${rule.pairing}" holds ${String(named.entity)} items, not events`, hint: `name an event pairing: ${others.join(', ') || '(none defined)'}` });
+      }
+    });
+  }
+  return out;
 }
 
 /**

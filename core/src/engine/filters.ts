@@ -14,7 +14,10 @@
  * `*` matches it).
  *
  * Predicates: `private` (sensitivity private or confidential), `recurring` (has RRULE or RDATE), `has-due`
- * (a task with a due date), `category` (any category matches the wildcard `value`).
+ * (a task with a due date), `category` (any category matches the wildcard `value`), `selected` (the item's UID is
+ * in the pairing's selection list, `dovetail select`), `attendee-of` (a contact one of whose e-mail addresses is
+ * among the attendees of the events of the pairing named by `pairing`). The last two read lists the runner passes in
+ * a `FilterContext`; without one they match nothing.
  *
  * Scope: an item is in scope when (no include rule applies to its side, or any applicable include rule
  * matches) and no applicable exclude rule matches. A rule with `side: 'a'` applies only to side A's items.
@@ -28,6 +31,14 @@ import { getField, parseFieldPath, textsOf } from './fields.js';
 export interface FilterError {
   pointer: string;
   message: string;
+}
+
+/** Lists the `selected` and `attendee-of` predicates read (the runner fills them from the state folder). */
+export interface FilterContext {
+  /** UIDs chosen for this pairing. */
+  selected?: ReadonlySet<string>;
+  /** Per event pairing named by an `attendee-of` rule: its attendees' e-mail addresses, lower-cased. */
+  attendees?: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 /** Compiled filters. */
@@ -100,7 +111,24 @@ interface CompiledRule {
   test: Test;
 }
 
-const PREDICATES = ['private', 'recurring', 'has-due', 'category'] as const;
+const PREDICATES = ['private', 'recurring', 'has-due', 'category', 'selected', 'attendee-of'] as const;
+
+type Filters = { include?: FilterRule[]; exclude?: FilterRule[] } | undefined;
+
+/** Every rule, include and exclude (lists that are not arrays are skipped: validation reports them). */
+function allRules(filters: Filters): FilterRule[] {
+  return [...(Array.isArray(filters?.include) ? filters.include : []), ...(Array.isArray(filters?.exclude) ? filters.exclude : [])];
+}
+
+/** The pairings `attendee-of` rules name, for the runner to load their attendee lists. */
+export function attendeePairings(filters: Filters): string[] {
+  return [...new Set(allRules(filters).flatMap((r) => (r?.predicate === 'attendee-of' && typeof r.pairing === 'string' ? [r.pairing] : [])))];
+}
+
+/** True when any rule reads the selection list. */
+export function usesSelection(filters: Filters): boolean {
+  return allRules(filters).some((r) => r?.predicate === 'selected');
+}
 
 function isRecurring(e: Entity): boolean {
   if (e.type === 'contact' || !e.recurrence) return false;
@@ -132,7 +160,7 @@ function parseAnyPath(raw: string, entity: EntityType | undefined): { paths: Par
   return Object.keys(paths).length ? { paths } : { error: firstError };
 }
 
-function compileRule(rule: unknown, at: string, entity: EntityType | undefined, errors: FilterError[]): CompiledRule | undefined {
+function compileRule(rule: unknown, at: string, entity: EntityType | undefined, errors: FilterError[], context: FilterContext): CompiledRule | undefined {
   const err = (sub: string, message: string) => { errors.push({ pointer: at + sub, message }); };
   if (!rule || typeof rule !== 'object' || Array.isArray(rule)) {
     err('', 'a filter rule must be an object: { field, pattern, side? } or { predicate, value?, side? }');
@@ -161,10 +189,22 @@ function compileRule(rule: unknown, at: string, entity: EntityType | undefined, 
         test = (e) => (e.categories ?? []).some((c) => typeof c === 'string' && match(c));
         break;
       }
+      case 'selected': {
+        const selected = context.selected ?? new Set<string>();
+        test = (e) => selected.has(e.uid);
+        break;
+      }
+      case 'attendee-of': {
+        if (typeof r.pairing !== 'string' || r.pairing === '') { err('/pairing', 'predicate "attendee-of" needs "pairing": the name of an event pairing'); break; }
+        const emails = context.attendees?.get(r.pairing) ?? new Set<string>();
+        test = (e) => e.type === 'contact' && (e.emails ?? []).some((m) => typeof m?.value === 'string' && emails.has(m.value.trim().toLowerCase()));
+        break;
+      }
       default:
         err('/predicate', `unknown predicate "${String(r.predicate)}" (known: ${PREDICATES.join(', ')})`);
     }
     if (r.value !== undefined && r.predicate !== 'category') err('/value', `predicate "${r.predicate}" takes no "value"`);
+    if (r.pairing !== undefined && r.predicate !== 'attendee-of') err('/pairing', `predicate "${r.predicate}" takes no "pairing"`);
   } else {
     if (typeof r.field !== 'string') err('/field', 'a filter needs "field" and "pattern" (or a "predicate")');
     if (typeof r.pattern !== 'string') err('/pattern', 'a filter needs "pattern" (* wildcards; no * = contains)');
@@ -191,14 +231,14 @@ function compileRule(rule: unknown, at: string, entity: EntityType | undefined, 
  * else against any entity type's.
  */
 export function compileFilters(
-  filters: { include?: FilterRule[]; exclude?: FilterRule[] } | undefined, entity?: EntityType,
+  filters: { include?: FilterRule[]; exclude?: FilterRule[] } | undefined, entity?: EntityType, context: FilterContext = {},
 ): CompiledFilters | { errors: FilterError[] } {
   const errors: FilterError[] = [];
   const compileList = (key: 'include' | 'exclude'): CompiledRule[] => {
     const list = filters?.[key];
     if (list === undefined) return [];
     if (!Array.isArray(list)) { errors.push({ pointer: `/filters/${key}`, message: `"${key}" must be a list of rules` }); return []; }
-    return list.flatMap((rule, i) => compileRule(rule, `/filters/${key}/${i}`, entity, errors) ?? []);
+    return list.flatMap((rule, i) => compileRule(rule, `/filters/${key}/${i}`, entity, errors, context) ?? []);
   };
   const include = compileList('include');
   const exclude = compileList('exclude');

@@ -31,8 +31,15 @@ export interface SideInput {
 export interface PlanRules {
   /** Builds the entity to write on `target` from `source`, given the target's current copy if any. */
   compose(direction: 'aToB' | 'bToA', source: Entity, target: Entity | undefined): Entity;
-  /** True when the item passes the pairing's filters and window. */
-  inScope(entity: Entity, side: Side): boolean;
+  /** True when the item passes the pairing's filters (include/exclude rules) for its side. */
+  inFilters(entity: Entity, side: Side): boolean;
+  /** True when the item meets the window, or the window does not apply to its side. */
+  inWindow(entity: Entity, side: Side): boolean;
+  /**
+   * The only side the window applies to (`window.side`): items the other side holds sync whatever their date.
+   * Undefined when the window (if any) applies to both sides.
+   */
+  windowSide?: Side;
   /** True when the item's stored span meets the window (always true without a window). */
   spanInWindow(span: [number, number | null]): boolean;
   /** The item's span for the window, if it has dates. */
@@ -53,6 +60,11 @@ export interface PlanInput {
   b: SideInput;
   rules: PlanRules;
   now: Date;
+  /**
+   * `once` with `add` or `update`: UIDs an earlier run imported. Such an item missing on B was deleted there since and
+   * is not imported again (`recreate` passes none).
+   */
+  imported?: ReadonlySet<string>;
   /** Overrides the mass-delete and empty-side guards. */
   force: boolean;
   /** Ignore stored versions: every item was loaded (first run, lost cursor, changed config). */
@@ -86,6 +98,14 @@ export interface Skipped {
   kind: 'error' | 'conflict' | 'quarantined' | 'duplicate' | 'backoff';
 }
 
+/** A change on `side` the run did not carry to the other side, on purpose (a read-only side, an earlier import). */
+export interface Held {
+  key: string;
+  side: Side;
+  title: string;
+  reason: string;
+}
+
 /** The plan: actions plus the state each relation will have once its actions succeed. */
 export interface Plan {
   actions: Action[];
@@ -94,6 +114,8 @@ export interface Plan {
   /** Relation key → relation before the run (to fall back to when a write fails). */
   before: Map<string, Relation | undefined>;
   skipped: Skipped[];
+  /** Changes not carried over on purpose, with why (counted per side and reason in the report). */
+  held: Held[];
   /** Count of items whose relation is in sync and needs nothing. */
   unchanged: number;
   /** Set when a guard stopped the run; no actions are planned then. */

@@ -2,9 +2,10 @@
  * The planner: pure. State + both sides' listings + loaded items → actions with reasons and the
  * relation each key will have afterwards. No I/O, no clock but `input.now`: the same input gives the same plan.
  */
+import type { TombstoneLook } from '../config/types.js';
 import type { Entity } from '../sdk/entities.js';
 import type { Relation, SideRecord } from '../state/types.js';
-import type { Action, LoadedItem, Plan, PlanInput, Side, Skipped } from './plan-types.js';
+import type { Action, Held, LoadedItem, Plan, PlanInput, Side, Skipped } from './plan-types.js';
 import type { DirectionRules } from './policy.js';
 
 /** How a side of one key looks this run compared with the stored relation. */
@@ -40,9 +41,22 @@ function recordOf(item: LoadedItem): SideRecord {
   return { id: item.id, version: item.version, hash: item.hash };
 }
 
-/** Marks an entity as deleted on the other side (tombstone), keeping everything else. */
-export function markTombstone(e: Entity, now: Date): Entity {
-  return { ...e, x: { ...(e.x ?? {}), 'X-DOVETAIL-DELETED': now.toISOString() } };
+/**
+ * Marks an entity as deleted on the other side (tombstone), keeping everything else: always the
+ * `X-DOVETAIL-DELETED` property (the time), plus the pairing's category and summary prefix when it sets them.
+ */
+export function markTombstone(e: Entity, now: Date, look: TombstoneLook = {}): Entity {
+  const marked = { ...e, x: { ...(e.x ?? {}), 'X-DOVETAIL-DELETED': now.toISOString() } } as Entity;
+  if (look.category && !(e.categories ?? []).includes(look.category)) marked.categories = [...(e.categories ?? []), look.category];
+  if (look.prefix) {
+    if (marked.type === 'contact') {
+      const name = marked.formattedName ?? titleOf(e, '');
+      if (!name.startsWith(look.prefix)) marked.formattedName = `${look.prefix}${name}`;
+    } else if (!(marked.summary ?? '').startsWith(look.prefix)) {
+      marked.summary = `${look.prefix}${marked.summary ?? ''}`;
+    }
+  }
+  return marked;
 }
 
 /** A deterministic UID for the loser's copy under keep-both, so a crashed and repeated run cannot duplicate it. */
@@ -62,6 +76,7 @@ export function plan(input: PlanInput): Plan {
   const after = new Map<string, Relation | null>();
   const before = new Map<string, Relation | undefined>();
   const skipped: Skipped[] = [];
+  const held: Held[] = [];
   let unchanged = 0;
 
   const sides = { a: input.a, b: input.b };
@@ -203,8 +218,11 @@ export function plan(input: PlanInput): Plan {
       skipped.push({ key: g.key, title, reason: `retrying after ${new Date(rel.retryAt).toISOString()}: ${rel.lastError ?? ''}`, kind: 'backoff' });
       return;
     }
-    // Scope: filters and window. Out-of-scope items are frozen, never deleted on the other side.
-    const outSide = (['a', 'b'] as const).find((s) => g[s].status === 'out' || (g[s].item && !rules.inScope(g[s].item!.entity, s)));
+    // Scope: filters and window. Out-of-scope items are frozen, never deleted on the other side. A window that
+    // applies to one side only (`window.side`) leaves alone every item the other side holds or held.
+    const windowExempt = rules.windowSide !== undefined && g[other(rules.windowSide)].status !== 'none';
+    const outSide = (['a', 'b'] as const).find((s) => g[s].status === 'out'
+      || (g[s].item && !(rules.inFilters(g[s].item!.entity, s) && (windowExempt || rules.inWindow(g[s].item!.entity, s)))));
     if (outSide) return freeze(g, outSide);
     if (rel?.status === 'out-of-scope') {
       // Back in scope: stored records are those from before it left, so the normal comparison follows.
@@ -312,6 +330,14 @@ export function plan(input: PlanInput): Plan {
     return s === 'new' || s === 'unchanged' || s === 'changed';
   }
 
+  /** A change on `side` that the mode would carry to the other side, held back because that side is read-only. */
+  function heldByReadOnly(g: Group, side: Side, what: 'create' | 'update' | 'delete'): void {
+    const target = other(side);
+    if (!policy.readOnly[target] || !policy.wanted[dirTo(target)][what]) return;
+    const title = titleOf(g[side].item?.entity ?? g[target].item?.entity, g.uid);
+    held.push({ key: g.key, side, title, reason: `side ${target} is read-only` });
+  }
+
   function freeze(g: Group, outSide: Side): void {
     const rel = g.rel;
     if (!rel) {
@@ -359,6 +385,11 @@ export function plan(input: PlanInput): Plan {
     const v = g[side];
     const r = rulesTo(target);
     const back = rulesTo(side);
+    if (side === 'a' && v.status === 'new' && input.imported?.has(g.uid)) {
+      // `once` (add, update) remembers what it imported: a copy deleted on B since is not brought back.
+      held.push({ key: g.key, side, title: titleOf(v.item?.entity, g.uid), reason: 'imported by an earlier run and deleted on b since (only once: recreate brings it back)' });
+      return;
+    }
     const base = baseRelation(g);
     delete base[target];
     if (r.create && v.item) {
@@ -377,6 +408,7 @@ export function plan(input: PlanInput): Plan {
       skipped.push({ key: g.key, side, title: g.uid, reason: 'source not loaded', kind: 'error' });
       return;
     }
+    if (v.status === 'new') heldByReadOnly(g, side, 'create');
     if (!g.rel || v.status !== 'unchanged') setAfter(g.key, g.rel, base);
     else unchanged++;
   }
@@ -404,6 +436,7 @@ export function plan(input: PlanInput): Plan {
       update(g, side, g[target].item!.entity, `edited on ${side}, which mirrors ${target}: reverted`);
       return;
     }
+    heldByReadOnly(g, side, 'update');
     setAfter(g.key, g.rel, base); // accepted without propagation (one-way or export mode)
   }
 
@@ -447,14 +480,16 @@ export function plan(input: PlanInput): Plan {
       delete base[side];
       setAfter(g.key, rel, base);
       if (t.item) {
+        const marked = markTombstone(t.item.entity, now, policy.tombstones[target]);
         actions.push({
           kind: 'update', key: g.key, uid: g.uid, target, title: titleOf(t.item.entity, g.uid), reason: `deleted on ${side}: kept as tombstone`,
-          id: t.id!, ifVersion: t.version || undefined, item: markTombstone(t.item.entity, now), hash: rules.hashWritten(markTombstone(t.item.entity, now)),
+          id: t.id!, ifVersion: t.version || undefined, item: marked, hash: rules.hashWritten(marked),
         });
       }
       return;
     }
     // Deletions do not flow this way: keep the copy, stop syncing it.
+    heldByReadOnly(g, side, 'delete');
     const base: Relation = { ...baseRelation(g), status: tombstoneStatus, marked: false };
     delete base[side];
     setAfter(g.key, rel, base);
@@ -467,8 +502,9 @@ export function plan(input: PlanInput): Plan {
       return;
     }
     if (rules.equivalent('aToB', ea, eb)) {
-      const base = baseRelation(g);
-      setAfter(g.key, g.rel, base);
+      // Paired by UID (first contact, a `once` run) or changed alike on both sides: nothing to write.
+      setAfter(g.key, g.rel, baseRelation(g));
+      unchanged++;
       return;
     }
     const canAB = policy.aToB.update, canBA = policy.bToA.update;
@@ -537,13 +573,13 @@ export function plan(input: PlanInput): Plan {
   // ---- 4. Guards: mass deletes and a side that suddenly went empty.
   const blocked = guard();
   if (blocked && !input.force) {
-    return { actions: [], after: new Map(), before: new Map(), skipped, unchanged, blocked };
+    return { actions: [], after: new Map(), before: new Map(), skipped, held, unchanged, blocked };
   }
   // Creates first (so keep-both copies exist before anything is overwritten), then updates, then deletes;
   // the sort is stable, and grouping by target makes full chunks.
   const rank = { create: 0, update: 1, delete: 2 } as const;
   actions.sort((x, y) => rank[x.kind] - rank[y.kind] || (x.target === y.target ? 0 : x.target === 'a' ? -1 : 1));
-  return { actions, after, before, skipped, unchanged };
+  return { actions, after, before, skipped, held, unchanged };
 
   function guard(): string | undefined {
     for (const side of ['a', 'b'] as const) {

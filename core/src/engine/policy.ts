@@ -1,7 +1,7 @@
 /**
  * Sync modes are presets: each expands to per-direction switches the planner reads (DESIGN §5).
  */
-import type { ConflictPolicy, DeletePolicy, OnceStrategy, PairingConfig, SyncMode } from '../config/types.js';
+import type { ConflictPolicy, DeletePolicy, OnceStrategy, PairingConfig, SyncMode, TombstoneLook } from '../config/types.js';
 
 /** What may flow in one direction (source → target). */
 export interface DirectionRules {
@@ -20,9 +20,15 @@ export interface EffectivePolicy {
   once?: OnceStrategy;
   aToB: DirectionRules;
   bToA: DirectionRules;
+  /** What the mode alone lets flow, before read-only sides are taken out (to count the changes they hold back). */
+  wanted: { aToB: DirectionRules; bToA: DirectionRules };
+  /** Sides that are never written (`readOnly`, an endpoint read-only by its settings, a connector that cannot write). */
+  readOnly: { a: boolean; b: boolean };
   conflict: ConflictPolicy;
   /** `deletes.a`: what a deletion on B does to A's copy; `deletes.b` the reverse. */
   deletes: { a: DeletePolicy; b: DeletePolicy };
+  /** How a tombstone kept on each side is shown besides its X- property (`tombstones.a` / `.b`). */
+  tombstones: { a: TombstoneLook; b: TombstoneLook };
   maxDeleteShare: number;
   maxAttempts: number;
   chunkSize: number;
@@ -53,16 +59,17 @@ function directions(mode: SyncMode, once: OnceStrategy): { aToB: DirectionRules;
 export function effectivePolicy(p: PairingConfig, readOnly: { a: boolean; b: boolean }): EffectivePolicy {
   const mode = p.mode ?? 'two-way';
   const once = p.once ?? 'add';
-  let { aToB, bToA } = directions(mode, once);
-  if (readOnly.b) aToB = none;
-  if (readOnly.a) bToA = none;
+  const wanted = directions(mode, once);
   return {
     mode,
     once: mode === 'once' ? once : undefined,
-    aToB,
-    bToA,
+    aToB: readOnly.b ? none : wanted.aToB,
+    bToA: readOnly.a ? none : wanted.bToA,
+    wanted,
+    readOnly: { ...readOnly },
     conflict: p.conflict ?? 'newer-wins',
     deletes: { a: p.deletes?.a ?? 'delete', b: p.deletes?.b ?? 'delete' },
+    tombstones: { a: p.tombstones?.a ?? {}, b: p.tombstones?.b ?? {} },
     maxDeleteShare: p.maxDeleteShare ?? 0.5,
     maxAttempts: p.maxAttempts ?? 5,
     chunkSize: p.chunkSize ?? 200,

@@ -41,6 +41,17 @@ export interface RunReport {
   repaired?: number;
   /** Items the server stored otherwise than sent (`items[].altered` names the properties). */
   altered?: number;
+  /**
+   * Changes not carried to the other side on purpose, per side and reason: "3 changes on b not synced: side a is
+   * read-only". Absent when there are none.
+   */
+  notSynced?: { side: Side; count: number; reason: string }[];
+  /**
+   * Collection names and colours written (planned, in a dry run) to carry a change from the other side, as the side
+   * holds them; `asked`: the values carried where the side took others (the nearest colour of its palette, a name
+   * it keeps).
+   */
+  collections?: { side: Side; name?: string; color?: string; asked?: { name?: string; color?: string } }[];
   /** Set when a guard stopped the run (exit 1 unless --force). */
   blocked?: string;
   /** Set when the run stopped early (auth failure, a host given up, abort). */
@@ -81,6 +92,13 @@ export class ReportBuilder {
         this.r.skipped++;
         this.r.items.push({ action: 'skip', side: s.side, uid: s.key, title: s.title, reason: s.reason, ok: true });
       }
+    }
+    for (const h of plan.held) {
+      const list = (this.r.notSynced ??= []);
+      const entry = list.find((n) => n.side === h.side && n.reason === h.reason);
+      if (entry) entry.count++;
+      else list.push({ side: h.side, count: 1, reason: h.reason });
+      this.r.items.push({ action: 'skip', side: h.side, uid: h.key, title: h.title, reason: `not synced: ${h.reason}`, ok: true });
     }
     if (this.r.dryRun) for (const a of plan.actions) this.count(a);
   }

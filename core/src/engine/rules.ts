@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { PairingConfig } from '../config/types.js';
 import type { Entity } from '../sdk/entities.js';
 import { contentHash, parseICalendar, parseVCard, serializeICalendar, serializeVCard, toEpochMs } from '../model/index.js';
-import { compileFilters } from './filters.js';
+import { compileFilters, type FilterContext } from './filters.js';
 import { compileMapping } from './mapping.js';
 import type { PlanRules, Side } from './plan-types.js';
 import { compileWindow, inWindow } from './window.js';
@@ -27,10 +27,22 @@ export class RulesInvalid extends Error {
   }
 }
 
-export function compileRules(p: PairingConfig, now: Date): CompiledRules {
+/**
+ * Compiles a pairing's rules. `context` holds the lists the `selected` and `attendee-of` filters read; they are part
+ * of the config hash, so a change of a list re-evaluates every item (a full rescan).
+ */
+/** The filter lists as hash input (absent lists add nothing, so pairings without such rules keep their hash). */
+function contextKey(c: FilterContext): unknown[] {
+  const out: unknown[] = [];
+  if (c.selected) out.push({ selected: [...c.selected].sort() });
+  if (c.attendees?.size) out.push({ attendees: [...c.attendees].sort(([x], [y]) => (x < y ? -1 : 1)).map(([k, v]) => [k, [...v].sort()]) });
+  return out;
+}
+
+export function compileRules(p: PairingConfig, now: Date, context: FilterContext = {}): CompiledRules {
   const mapping = compileMapping(p.mapping, p.entity);
   if ('errors' in mapping) throw new RulesInvalid(mapping.errors.map((e) => ({ pointer: e.pointer, message: e.message })));
-  const filters = compileFilters(p.filters);
+  const filters = compileFilters(p.filters, undefined, context);
   if ('errors' in filters) throw new RulesInvalid(filters.errors.map((e) => ({ pointer: e.pointer, message: e.message })));
   const window = compileWindow(p.window, now);
   const ctx = { now };
@@ -77,13 +89,15 @@ export function compileRules(p: PairingConfig, now: Date): CompiledRules {
   };
 
   return {
-    configHash: createHash('sha256').update(JSON.stringify([p.entity, p.a.endpoint, p.a.collection, p.b.endpoint, p.b.collection, p.mode ?? 'two-way', p.once ?? null, p.filters ?? null, p.window ?? null, p.mapping ?? null])).digest('hex').slice(0, 16),
+    configHash: createHash('sha256').update(JSON.stringify([p.entity, p.a.endpoint, p.a.collection, p.b.endpoint, p.b.collection, p.mode ?? 'two-way', p.once ?? null, p.filters ?? null, p.window ?? null, p.mapping ?? null, ...contextKey(context)])).digest('hex').slice(0, 16),
     window,
     compose,
     hashWritten,
     hashRead: contentHash,
     equivalent: (direction, source, target) => hashWritten(compose(direction, source, target)) === hashWritten(target),
-    inScope: (e: Entity, side: Side) => filters.inScope(e, side) && (!window || inWindow(e, window)),
+    inFilters: (e: Entity, side: Side) => filters.inScope(e, side),
+    inWindow: (e: Entity, side: Side) => !window || (p.window?.side !== undefined && p.window.side !== side) || inWindow(e, window),
+    windowSide: window ? p.window?.side : undefined,
     span,
     spanInWindow: (s) => !window || (s[0] < window.end.getTime() && (s[1] === null || s[1] >= window.start.getTime())),
   };

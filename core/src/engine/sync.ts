@@ -4,7 +4,9 @@
  */
 import { stopsRun } from '../host/process/errors.js';
 import type { PairingConfig, SideConfig } from '../config/types.js';
-import type { Connector, ListResult } from '../sdk/connector.js';
+import type { CollectionMetadata, Connector, ListResult } from '../sdk/connector.js';
+import { carryCollectionMetadata, type StoredMetadata } from './collection-meta.js';
+import { parseDuration } from '../runner/settings.js';
 import type { ConnectorManifest } from '../sdk/manifest.js';
 import { isDovetailError } from '../sdk/errors.js';
 import { isNotAttempted, RunBudget, withRunBudget, type RunBudgetLimits } from '../sdk/run-budget.js';
@@ -15,6 +17,7 @@ import { effectivePolicy, type EffectivePolicy } from './policy.js';
 import { indexRelations, plan as makePlan } from './plan.js';
 import type { Action, LoadedItem, Plan, PlanRules, Side, SideInput } from './plan-types.js';
 import { compileRules } from './rules.js';
+import type { FilterContext } from './filters.js';
 import { ReportBuilder, type RunReport } from './report.js';
 
 export interface EndpointHandle {
@@ -40,6 +43,14 @@ export interface RunPairingOptions {
   budget?: Partial<RunBudgetLimits>;
   /** Debug-level log lines (the CLI and the service pass their logger's `debug`). */
   debug?: DebugLog;
+  /** The lists the `selected` and `attendee-of` filters read (see FilterContext). */
+  filterContext?: FilterContext;
+  /**
+   * An event pairing another pairing's `attendee-of` rule names: the index (UID → attendee e-mails) to keep up to date,
+   * changed in place — every loaded event is recorded, every forgotten relation dropped. `fresh`: the index was never
+   * recorded, so this run loads every item.
+   */
+  attendees?: { index: Map<string, string[]>; fresh: boolean };
 }
 
 /** A debug-level log sink: `(fields, message)`, as pino's `debug`. */
@@ -99,18 +110,22 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
     b: !!pairing.b.readOnly || !!opts.endpoints.b.readOnly || opts.endpoints.b.manifest?.entities?.[pairing.entity]?.write === false,
   };
   const policy = effectivePolicy(pairing, readOnly);
-  const rules = compileRules(pairing, now());
+  const rules = compileRules(pairing, now(), opts.filterContext);
   const configHash = rules.configHash;
   const meta = state.meta();
-  const fullRescan = meta.configHash !== configHash;
+  const fullRescan = meta.configHash !== configHash || !!opts.attendees?.fresh;
 
+  /** Name and colour carried on creation, remembered with the run's metadata. */
+  const created: StoredMetadata = {};
   await ensureCollection('a');
   await ensureCollection('b');
 
   // ---- List.
   const [la, lb] = await Promise.all([listSide('a'), listSide('b')]);
-  // `once` is a one-off import: every run pairs afresh by UID, whatever earlier runs recorded.
+  // `once` is a one-off import: every run pairs afresh by UID. With `add` and `update` it remembers what earlier
+  // runs imported (their relations stay in state), so a copy deleted on B since is not imported again.
   const relations = policy.mode === 'once' ? [] : [...state.relations()];
+  const imported = policy.mode === 'once' && policy.once !== 'recreate' ? importedUids(state) : undefined;
   const sideInput = (l: Listed): SideInput => ({ listing: l.listing, loaded: new Map(), failed: new Map(), windowed: l.windowed });
   const inputs = { a: sideInput(la), b: sideInput(lb) };
 
@@ -146,7 +161,7 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
 
   // ---- Plan.
   const planInput = (a: SideInput, b: SideInput, rels: Iterable<Relation>) => ({
-    pairing: opts.name, entity: pairing.entity, policy, relations: rels, meta, a, b, rules, now: now(), force: !!opts.force, fullRescan,
+    pairing: opts.name, entity: pairing.entity, policy, relations: rels, meta, a, b, rules, now: now(), force: !!opts.force, fullRescan, imported,
   });
   const thePlan = makePlan(planInput(inputs.a, inputs.b, relations));
   report.countPlan(thePlan);
@@ -154,7 +169,11 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
     report.r.blocked = thePlan.blocked;
     return finish(thePlan);
   }
-  if (opts.dryRun) return finish(thePlan);
+  if (opts.dryRun) {
+    await carryMetadata();
+    return finish(thePlan);
+  }
+  if (opts.attendees) recordAttendees(opts.attendees.index, thePlan);
 
   // ---- Apply, then refetch and replan items that changed under our feet (412).
   const finalMeta: Partial<PairingMeta> = {
@@ -189,8 +208,26 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
     const why = [...new Set(Object.values(givenUp))].join('; ');
     report.r.notAttempted = notAttempted;
     report.abort(`${why}; ${notAttempted} change${notAttempted === 1 ? '' : 's'} not attempted (no retry penalty: the next run tries them again)`, 'unreachable');
-  }
+  } else await carryMetadata();
   return finish(thePlan);
+
+  /** Collection name and colour: carried from the side that changed them (see collection-meta.ts). */
+  async function carryMetadata(): Promise<void> {
+    const capable = (side: Side) => (opts.endpoints[side].manifest?.capabilities ?? []).includes('collection-metadata');
+    if (!capable('a') && !capable('b')) return;
+    const stored: StoredMetadata = { a: created.a ?? meta.collectionA, b: created.b ?? meta.collectionB, checkedAt: meta.metadataCheckedAt };
+    const outcome = await carryCollectionMetadata({
+      sides: {
+        a: { connector: opts.endpoints.a.connector, collection: pairing.a.collection, capable: capable('a'), listed: la.metadata },
+        b: { connector: opts.endpoints.b.connector, collection: pairing.b.collection, capable: capable('b'), listed: lb.metadata },
+      },
+      stored, may: { aToB: policy.aToB.update, bToA: policy.bToA.update }, now: now(), dryRun: !!opts.dryRun,
+      intervalMs: parseDuration(pairing.metadataCheck),
+    });
+    for (const u of outcome.updates) (report.r.collections ??= []).push({ side: u.side, ...u.changes, ...(u.asked ? { asked: u.asked } : {}) });
+    for (const message of outcome.errors) report.r.errors.push({ message });
+    if (!opts.dryRun) await state.commit({ meta: { collectionA: outcome.stored.a, collectionB: outcome.stored.b, metadataCheckedAt: outcome.stored.checkedAt } });
+  }
 
   async function apply(p: Plan, fm: Partial<PairingMeta> | undefined): Promise<ApplyResult> {
     const r = await applyPlan({
@@ -236,6 +273,24 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
     return makePlan({ ...planInput(sub.a, sub.b, rels), meta: {}, fullRescan: true });
   }
 
+  /** Attendee e-mails of every event loaded this run, by UID; UIDs whose relation the plan forgets are dropped. */
+  function recordAttendees(index: Map<string, string[]>, p: Plan): void {
+    for (const side of ['a', 'b'] as const) {
+      for (const item of inputs[side].loaded.values()) {
+        const e = item.entity;
+        if (e.type !== 'event') continue;
+        const emails = [...new Set((e.attendees ?? []).flatMap((x) => (x.email ? [x.email.trim().toLowerCase()] : [])))].sort();
+        if (emails.length) index.set(e.uid, emails); else index.delete(e.uid);
+      }
+    }
+    for (const [key, rel] of p.after) {
+      if (rel === null) {
+        const uid = p.before.get(key)?.uid;
+        if (uid !== undefined) index.delete(uid);
+      }
+    }
+  }
+
   function finish(p: Plan): RunOutcome {
     return { report: report.finish(Date.now() - started), plan: p };
   }
@@ -258,23 +313,48 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
     return { ...s, collection: found[0].id };
   }
 
-  async function ensureCollection(side: Side): Promise<void> {
+  /**
+   * Creates a side's collection when it is missing and the side says `create`, named and coloured like the other
+   * side's collection. Asked on a pairing's first run (later runs list the collection; a listing that finds it gone
+   * asks again), so a run that changes nothing costs no `discover`.
+   */
+  async function ensureCollection(side: Side, afterNotFound = false): Promise<boolean> {
     const s = pairing[side];
-    if (!s.create) return;
+    if (!s.create || (meta.lastRunAt !== undefined && !afterNotFound)) return false;
     const c = opts.endpoints[side].connector;
     const existing = await c.discover();
-    if (existing.some((x) => x.id === s.collection)) return;
+    if (existing.some((x) => x.id === s.collection)) return false;
     if (!c.createCollection) throw new RunFailed(`collection "${s.collection}" does not exist on side ${side} and the connector cannot create collections`);
-    if (opts.dryRun) return;
-    await c.createCollection({ id: s.collection, name: s.collection, entities: [pairing.entity] });
+    if (opts.dryRun) return false;
+    const from: Side = side === 'a' ? 'b' : 'a';
+    const source = await sourceMetadata(from);
+    const made = await c.createCollection({ id: s.collection, name: source.name ?? s.collection, color: source.color, entities: [pairing.entity] });
+    created[from] = source;
+    created[side] = { name: made.name, color: made.color ?? source.color };
+    return true;
   }
 
-  interface Listed { listing: Map<string, string>; cursor?: string; windowed: boolean; listedUntil?: string }
+  /** The name and colour of side `from`'s collection, to give a new collection on the other side (empty when unknown). */
+  async function sourceMetadata(from: Side): Promise<CollectionMetadata> {
+    const c = opts.endpoints[from].connector;
+    const id = pairing[from].collection;
+    try {
+      if (c.collectionMetadata && (opts.endpoints[from].manifest?.capabilities ?? []).includes('collection-metadata')) return await c.collectionMetadata(id);
+      const info = (await c.discover()).find((x) => x.id === id);
+      return info ? { name: info.name, ...(info.color ? { color: info.color } : {}) } : {};
+    } catch {
+      return {}; // the source not found (yet): its listing reports that
+    }
+  }
+
+  interface Listed { listing: Map<string, string>; cursor?: string; windowed: boolean; listedUntil?: string; metadata?: CollectionMetadata }
 
   async function listSide(side: Side): Promise<Listed> {
     const c = opts.endpoints[side].connector;
     const caps = opts.endpoints[side].manifest?.capabilities ?? [];
-    const window = rules.window && caps.includes('time-range') ? rules.window : undefined;
+    // A window on one side only needs both sides listed in full: the windowed side holds copies of the other side's
+    // items, whatever their dates.
+    const window = rules.window && !rules.windowSide && caps.includes('time-range') ? rules.window : undefined;
     const savedUntil = side === 'a' ? meta.listedUntilA : meta.listedUntilB;
     let cursor = fullRescan ? undefined : (side === 'a' ? meta.cursorA : meta.cursorB);
     // A change feed reports changed items only; what time alone brings into the window was never listed. Once the
@@ -286,16 +366,21 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
     try {
       res = await c.list(pairing[side].collection, { entity: pairing.entity, cursor, window: listWindow });
     } catch (e) {
-      if (isDovetailError(e, 'CursorInvalid')) {
+      if (isDovetailError(e, 'NotFound') && !opts.dryRun && await ensureCollection(side, true)) {
+        res = await c.list(pairing[side].collection, { entity: pairing.entity, window: fullWindow });
+      } else if (isDovetailError(e, 'CursorInvalid')) {
         res = await c.list(pairing[side].collection, { entity: pairing.entity, window: fullWindow });
       } else if (isDovetailError(e, 'NotFound') && opts.dryRun && pairing[side].create) {
         return { listing: new Map(), windowed: false };
+      } else if (isDovetailError(e, 'NotFound')) {
+        const { endpoint, collection } = pairing[side];
+        throw new RunFailed(`side ${side}: no collection ${collection} on endpoint "${endpoint}" (${(e as Error).message}) — \`dovetail discover ${endpoint}\` lists the collections there, or add "create": true to the side to create it`, { cause: e });
       } else {
         throw new RunFailed(`listing side ${side} (${pairing[side].endpoint}:${pairing[side].collection}) failed: ${(e as Error).message}`, { cause: e });
       }
     }
     if (res.kind === 'full') {
-      return { listing: new Map(res.items.map((i) => [i.id, i.version])), cursor: res.cursor, windowed: !!window, listedUntil: fullWindow?.end.toISOString() };
+      return { listing: new Map(res.items.map((i) => [i.id, i.version])), cursor: res.cursor, windowed: !!window, listedUntil: fullWindow?.end.toISOString(), metadata: res.metadata };
     }
     // A change feed: start from what state knows about this side and apply the changes.
     const listing = new Map<string, string>();
@@ -305,7 +390,7 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
     }
     for (const d of res.deleted) listing.delete(d);
     for (const i of res.changed) listing.set(i.id, i.version);
-    return { listing, cursor: res.cursor, windowed: !!window, listedUntil: savedUntil };
+    return { listing, cursor: res.cursor, windowed: !!window, listedUntil: savedUntil, metadata: res.metadata };
   }
 
   /**
@@ -368,6 +453,13 @@ function needsBothSides(rel: Relation, rules: { spanInWindow(span: [number, numb
   if (rel.status === 'synced' && (!rel.a || !rel.b)) return true; // a create still to do
   if (rel.status === 'out-of-scope' && rel.range && rules.spanInWindow(rel.range)) return true; // entered the window
   return false;
+}
+
+/** UIDs of the items earlier `once` runs imported (relations holding both sides). */
+function importedUids(state: PairingState): Set<string> {
+  const out = new Set<string>();
+  for (const r of state.relations()) if (r.a && r.b) out.add(r.uid);
+  return out;
 }
 
 function emptySide(windowed: boolean): SideInput {

@@ -5,7 +5,8 @@
  * before today and ends at 00:00 UTC of the day after the `futureDays`-th day ahead, so runs during the same day
  * see the same window. `from` / `to` are ISO dates (`2026-01-01`, read as 00:00 UTC) or date-times; a date-only
  * `to` includes that whole day. An explicit `from` wins over `pastDays` and `to` over `futureDays`. A bound not
- * given is open. No window (or an empty one) = everything in scope.
+ * given is open. No window (or an empty one) = everything in scope. With `side`, the window applies only to items
+ * coming from that side: the planner leaves alone every item the other side holds or held (see plan.ts).
  */
 import type { WindowConfig } from '../config/types.js';
 import type { Entity } from '../sdk/entities.js';
@@ -60,6 +61,7 @@ export function windowErrors(w: WindowConfig | undefined): WindowError[] {
       errors.push({ pointer: `/window/${key}`, message: `${key} must be an ISO date (2026-01-01) or date-time with zone (2026-01-01T08:00:00Z)` });
     }
   }
+  if (w.side !== undefined && w.side !== 'a' && w.side !== 'b') errors.push({ pointer: '/window/side', message: 'side must be "a" or "b" (leave it out for both)' });
   if (!errors.length && w.from !== undefined && w.to !== undefined && parseBound(w.from, false)! >= parseBound(w.to, true)!) {
     errors.push({ pointer: '/window/to', message: '"to" must be after "from"' });
   }

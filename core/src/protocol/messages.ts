@@ -2,13 +2,13 @@
  * The out-of-process connector protocol: JSON-RPC 2.0, one message per line over the child's stdin/stdout.
  *
  * Host → child requests: `initialize`, then the Connector methods by name (`check`, `discover`, `list`, `load`,
- * `write`, `createCollection`, `watch`, `unwatch`, `close`) and `$/ping` (heartbeat). Host → child notification:
+ * `write`, `createCollection`, `collectionMetadata`, `updateCollection`, `watch`, `unwatch`, `close`) and `$/ping` (heartbeat). Host → child notification:
  * `$/cancel` (the context's signal was aborted). Child → host requests: `secrets.get`, `secrets.maybe`. Child → host
  * notification: `watch.changed`. Typed errors travel as JSON-RPC errors with code {@link TYPED_ERROR_CODE} and the
  * error's JSON (`{ code, message, retryAfterMs? }`) as `data`; per-item errors inside load and write results travel
  * as the same JSON.
  */
-import type { CollectionInfo, CollectionSpec, ListResult, LoadResult, WriteOp, WriteResult } from '../sdk/connector.js';
+import type { CollectionInfo, CollectionMetadata, CollectionSpec, ListResult, LoadResult, WriteOp, WriteResult } from '../sdk/connector.js';
 import type { EntityType } from '../sdk/entities.js';
 import { errorFromJSON, isDovetailError, type DovetailError, type ErrorCode } from '../sdk/errors.js';
 
@@ -19,7 +19,7 @@ export const PROTOCOL_VERSION = 1;
 export const TYPED_ERROR_CODE = -32001;
 
 /** The optional Connector methods a child may implement; `initialize` says which it has. */
-export const OPTIONAL_METHODS = ['createCollection', 'watch', 'close'] as const;
+export const OPTIONAL_METHODS = ['createCollection', 'collectionMetadata', 'updateCollection', 'watch', 'close'] as const;
 export type OptionalMethod = typeof OPTIONAL_METHODS[number];
 
 /** Params of `initialize`. Secret settings are not included: the child asks for them with `secrets.get`. */
@@ -56,6 +56,8 @@ export interface ListParams {
 export interface LoadParams { collection: string; ids: string[]; options: { entity: EntityType } }
 export interface WriteParams { collection: string; ops: WriteOp[] }
 export interface CreateCollectionParams { spec: CollectionSpec }
+export interface CollectionMetadataParams { collection: string }
+export interface UpdateCollectionParams { collection: string; changes: CollectionMetadata }
 export interface WatchParams { collection: string }
 export interface WatchResult { watchId: string }
 export interface UnwatchParams { watchId: string }

@@ -7,6 +7,8 @@ import type { LoadedConfig } from '../config/types.js';
 import { runPairing, RunFailed } from '../engine/sync.js';
 import type { Plan } from '../engine/plan-types.js';
 import { RulesInvalid } from '../engine/rules.js';
+import { attendeePairings, usesSelection, type FilterContext } from '../engine/filters.js';
+import { ListFileCorrupt } from '../state/pairing-lists.js';
 import { ActivationError } from '../host/types.js';
 import type { Connector } from '../sdk/connector.js';
 import { isDovetailError } from '../sdk/errors.js';
@@ -66,7 +68,7 @@ export function pendingWork(state: PairingState, now = Date.now()): PendingWork 
 /** Sorts a thrown error into a failure kind, a message for people and an exit code. */
 function classify(e: unknown, name: string, interrupted: boolean): { failure: RunFailure; message: string; exitCode: ExitCode } {
   if (e instanceof StateLocked) return { failure: 'locked', message: e.message, exitCode: 3 };
-  if (e instanceof StateCorrupt) return { failure: 'state', message: e.message, exitCode: 3 };
+  if (e instanceof StateCorrupt || e instanceof ListFileCorrupt) return { failure: 'state', message: e.message, exitCode: 3 };
   if (e instanceof RulesInvalid) return { failure: 'config', message: `pairing '${name}': ${e.message}`, exitCode: 2 };
   if (quarantineOf(e)) return { failure: 'quarantined', message: `pairing '${name}' could not run: ${(e as Error).message}`, exitCode: 3 };
   if (e instanceof ActivationError) return { failure: 'config', message: `pairing '${name}' could not run: ${e.message}`, exitCode: 3 };
@@ -88,6 +90,26 @@ function failedEntry(name: string, dryRun: boolean, startedAt: Date, trigger: Ru
   };
 }
 
+/** The lists the pairing's `selected` and `attendee-of` filters read, from the state folder. */
+async function filterLists(loaded: LoadedConfig, name: string, store: StateStore): Promise<FilterContext> {
+  const filters = loaded.config.pairings[name]?.filters;
+  const context: { selected?: Set<string>; attendees?: Map<string, Set<string>> } = {};
+  if (usesSelection(filters)) context.selected = new Set(await store.selection(name));
+  for (const other of attendeePairings(filters)) {
+    const index = await store.attendees(other);
+    (context.attendees ??= new Map()).set(other, new Set([...(index?.values() ?? [])].flat()));
+  }
+  return context;
+}
+
+/** The attendee index of a pairing that another pairing's `attendee-of` rule names (undefined for any other pairing). */
+async function attendeeIndexToKeep(loaded: LoadedConfig, name: string, store: StateStore): Promise<{ index: Map<string, string[]>; fresh: boolean } | undefined> {
+  const named = Object.values(loaded.config.pairings).some((p) => attendeePairings(p?.filters).includes(name));
+  if (!named || loaded.config.pairings[name]?.entity !== 'event') return undefined;
+  const index = await store.attendees(name);
+  return { index: index ?? new Map(), fresh: index === undefined };
+}
+
 /** Runs one pairing and records the run (dry runs are never recorded). Never throws for a run that fails. */
 export async function runOnce(o: RunOnceOptions): Promise<RunOnceResult> {
   const startedAt = new Date();
@@ -102,13 +124,16 @@ export async function runOnce(o: RunOnceOptions): Promise<RunOnceResult> {
     lock = await o.store.lock(o.name);
     state = await o.store.open(o.name);
     const [a, b] = [await o.host.activate(pairing.a.endpoint), await o.host.activate(pairing.b.endpoint)];
+    const filterContext = await filterLists(o.loaded, o.name, o.store);
+    const attendees = await attendeeIndexToKeep(o.loaded, o.name, o.store);
     const { report, plan } = await runPairing({
-      name: o.name, pairing, state, dryRun, force: o.force, signal: o.signal, onProgress: o.onProgress, budget: resolveRunBudget(pairing), debug: o.debug,
+      name: o.name, pairing, state, dryRun, force: o.force, signal: o.signal, onProgress: o.onProgress, budget: resolveRunBudget(pairing), debug: o.debug, filterContext, attendees,
       endpoints: { a: { connector: a.connector, manifest: a.manifest, readOnly: a.readOnly }, b: { connector: b.connector, manifest: b.manifest, readOnly: b.readOnly } },
     });
     const quarantined = [a, b].some((side) => (side.connector as { quarantine?: () => unknown }).quarantine?.() !== undefined);
     const failure: RunFailure | undefined = report.aborted === undefined ? undefined
       : o.signal?.aborted ? 'interrupted' : quarantined ? 'quarantined' : report.failure ?? 'error';
+    if (attendees && !dryRun && report.aborted === undefined) await o.store.saveAttendees(o.name, attendees.index);
     const pending = pendingWork(state);
     // Items backing off after failures are not synced: the run says so (exit 1, not ok) until they are.
     const ok = report.ok && (dryRun || pending.retrying === 0);

@@ -81,9 +81,20 @@ export interface CollectionInfo {
 
 export interface CollectionSpec {
   id: string;
+  /** The name people see (the source collection's name when the engine creates a paired collection). */
   name?: string;
+  /** `#RRGGBB` (the source collection's colour when the engine creates a paired collection). */
   color?: string;
   entities: EntityType[];
+}
+
+/**
+ * A collection's name and colour (capability `collection-metadata`). A key left out is unknown or not set; `color` is
+ * `#RRGGBB` (upper case).
+ */
+export interface CollectionMetadata {
+  name?: string;
+  color?: string;
 }
 
 /** An item's identity and change marker as listed. */
@@ -106,9 +117,16 @@ export interface ListOptions {
  * A listing. `full`: every item in the collection (within the window, if honoured).
  * `changes`: only what changed since `ListOptions.cursor`. Throw `CursorInvalid` when the cursor is stale.
  */
-export type ListResult =
+export type ListResult = (
   | { kind: 'full'; items: ItemRef[]; cursor?: string }
-  | { kind: 'changes'; changed: ItemRef[]; deleted: string[]; cursor: string };
+  | { kind: 'changes'; changed: ItemRef[]; deleted: string[]; cursor: string }
+) & {
+  /**
+   * The collection's name and colour, when the listing learned them at no extra cost (a local folder reads two small
+   * files). The engine then does not call `collectionMetadata`.
+   */
+  metadata?: CollectionMetadata;
+};
 
 export interface LoadOptions {
   entity: EntityType;
@@ -165,6 +183,18 @@ export interface Connector {
   /** Applies ops in order; one result per op. Throws only when nothing could be attempted (auth, network down). */
   write(collection: string, ops: WriteOp[]): Promise<WriteResult[]>;
   createCollection?(spec: CollectionSpec): Promise<CollectionInfo>;
+  /**
+   * The collection's current name and colour (capability `collection-metadata`), in one cheap request: the engine
+   * asks at most hourly, to carry a change to the paired collection.
+   */
+  collectionMetadata?(collection: string): Promise<CollectionMetadata>;
+  /**
+   * Sets a collection's name and/or colour (capability `collection-metadata`); keys left out stay as they are. A store
+   * that holds only one of them sets that one and ignores the other. May return the name and colour the collection
+   * holds afterwards, when the store could not take a value as given (a colour rounded to the store's palette, a name
+   * kept as it is): the engine remembers and reports those, so it does not carry them back as a change.
+   */
+  updateCollection?(collection: string, changes: CollectionMetadata): Promise<CollectionMetadata | void>;
   /** Calls `onChange` when the collection may have changed (push, poll, file watch). */
   watch?(collection: string, onChange: () => void): Promise<WatchHandle>;
   /**

@@ -10,11 +10,11 @@ import { pino } from 'pino';
 import { readLines } from '../protocol/lines.js';
 import {
   loadResultToWire, OPTIONAL_METHODS, PROTOCOL_VERSION, writeResultToWire,
-  type CancelParams, type CreateCollectionParams, type InitializeParams, type InitializeResult, type ListParams, type LoadParams,
+  type CancelParams, type CollectionMetadataParams, type CreateCollectionParams, type UpdateCollectionParams, type InitializeParams, type InitializeResult, type ListParams, type LoadParams,
   type CredentialsWriteParams, type SecretParams, type UnwatchParams, type WatchParams, type WatchResult, type WriteParams,
 } from '../protocol/messages.js';
 import { createPeer, serve } from '../protocol/peer.js';
-import type { Connector, ConnectorContext, ConnectorDefinition, Logger, WatchHandle } from './connector.js';
+import type { CollectionMetadata, Connector, ConnectorContext, ConnectorDefinition, Logger, WatchHandle } from './connector.js';
 
 /** Largest message the child accepts from the host by default (64 MiB; a write of many items with photos fits). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -124,6 +124,16 @@ export function runStdio<S>(definition: ConnectorDefinition<S>, options: RunStdi
     const c = need();
     if (!c.createCollection) throw new Error('this connector cannot create collections');
     return c.createCollection(p.spec);
+  });
+  serve<CollectionMetadataParams, unknown>(peer, 'collectionMetadata', (p) => {
+    const c = need();
+    if (!c.collectionMetadata) throw new Error('this connector cannot read collection metadata');
+    return c.collectionMetadata(p.collection);
+  });
+  serve<UpdateCollectionParams, CollectionMetadata | null>(peer, 'updateCollection', async (p) => {
+    const c = need();
+    if (!c.updateCollection) throw new Error('this connector cannot update collections');
+    return (await c.updateCollection(p.collection, p.changes)) ?? null;
   });
   serve<WatchParams, WatchResult>(peer, 'watch', async (p) => {
     const c = need();

@@ -5,6 +5,7 @@ import { encodeJournalLine, JournalAppender, readJournal, type JournalBatch } fr
 import { pairingFolderName } from './pairing-folder.js';
 import { acquireLock } from './pairing-lock.js';
 import { readControl, updateControl } from './control-file.js';
+import { LIST_FILES, readAttendees, readSelection, updateSelection, writeAttendees } from './pairing-lists.js';
 import { readRuns, RunHistoryWriter, type HistoryWarning } from './run-history.js';
 import { foldRun, readStats } from './run-stats.js';
 import { readSnapshot, SNAPSHOT_FORMAT, writeSnapshot } from './snapshot.js';
@@ -105,6 +106,26 @@ export class LowdbStateStore implements StateStore {
     const folder = this.pairingDir(pairing);
     await mkdir(folder, { recursive: true });
     return updateControl(path.join(folder, STATE_FILES.control), patch, this.options.warn);
+  }
+
+  async selection(pairing: string): Promise<string[]> {
+    return readSelection(path.join(this.pairingDir(pairing), LIST_FILES.selection));
+  }
+
+  async updateSelection(pairing: string, add: readonly string[], remove: readonly string[]): Promise<string[]> {
+    const folder = this.pairingDir(pairing);
+    await mkdir(folder, { recursive: true });
+    return updateSelection(path.join(folder, LIST_FILES.selection), add, remove);
+  }
+
+  async attendees(pairing: string): Promise<Map<string, string[]> | undefined> {
+    return readAttendees(path.join(this.pairingDir(pairing), LIST_FILES.attendees));
+  }
+
+  async saveAttendees(pairing: string, index: Map<string, string[]>): Promise<void> {
+    const folder = this.pairingDir(pairing);
+    await mkdir(folder, { recursive: true });
+    await writeAttendees(path.join(folder, LIST_FILES.attendees), index);
   }
 }
 

@@ -69,6 +69,11 @@ export interface PairingMeta {
   configHash?: string;
   /** ISO time of the last completed run. */
   lastRunAt?: string;
+  /** Each side's collection name and colour as the last run saw them (capability `collection-metadata`). */
+  collectionA?: { name?: string; color?: string };
+  collectionB?: { name?: string; color?: string };
+  /** ISO time both sides were last asked for their name and colour (at most hourly; see engine/collection-meta.ts). */
+  metadataCheckedAt?: string;
 }
 
 /** One atomic batch: relations to put (by key) and delete, plus a metadata patch. */
@@ -137,6 +142,14 @@ export interface StateStore {
   control(pairing: string): Promise<PairingControl>;
   /** Patches the control record atomically (a key set to undefined is removed); returns the new record. */
   updateControl(pairing: string, patch: Partial<PairingControl>): Promise<PairingControl>;
+  /** The UIDs chosen for the pairing (`dovetail select`; filter predicate `selected`), sorted; `[]` when none. */
+  selection(pairing: string): Promise<string[]>;
+  /** Adds and removes chosen UIDs atomically; returns the new list. */
+  updateSelection(pairing: string, add: readonly string[], remove: readonly string[]): Promise<string[]>;
+  /** An event pairing's attendee e-mails per UID (filter predicate `attendee-of`); undefined when none was recorded yet. */
+  attendees(pairing: string): Promise<Map<string, string[]> | undefined>;
+  /** Replaces the pairing's attendee index. */
+  saveAttendees(pairing: string, index: Map<string, string[]>): Promise<void>;
 }
 
 /** The state file cannot be read; names the file and what is wrong. Never treated as empty. */

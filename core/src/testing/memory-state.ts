@@ -52,6 +52,17 @@ export class MemoryStateStore implements StateStore {
   }
   async stats(pairing: string) { return structuredClone(this.days.get(pairing) ?? {}); }
   async control(pairing: string) { return { ...this.controls.get(pairing) }; }
+  private readonly selections = new Map<string, string[]>();
+  private readonly attendeeIndexes = new Map<string, Map<string, string[]>>();
+  async selection(pairing: string) { return [...(this.selections.get(pairing) ?? [])]; }
+  async updateSelection(pairing: string, add: readonly string[], remove: readonly string[]) {
+    const set = new Set([...(this.selections.get(pairing) ?? []), ...add]);
+    for (const uid of remove) set.delete(uid);
+    this.selections.set(pairing, [...set].sort());
+    return this.selection(pairing);
+  }
+  async attendees(pairing: string) { const i = this.attendeeIndexes.get(pairing); return i && new Map(i); }
+  async saveAttendees(pairing: string, index: Map<string, string[]>) { this.attendeeIndexes.set(pairing, new Map(index)); }
   async updateControl(pairing: string, patch: Partial<PairingControl>) {
     const next: PairingControl = { ...this.controls.get(pairing), ...patch, changedAt: new Date().toISOString() };
     for (const k of Object.keys(next) as (keyof PairingControl)[]) if (next[k] === undefined) delete next[k];

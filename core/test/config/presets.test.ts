@@ -39,7 +39,7 @@ describe('shipped presets', () => {
   it('are found in core/presets, one file per id, with nothing broken', () => {
     const catalog = presetCatalog();
     expect([...catalog.problems]).toEqual([]);
-    expect([...catalog.presets.keys()].sort()).toEqual(['pccaddie', 'proad']);
+    expect([...catalog.presets.keys()].sort()).toEqual(['pccaddie', 'proad', 'proad-1-way', 'proad-2-way', 'proad-export', 'proad-komplett']);
     for (const p of catalog.presets.values()) expect(path.basename(p.file)).toBe(`${p.id}.json`);
     expect(PRESETS_DIR).toBe(path.join(repoRoot, 'core', 'presets'));
   });
@@ -232,10 +232,12 @@ describe('validateConfig with presets', () => {
   });
 
   it('reports an unknown preset id with the known ones (string and object form), and nothing else', async () => {
+    const KNOWN = 'one of: pccaddie (PC CADDIE contacts), proad (PROAD contact export), proad-1-way (PROAD "1-Way" procedure), '
+      + 'proad-2-way (PROAD "2-Way" procedure), proad-export (PROAD "Export" procedure), proad-komplett (PROAD "Komplett-Sync" procedure)';
     const issues = await validate({ p: { ...sides, preset: 'proadd' }, q: { ...sides, preset: { id: 'outlook' } } });
     expect(issues).toEqual([
-      { pointer: '/pairings/p/preset', message: 'unknown preset "proadd"', hint: 'did you mean "proad"? one of: pccaddie (PC CADDIE contacts), proad (PROAD contact export)' },
-      { pointer: '/pairings/q/preset/id', message: 'unknown preset "outlook"', hint: 'one of: pccaddie (PC CADDIE contacts), proad (PROAD contact export)' },
+      { pointer: '/pairings/p/preset', message: 'unknown preset "proadd"', hint: `did you mean "proad"? ${KNOWN}` },
+      { pointer: '/pairings/q/preset/id', message: 'unknown preset "outlook"', hint: KNOWN },
     ]);
   });
 

@@ -153,6 +153,10 @@ export function errorForStatus(res: HttpResponse, what: string): DovetailError {
   if (s === 401) return new AuthFailed(`${what}: 401 Unauthorized from ${host}`);
   if (s === 403) return new AuthFailed(`${what}: 403 Forbidden from ${host} (the account may not access this resource)`);
   if (s === 404 || s === 410) return new NotFound(`${what}: ${s} Not Found`);
+  // A web server that is no WebDAV server refuses the method itself: that is a wrong URL, not an outage.
+  if ((s === 405 || s === 501) && /^(PROPFIND|PROPPATCH|REPORT|MKCALENDAR|MKCOL|sync-collection|listing)\b/.test(what)) {
+    return new Invalid(`${what}: ${host} does not speak WebDAV there (${s}${snippet(res.text)}): not a CalDAV or CardDAV server, or not its URL`);
+  }
   if (s >= 500) return new Unavailable(`${what}: ${s} from ${host}${snippet(res.text)}`);
   return new Invalid(`${what}: unexpected ${s}${snippet(res.text)}`);
 }
@@ -161,7 +165,12 @@ function safeHost(url: string): string {
   try { return new URL(url).host; } catch { return url; }
 }
 
+/** A short excerpt of an error body; an HTML page is shown by its title, not its markup. */
 function snippet(text: string): string {
+  if (/^\s*(<!doctype html|<html)/i.test(text)) {
+    const title = /<title[^>]*>([^<]*)<\/title>/i.exec(text)?.[1]?.replace(/\s+/g, ' ').trim();
+    return title ? ` (an HTML page: "${title.slice(0, 120)}")` : ' (an HTML page)';
+  }
   const t = text.replace(/\s+/g, ' ').trim();
   return t ? ` (${t.slice(0, 160)}${t.length > 160 ? '…' : ''})` : '';
 }

@@ -14,3 +14,4 @@ export * from './dns-discovery.js';
 export * from './endpoint.js';
 export * from './members.js';
 export * from './account.js';
+export * from './collection-props.js';

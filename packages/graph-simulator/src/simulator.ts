@@ -9,7 +9,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { OAuthError, OAuthServer, type Grant } from './oauth.js';
 import { renderFolder, renderInstance, renderItem, type RenderOptions } from './render.js';
-import { GraphError, Store, type Folder, type Item, type Json, type Kind, type Mailbox } from './store.js';
+import { calendarColor, GraphError, Store, type Folder, type Item, type Json, type Kind, type Mailbox } from './store.js';
 import { selfSignedCertificate } from './tls.js';
 import { instantOfGraph, utcIso } from './zones.js';
 
@@ -34,6 +34,12 @@ export interface GraphSimulatorOptions {
   latencyMs?: number;
   /** Page size of delta queries without `Prefer: odata.maxpagesize` (default 100). */
   deltaPageSize?: number;
+}
+
+/** 400 for a request that writes a read-only property (Graph refuses them rather than ignore them). */
+function readOnly(body: Json, props: string[]): void {
+  const hit = props.find((p) => body[p] !== undefined);
+  if (hit) throw new GraphError(400, 'ErrorInvalidProperty', `The property '${hit}' is read-only and cannot be set.`);
 }
 
 /** A request as the simulator saw it. */
@@ -154,6 +160,14 @@ export class GraphSimulator {
       return f.id;
     },
     createFolder: (user: string, kind: Kind, name: string, extra: Json = {}): Folder => this.store.addFolder(this.api.mailbox(user), kind, name, false, extra),
+    /**
+     * A person picks a calendar's colour in Outlook: a named one (`hexColor` follows), or any `hexColor` (new Outlook's
+     * custom colours; the name stays).
+     */
+    colourCalendar: (user: string, folderId: string, colour: { color: string } | { hexColor: string }): void => {
+      const f = this.store.folder(this.api.mailbox(user), folderId, 'event');
+      if ('color' in colour) this.store.colourCalendar(f, colour.color); else f.hexColor = colour.hexColor;
+    },
     create: (user: string, kind: Kind, folderId: string | undefined, body: Json): Json => {
       const mb = this.api.mailbox(user);
       return renderItem(this.store.create(mb, kind, folderId ?? this.store.defaultFolder(mb, kind).id, body), { extended: this.allExtended(mb) });
@@ -428,7 +442,10 @@ export class GraphSimulator {
     if (a === 'calendars' && !b) {
       if (m === 'GET') return this.page(ctx, [...mb.folders.values()].filter((x) => x.kind === 'event').map((x) => renderFolder(mb, x)), 1000);
       if (m === 'POST') {
-        const folder = this.store.addFolder(mb, 'event', String(body.name ?? ''), false, { color: body.color ?? 'auto', hexColor: body.hexColor ?? '' });
+        readOnly(body, ['hexColor']);
+        const color = calendarColor(body.color ?? 'auto');
+        const folder = this.store.addFolder(mb, 'event', String(body.name ?? ''), false);
+        this.store.colourCalendar(folder, color);
         return { status: 201, body: renderFolder(mb, folder) };
       }
     }
@@ -441,6 +458,14 @@ export class GraphSimulator {
     if (cal !== undefined || a === 'events' || a === 'calendarView') {
       const [t0, t1, t2] = tail;
       if (!t0 && m === 'GET' && cal) return { status: 200, body: renderFolder(mb, cal) };
+      if (!t0 && m === 'PATCH' && cal) {
+        // Update calendar: `name` and the named `color` are writable; `hexColor` is read-only and follows `color`.
+        readOnly(body, ['hexColor', 'id', 'changeKey', 'owner', 'canEdit']);
+        const color = body.color === undefined ? undefined : calendarColor(body.color);
+        if (body.name !== undefined) this.store.renameFolder(mb, cal, body.name);
+        if (color !== undefined) this.store.colourCalendar(cal, color);
+        return { status: 200, body: renderFolder(mb, cal) };
+      }
       if (t0 === 'events' && !t1) {
         const folder = cal ?? this.store.defaultFolder(mb, 'event');
         if (m === 'GET') return this.page(ctx, [...mb.items.values()].filter((i) => i.kind === 'event' && (cal ? i.folderId === folder.id : true)).sort((x, y) => x.created.localeCompare(y.created) || x.id.localeCompare(y.id)).map((i) => renderItem(i, o)));
@@ -465,6 +490,12 @@ export class GraphSimulator {
       if (!c && m === 'POST') return { status: 201, body: renderFolder(mb, this.store.addFolder(mb, 'task', String(body.displayName ?? ''))) };
       const list = c ? this.store.folder(mb, c, 'task') : undefined;
       if (list && !d && m === 'GET') return { status: 200, body: renderFolder(mb, list) };
+      if (list && !d && m === 'PATCH') {
+        // Update todoTaskList: `displayName` is its one writable property.
+        readOnly(body, ['id', 'isOwner', 'isShared', 'wellknownListName']);
+        if (body.displayName !== undefined) this.store.renameFolder(mb, list, body.displayName);
+        return { status: 200, body: renderFolder(mb, list) };
+      }
       if (list && d === 'tasks' && !e) {
         if (m === 'GET') return this.page(ctx, [...mb.items.values()].filter((i) => i.folderId === list.id).map((i) => renderItem(i, o)));
         if (m === 'POST') return { status: 201, body: renderItem(this.store.create(mb, 'task', list.id, body), o) };
@@ -502,6 +533,12 @@ export class GraphSimulator {
     if (folder && ctail) {
       const [t0, t1, t2, t3] = ctail;
       if (!t0 && m === 'GET') return { status: 200, body: renderFolder(mb, folder) };
+      if (!t0 && m === 'PATCH' && a === 'contactFolders') {
+        // Update contactFolder: `displayName` (moving it with `parentFolderId` is not simulated).
+        readOnly(body, ['id', 'parentFolderId']);
+        if (body.displayName !== undefined) this.store.renameFolder(mb, folder, body.displayName);
+        return { status: 200, body: renderFolder(mb, folder) };
+      }
       if (t0 === 'contacts' && !t1) {
         if (m === 'GET') return this.page(ctx, [...mb.items.values()].filter((i) => i.folderId === folder!.id).map((i) => renderItem(i, o)));
         if (m === 'POST') return { status: 201, body: renderItem(this.store.create(mb, 'contact', folder.id, body), o) };

@@ -10,6 +10,22 @@ import { ianaOf, instantOf, instantOfGraph, utcIso } from './zones.js';
 export type Kind = 'event' | 'task' | 'contact';
 export type Json = Record<string, unknown>;
 
+/**
+ * Outlook's named calendar colours (`calendarColor`) and the `hexColor` a calendar reports once one is picked. `auto`
+ * and `maxColor` have no hex: `hexColor` stays empty, as for a calendar whose colour nobody picked.
+ */
+export const CALENDAR_COLOURS: Readonly<Record<string, string>> = {
+  auto: '', lightBlue: '#A6D1F5', lightGreen: '#87D28F', lightOrange: '#FCAB73', lightGray: '#C0C0C0',
+  lightYellow: '#F0E16C', lightTeal: '#8CD5D0', lightPink: '#F5A3C5', lightBrown: '#CAB398', lightRed: '#F5919C', maxColor: '',
+};
+
+/** The `calendarColor` member `value` names (Graph reads enum members case-insensitively); 400 for another value. */
+export function calendarColor(value: unknown): string {
+  const hit = Object.keys(CALENDAR_COLOURS).find((k) => typeof value === 'string' && k.toLowerCase() === value.toLowerCase());
+  if (!hit) throw new GraphError(400, 'BadRequest', `Requested value '${String(value)}' was not found.`);
+  return hit;
+}
+
 export interface Folder {
   id: string;
   kind: Kind;
@@ -133,6 +149,20 @@ export class Store {
     const f: Folder = { id: newId(kind === 'event' ? 'CAL' : kind === 'task' ? 'LST' : 'CFD'), kind, name, isDefault, extra: rest, ...(color ? { color } : {}), ...(hexColor !== undefined ? { hexColor } : {}) };
     mb.folders.set(f.id, f);
     return f;
+  }
+
+  /** Sets a calendar's named colour; its `hexColor` follows (Graph's is read-only). */
+  colourCalendar(f: Folder, color: string): void {
+    f.color = calendarColor(color);
+    f.hexColor = CALENDAR_COLOURS[f.color];
+  }
+
+  /** Renames a folder (a calendar's `name`, a list's or contact folder's `displayName`); 409 when another has it. */
+  renameFolder(mb: Mailbox, f: Folder, name: unknown): void {
+    if (typeof name !== 'string' || !name.trim()) throw new GraphError(400, 'ErrorInvalidRequest', 'a folder needs a name');
+    const clash = [...mb.folders.values()].find((x) => x !== f && x.kind === f.kind && x.name.toLowerCase() === name.toLowerCase());
+    if (clash) throw new GraphError(409, 'ErrorFolderExists', `A folder with the specified name already exists: ${name}`);
+    f.name = name;
   }
 
   defaultFolder(mb: Mailbox, kind: Kind): Folder {

@@ -122,6 +122,34 @@ describe('requests written from the Graph documentation', () => {
     expect(throttled.status).toBe(429);
     expect(throttled.headers['retry-after']).toBe('7');
   });
+  it('calendars, To Do lists and contact folders renamed and a calendar coloured by PATCH; hexColor is read-only', async () => {
+    const auth = { authorization: `Bearer ${await token()}` };
+    const json = { ...auth, 'content-type': 'application/json' };
+    const base = `${sim.baseUrl}/users/${USER}`;
+    // POST /users/{id}/calendars (user-post-calendars.md): `color` by name; `hexColor` follows.
+    const cal = await http('POST', `${base}/calendars`, json, JSON.stringify({ name: 'Volunteer', color: 'lightRed' }));
+    expect(cal.status).toBe(201);
+    expect(cal.json).toMatchObject({ name: 'Volunteer', color: 'lightRed', hexColor: '#F5919C' });
+    expect((await http('POST', `${base}/calendars`, json, JSON.stringify({ name: 'Plain' }))).json).toMatchObject({ color: 'auto', hexColor: '' });
+    // PATCH /users/{id}/calendars/{id} (calendar-update.md): name and color; the answer is the updated calendar.
+    const patched = await http('PATCH', `${base}/calendars/${cal.json.id}`, json, JSON.stringify({ name: 'Social events', color: 'LightGreen' }));
+    expect(patched.status).toBe(200);
+    expect(patched.json).toMatchObject({ id: cal.json.id, name: 'Social events', color: 'lightGreen', hexColor: '#87D28F' });
+    expect((await http('GET', `${base}/calendars/${cal.json.id}`, auth)).json).toMatchObject({ name: 'Social events', color: 'lightGreen', hexColor: '#87D28F' });
+    const hex = await http('PATCH', `${base}/calendars/${cal.json.id}`, json, JSON.stringify({ hexColor: '#123456' }));
+    expect(hex.status).toBe(400);
+    expect(hex.json.error.message).toContain("'hexColor' is read-only");
+    const notAColour = await http('PATCH', `${base}/calendars/${cal.json.id}`, json, JSON.stringify({ color: 'crimson' }));
+    expect(notAColour.status).toBe(400);
+    expect((await http('PATCH', `${base}/calendar`, json, JSON.stringify({ name: 'Social events' }))).status).toBe(409);
+    expect((await http('GET', `${base}/calendars/${cal.json.id}`, auth)).json.color).toBe('lightGreen');
+    // PATCH /users/{id}/todo/lists/{id} (todotasklist-update.md) and /contactFolders/{id} (contactfolder-update.md): displayName.
+    const list = await http('POST', `${base}/todo/lists`, json, JSON.stringify({ displayName: 'Errands' }));
+    expect((await http('PATCH', `${base}/todo/lists/${list.json.id}`, json, JSON.stringify({ displayName: 'Chores' }))).json).toMatchObject({ id: list.json.id, displayName: 'Chores' });
+    const folder = await http('POST', `${base}/contactFolders`, json, JSON.stringify({ displayName: 'Clients' }));
+    expect((await http('PATCH', `${base}/contactFolders/${folder.json.id}`, json, JSON.stringify({ displayName: 'Customers' }))).json).toMatchObject({ id: folder.json.id, displayName: 'Customers' });
+    expect(sim.api.folders(USER, 'contact').map((f) => f.name)).toContain('Customers');
+  });
 });
 
 describe('standalone', () => {

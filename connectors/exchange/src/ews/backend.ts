@@ -472,6 +472,13 @@ export function createEwsBackend(o: EwsBackendOptions): ExchangeBackend {
     check,
     folders: (): Promise<ExFolder[]> => folders.all(o.sharedMailboxes),
     createFolder: (name, entity) => folders.create(name, entity),
+    // Names only (EWS keeps no folder colour), and never set: renaming a folder named by its path (calendar/Team)
+    // would change the collection id the pairing names. So no updateFolder: Dovetail does not carry names here.
+    folderMetadata: async (collection, entity) => {
+      const id = await folders.resolve(collection, entity);
+      const folder = await call('GetFolder', (s) => ews.Folder.Bind(s, id, new ews.PropertySet(ews.BasePropertySet.IdOnly, [ews.FolderSchema.DisplayName])));
+      return folder.DisplayName ? { name: folder.DisplayName } : {};
+    },
     list,
     load,
     write,

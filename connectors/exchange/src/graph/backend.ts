@@ -404,7 +404,9 @@ export function createGraphBackend(o: GraphBackendOptions): ExchangeBackend {
   return {
     check,
     folders: (): Promise<ExFolder[]> => folders.list(o.sharedMailboxes),
-    createFolder: (name, entity) => folders.create(name, entity),
+    createFolder: (name, entity, color) => folders.create(name, entity, color),
+    folderMetadata: (collection, entity) => folders.metadata(collection, entity),
+    updateFolder: (collection, entity, changes) => folders.update(collection, entity, changes),
     list,
     load,
     write,

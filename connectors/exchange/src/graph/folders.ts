@@ -2,16 +2,11 @@
  * Collection ids ↔ Graph folders: calendars, To Do lists and contact folders of a mailbox (Graph's are flat:
  * `calendar/Team` is the calendar named Team). `discover` shows names and colours.
  */
-import { Invalid, NotFound, type EntityType, type Logger } from '@dovetail/core/sdk';
+import { Invalid, NotFound, type CollectionMetadata, type EntityType, type Logger } from '@dovetail/core/sdk';
 import type { ExFolder } from '../backend.js';
 import { formatCollectionId, parseCollectionId, ROOT_ENTITY } from '../collection-id.js';
 import type { GraphClient, Json } from './client.js';
-
-/** Outlook's named calendar colours (Graph `calendarColor`) as the hex colours Outlook shows. */
-const NAMED_COLOURS: Record<string, string> = {
-  lightBlue: '#A6D1F5', lightGreen: '#87D28F', lightOrange: '#FCAB73', lightGray: '#C0C0C0', lightYellow: '#F0E16C',
-  lightTeal: '#8CD5D0', lightPink: '#F5A3C5', lightBrown: '#CAB398', lightRed: '#F5919C', maxColor: '#C0C0C0',
-};
+import { calendarHex, nearestNamedColour } from './colours.js';
 
 /** A resolved collection: the mailbox path (`/users/x` or `/me`) and the folder's Graph id (undefined: the default). */
 export interface GraphFolder {
@@ -106,7 +101,7 @@ export class GraphFolders {
     const out: ExFolder[] = [];
     const id = (root: string, name?: string) => (name && !name.includes('/') ? formatCollectionId({ mailbox, root, path: [name] }) : formatCollectionId({ mailbox, root, path: [] }));
     for (const c of await this.all(mailbox, 'event')) {
-      const hex = typeof c.hexColor === 'string' && c.hexColor ? c.hexColor.toUpperCase() : NAMED_COLOURS[String(c.color)];
+      const hex = calendarHex(c);
       const name = String(c.name ?? '');
       const cid = c.isDefaultCalendar ? id('calendar') : name.includes('/') ? `id:${c.id}` : id('calendar', name);
       out.push({ id: cid, name, entity: 'event', ...(hex ? { color: hex } : {}), ...(c.canEdit === false ? { readOnly: true } : {}) });
@@ -124,21 +119,63 @@ export class GraphFolders {
     return out;
   }
 
-  /** Creates (or finds) a calendar, To Do list or contact folder; returns its collection id. */
-  async create(name: string, entity: EntityType): Promise<ExFolder> {
+  /** A folder's name and (calendars) colour, with one GET; the default contacts folder, no folder in Graph, has neither. */
+  async metadata(collection: string, entity: EntityType): Promise<CollectionMetadata> {
+    const f = await this.resolve(collection, entity);
+    if (entity === 'contact' && !f.id) return {};
+    const { body } = await this.client.call({ method: 'GET', url: this.path(f) }, f.mailbox);
+    return folderMetadata(body as Json, entity);
+  }
+
+  /**
+   * Sets a calendar's colour (Outlook's nearest named colour: Graph takes names only) and the name of a folder named
+   * by id (`id:…`). A folder named by its path (`calendar/Team`, `calendar`) keeps its name: renaming it would change
+   * or break the collection id the pairing names. Contact folders and To Do lists have no colour. Returns the name and
+   * colour the folder holds afterwards, with what it kept and why.
+   */
+  async update(collection: string, entity: EntityType, changes: CollectionMetadata): Promise<{ held: CollectionMetadata; kept: string[] }> {
+    const f = await this.resolve(collection, entity);
+    const patch: Json = {};
+    const kept: string[] = [];
+    if (changes.color !== undefined) {
+      if (entity === 'event') patch.color = nearestNamedColour(changes.color);
+      else kept.push(`colour: ${entity === 'task' ? 'To Do lists' : 'contact folders'} have none`);
+    }
+    if (changes.name !== undefined) {
+      if (collection.startsWith('id:')) patch[LISTS[entity].name] = changes.name;
+      else kept.push(`name: the collection is named by its path ${collection}; pair it by id (id:…, \`dovetail discover\`) to let its name follow`);
+    }
+    if (!Object.keys(patch).length) return { held: await this.metadata(collection, entity), kept };
+    const { body } = await this.client.call({ method: 'PATCH', url: this.path(f), body: patch }, f.mailbox);
+    return { held: folderMetadata(body as Json, entity), kept };
+  }
+
+  /**
+   * Creates (or finds) a calendar, To Do list or contact folder; a new calendar takes the Outlook named colour nearest
+   * to `color`. Returns its collection id, and a calendar's colour as Graph holds it.
+   */
+  async create(name: string, entity: EntityType, color?: string): Promise<ExFolder> {
     const p = parseCollectionId(name, entity);
     if (p.folderId) throw new Invalid(`${name}: a folder to create is named by its path (e.g. calendar/Team), not by id`);
     if (p.root && ROOT_ENTITY[p.root] !== entity) throw new Invalid(`${name} is below the ${p.root} folder, which does not hold ${entity}s`);
     if (p.path.length !== 1) throw new Invalid(`${name}: Graph folders are flat; name one folder below ${p.root} (e.g. ${p.root}/Team)`);
     const display = p.path[0];
     const existing = (await this.all(p.mailbox, entity)).find((f) => String(f[LISTS[entity].name]).toLowerCase() === display.toLowerCase());
-    let folderId = existing ? String(existing.id) : undefined;
-    if (!folderId) {
-      const { body } = await this.client.call({ method: 'POST', url: `${this.userPath(p.mailbox)}${LISTS[entity].path}`, body: { [LISTS[entity].name]: display } }, this.key(p.mailbox));
-      folderId = String((body as Json).id);
+    let folder = existing;
+    if (!folder) {
+      const props: Json = { [LISTS[entity].name]: display, ...(entity === 'event' && color ? { color: nearestNamedColour(color) } : {}) };
+      folder = (await this.client.call({ method: 'POST', url: `${this.userPath(p.mailbox)}${LISTS[entity].path}`, body: props }, this.key(p.mailbox))).body as Json;
     }
     const id = formatCollectionId(p);
-    this.resolved.set(`${entity}\u0000${name}`, Promise.resolve({ user: this.userPath(p.mailbox), mailbox: this.key(p.mailbox), entity, id: folderId }));
-    return { id, name: display, entity };
+    this.resolved.set(`${entity}\u0000${name}`, Promise.resolve({ user: this.userPath(p.mailbox), mailbox: this.key(p.mailbox), entity, id: String(folder.id) }));
+    const hex = entity === 'event' ? calendarHex(folder) : undefined;
+    return { id, name: display, entity, ...(hex ? { color: hex } : {}) };
   }
+}
+
+/** Name and (calendars) colour of a Graph calendar, To Do list or contact folder as Graph returns it. */
+function folderMetadata(folder: Json, entity: EntityType): CollectionMetadata {
+  const name = folder[LISTS[entity].name];
+  const color = entity === 'event' ? calendarHex(folder) : undefined;
+  return { ...(typeof name === 'string' && name ? { name } : {}), ...(color ? { color } : {}) };
 }

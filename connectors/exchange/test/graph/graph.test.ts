@@ -313,6 +313,78 @@ describe('tokens ahead of expiry', () => {
   });
 });
 
+describe('collection names and colours', () => {
+  const graphBodies = (method: string) => graphRequests().filter((r) => r.method === method).map((r) => r.body);
+
+  it('a new calendar takes the Outlook colour nearest to the one asked, and says which it took', async () => {
+    const connector = await graphFor(sim);
+    const name = freshName('Red');
+    sim.clearRequests();
+    const info = await connector.createCollection!({ id: `calendar/${name}`, name: 'Volunteering', color: '#FF0000', entities: ['event'] });
+    expect(info).toEqual({ id: `calendar/${name}`, name, entities: ['event'], color: '#F5919C' });
+    expect(graphBodies('POST')).toEqual([{ name, color: 'lightRed' }]);
+    expect(sim.api.folders(USER, 'event').find((f) => f.name === name)).toMatchObject({ color: 'lightRed', hexColor: '#F5919C' });
+    // A list or contact folder has no colour to take.
+    const list = await connector.createCollection!({ id: `tasks/${freshName('L')}`, color: '#FF0000', entities: ['task'] });
+    expect(list.color).toBeUndefined();
+  });
+
+  it('reads a calendar\'s name and colour (an Outlook custom colour as it is), a list\'s and contact folder\'s name, with one GET', async () => {
+    const connector = await graphFor(sim);
+    const name = freshName('Read');
+    const folder = sim.api.createFolder(USER, 'event', name, { color: 'lightTeal', hexColor: '#8CD5D0' });
+    sim.clearRequests();
+    expect(await connector.collectionMetadata!(`calendar/${name}`)).toEqual({ name, color: '#8CD5D0' });
+    expect(graphRequests().filter((r) => r.method === 'GET' && r.path.endsWith(`/calendars/${folder.id}`))).toHaveLength(1);
+    sim.api.colourCalendar(USER, folder.id, { hexColor: '#1e90ff' });
+    expect(await connector.collectionMetadata!(`calendar/${name}`)).toEqual({ name, color: '#1E90FF' });
+    const plain = freshName('Plain');
+    sim.api.createFolder(USER, 'event', plain);
+    expect(await connector.collectionMetadata!(`calendar/${plain}`)).toEqual({ name: plain });
+    const list = sim.api.createFolder(USER, 'task', freshName('List'));
+    await connector.list(`id:${list.id}`, { entity: 'task' });
+    expect(await connector.collectionMetadata!(`id:${list.id}`)).toEqual({ name: list.name });
+    const clients = freshName('Clients');
+    sim.api.createFolder(USER, 'contact', clients);
+    expect(await connector.collectionMetadata!(`contacts/${clients}`)).toEqual({ name: clients });
+    expect(await connector.collectionMetadata!('contacts')).toEqual({});
+    expect(await connector.collectionMetadata!('calendar')).toEqual({ name: 'Calendar' });
+  });
+
+  it('sets a calendar\'s colour by its nearest name and keeps the name of a folder named by its path; returns what it holds', async () => {
+    const lines: [string, unknown][] = [];
+    const connector = await graphFor(sim, {}, { logger: recordingLogger(lines) });
+    const name = freshName('Set');
+    const folder = sim.api.createFolder(USER, 'event', name, { color: 'lightRed', hexColor: '#F5919C' });
+    sim.clearRequests();
+    expect(await connector.updateCollection!(`calendar/${name}`, { color: '#00AA55', name: 'Renamed' })).toEqual({ name, color: '#87D28F' });
+    expect(graphBodies('PATCH')).toEqual([{ color: 'lightGreen' }]);
+    expect(graphRequests().find((r) => r.method === 'PATCH')!.path).toBe(`/users/${encodeURIComponent(USER)}/calendars/${folder.id}`);
+    expect(sim.api.folders(USER, 'event').find((f) => f.id === folder.id)).toMatchObject({ name, color: 'lightGreen', hexColor: '#87D28F' });
+    expect(lines.some(([level, msg]) => level === 'info' && String(msg).includes('kept'))).toBe(true);
+    // Only a name, which it keeps: nothing is written, the folder is read.
+    sim.clearRequests();
+    expect(await connector.updateCollection!(`calendar/${name}`, { name: 'Renamed' })).toEqual({ name, color: '#87D28F' });
+    expect(graphBodies('PATCH')).toEqual([]);
+    // Named by id, the calendar takes the name.
+    expect(await connector.updateCollection!(`id:${folder.id}`, { name: 'Renamed' })).toEqual({ name: 'Renamed', color: '#87D28F' });
+    expect(sim.api.folders(USER, 'event').find((f) => f.id === folder.id)!.name).toBe('Renamed');
+  });
+
+  it('renames a To Do list or contact folder named by id, and keeps their colour out', async () => {
+    const connector = await graphFor(sim);
+    const list = sim.api.createFolder(USER, 'task', freshName('Errands'));
+    await connector.list(`id:${list.id}`, { entity: 'task' });
+    sim.clearRequests();
+    expect(await connector.updateCollection!(`id:${list.id}`, { name: 'Chores', color: '#FF0000' })).toEqual({ name: 'Chores' });
+    expect(graphBodies('PATCH')).toEqual([{ displayName: 'Chores' }]);
+    const folder = sim.api.createFolder(USER, 'contact', freshName('Clients'));
+    await connector.list(`id:${folder.id}`, { entity: 'contact' });
+    expect(await connector.updateCollection!(`id:${folder.id}`, { name: 'Customers' })).toEqual({ name: 'Customers' });
+    expect(sim.api.folders(USER, 'contact').find((f) => f.id === folder.id)!.name).toBe('Customers');
+  });
+});
+
 describe('discover and stamps', () => {
   it('discover lists calendars with their colours, To Do lists and contact folders', async () => {
     const name = freshName('Colours');

@@ -6,7 +6,7 @@
  * happened), so their crash fails the operation as `Unavailable`.
  */
 import type {
-  CheckResult, CollectionInfo, CollectionSpec, Connector, ListOptions, ListResult, LoadOptions, LoadResult, Logger, Secrets, CredentialStore,
+  CheckResult, CollectionInfo, CollectionMetadata, CollectionSpec, Connector, ListOptions, ListResult, LoadOptions, LoadResult, Logger, Secrets, CredentialStore,
   WatchHandle, WriteOp, WriteResult,
 } from '../../sdk/connector.js';
 import {
@@ -53,6 +53,8 @@ export class ProcessConnector implements Connector {
   /** The optional methods the connector implements, as its first `initialize` said. */
   methods: InitializeResult['methods'] = [];
   createCollection?: (spec: CollectionSpec) => Promise<CollectionInfo>;
+  collectionMetadata?: (collection: string) => Promise<CollectionMetadata>;
+  updateCollection?: (collection: string, changes: CollectionMetadata) => Promise<CollectionMetadata | void>;
   watch?: (collection: string, onChange: () => void) => Promise<WatchHandle>;
 
   private constructor(private readonly o: ProcessConnectorOptions) {
@@ -67,6 +69,8 @@ export class ProcessConnector implements Connector {
     const c = new ProcessConnector(o);
     await c.channel();
     if (c.methods.includes('createCollection')) c.createCollection = (spec) => c.call('createCollection', { spec }, false);
+    if (c.methods.includes('collectionMetadata')) c.collectionMetadata = (collection) => c.call('collectionMetadata', { collection }, true);
+    if (c.methods.includes('updateCollection')) c.updateCollection = async (collection, changes) => (await c.call<CollectionMetadata | null>('updateCollection', { collection, changes }, false)) ?? undefined;
     if (c.methods.includes('watch')) c.watch = (collection, onChange) => c.addWatch(collection, onChange);
     return c;
   }
