@@ -15,7 +15,7 @@ import { DigestSession, parseWwwAuthenticate } from './digest.js';
 import { NtlmSession } from './ntlm.js';
 import { describeNetworkError } from './net-errors.js';
 import { redactUrl } from './redact-url.js';
-import { KeyedLimiter } from './limiter.js';
+import { AdaptiveLimiter, KeyedLimiter, type LimiterSlot } from './limiter.js';
 
 /**
  * How to authenticate. `basic` and `auto` send Basic pre-emptively over TLS or loopback (on challenge otherwise);
@@ -78,6 +78,12 @@ export interface TransportOptions {
    * requests with the same key wait their turn. Requests without a key are not limited. Default: unlimited.
    */
   maxInFlightPerKey?: number;
+  /**
+   * Most writes (any method but GET, HEAD, OPTIONS, PROPFIND, REPORT) in flight at once per host. The window
+   * adapts: a 429/503 or a write without an answer (time-out, reset) halves it (down to 1), calm answers grow it
+   * back up to this number; further writes wait their turn. Default: unlimited (the caller decides how many it sends at once).
+   */
+  maxWritesInFlight?: number;
   /** Relative paths in ca/cert/key resolve against this folder. */
   baseDir?: string;
   signal?: AbortSignal;
@@ -152,6 +158,8 @@ export class Transport {
   private readonly maxResponseBytes: number;
   private readonly retryStatuses: Set<number>;
   private readonly limiter?: KeyedLimiter;
+  /** Write windows by host (see `maxWritesInFlight`). */
+  private readonly writeWindows = new Map<string, AdaptiveLimiter>();
   private digest?: DigestSession;
   /** Basic credentials go out once the server asked for them (or at once over TLS/loopback). */
   private basicArmed = false;
@@ -167,7 +175,7 @@ export class Transport {
       ? new ProxyAgent({ uri: options.proxy, requestTls: tls, proxyTls: tls, token: proxyToken(options.proxy), connections })
       : new Agent({ connect: tls, keepAliveTimeout: 10_000, connections }));
     this.singleConnection = options.auth.type === 'ntlm';
-    this.dispatcher = this.makeDispatcher(this.singleConnection ? 1 : 8);
+    this.dispatcher = this.makeDispatcher(this.singleConnection ? 1 : Math.max(8, options.maxWritesInFlight ?? 0));
     this.timeoutMs = options.timeoutMs ?? 30_000;
     // Timers hold 31 bits: a larger time-out would fire at once and fail every request.
     if (!Number.isInteger(this.timeoutMs) || this.timeoutMs < 1 || this.timeoutMs > MAX_TIMER_MS) {
@@ -178,6 +186,9 @@ export class Transport {
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.retryStatuses = new Set(options.retryStatuses ?? [429, 503]);
     if (options.maxInFlightPerKey) this.limiter = new KeyedLimiter(options.maxInFlightPerKey);
+    if (options.maxWritesInFlight !== undefined && (!Number.isInteger(options.maxWritesInFlight) || options.maxWritesInFlight < 1)) {
+      throw new Invalid(`"maxWritesInFlight" must be a whole number ≥ 1, not ${options.maxWritesInFlight}`);
+    }
   }
 
   /** Sends a request; throws AuthFailed (401 after answering the challenge), RateLimited, Unavailable. */
@@ -186,13 +197,25 @@ export class Transport {
     return this.limiter.run(req.limitKey, () => this.attempt(url, req));
   }
 
+  /** The write window of `url`'s host (when `maxWritesInFlight` is set), for tests and logs. */
+  writeWindow(url: string): AdaptiveLimiter | undefined {
+    const max = this.options.maxWritesInFlight;
+    if (max === undefined) return undefined;
+    const host = safeHost(url).toLowerCase();
+    let window = this.writeWindows.get(host);
+    if (!window) { window = new AdaptiveLimiter(max); this.writeWindows.set(host, window); }
+    return window;
+  }
+
   private async attempt(url: string, req: HttpRequest): Promise<HttpResponse> {
+    const window = SAFE_METHODS.has(req.method) ? undefined : this.writeWindow(url);
     let authRetried = false;
     let refreshToken = false;
     for (let attempt = 0; ; attempt++) {
       let res: HttpResponse;
       try {
-        res = await this.send(url, req, await this.bearer(refreshToken));
+        const authorization = await this.bearer(refreshToken);
+        res = await (window ? window.run((slot) => this.sendInWindow(slot, url, req, authorization)) : this.send(url, req, authorization));
       } catch (e) {
         // Our own errors (a size cap, a host given up, a token source's, what a body sink refused) are final as they are.
         if (this.options.signal?.aborted || isDovetailError(e) || e instanceof SinkStopped) throw unwrapSink(e);
@@ -312,6 +335,24 @@ export class Transport {
       if (this.options.signal?.aborted || isDovetailError(e) || e instanceof SinkStopped) throw unwrapSink(e);
       throw new Unavailable(describeNetworkError(e, url), { cause: e });
     }
+  }
+
+  /**
+   * One write while holding a place in its host's window (see `maxWritesInFlight`): a busy answer (429/503) or none
+   * at all (a time-out, a dropped connection) shrinks the window, a calm one grows it. A write sent again after a busy answer waits for a place anew.
+   */
+  private async sendInWindow(slot: LimiterSlot, url: string, req: HttpRequest, authorization?: string): Promise<HttpResponse> {
+    let res: HttpResponse;
+    try {
+      res = await this.send(url, req, authorization);
+    } catch (e) {
+      // No answer at all (a time-out, a reset): the server is struggling too.
+      if (!this.options.signal?.aborted && !isDovetailError(e) && !(e instanceof SinkStopped)) slot.busy();
+      throw e;
+    }
+    if (this.retryStatuses.has(res.status)) slot.busy();
+    else if (res.status < 500) slot.ok();
+    return res;
   }
 
   /**
@@ -467,16 +508,22 @@ function safeHost(url: string): string {
 /**
  * The body as text, in the charset it is in (UTF-8, else its Content-Type charset, else as detected; a leading BOM
  * is dropped, as fetch's text() does): never replacement characters in data we keep. An error page only ever
- * becomes a message, so it is read leniently.
+ * becomes a message, and a binary body (an image: its `bytes` are the data) is not text at all, so both are read
+ * leniently.
  */
 function bodyText(bytes: Uint8Array, status: number, contentType: string | null, url: string): string {
   if (bytes.length === 0) return '';
   try {
     return decodeText(bytes, { name: `the answer from ${safeHost(url)}`, declared: charsetOfContentType(contentType) }).text;
   } catch (e) {
-    if (status >= 300 && status !== 207) return UTF8.decode(bytes);
+    if ((status >= 300 && status !== 207) || isBinaryType(contentType)) return UTF8.decode(bytes);
     throw e;
   }
+}
+
+/** True for a Content-Type whose body is not text (images, audio, video, octet streams). */
+function isBinaryType(contentType: string | null): boolean {
+  return /^\s*(image|audio|video)\/|^\s*application\/(octet-stream|pdf|zip)/i.test(contentType ?? '');
 }
 
 /** A byte count for messages: `512 bytes`, `40 KiB`, `50 MiB`. */

@@ -797,6 +797,57 @@ describe('Transport in a run: per-host budget', () => {
     expect(srv.seen).toHaveLength(5);
   });
 
+  it('maxWritesInFlight: at most N writes per host at once, answers in order; reads are not held', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const srv = await httpServer((req, res) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      setTimeout(() => { inFlight--; res.writeHead(req.method === 'PUT' ? 201 : 200, { etag: `"${req.url}"` }).end(); }, 30);
+    });
+    const t = transport({ maxWritesInFlight: 3 });
+    const answers = await inRun({}, () => Promise.all(Array.from({ length: 12 }, (_, i) => t.request(`${srv.url}w-${i}.ics`, { method: 'PUT', body: 'x' }))));
+    expect(answers.map((r) => r.headers.get('etag'))).toEqual(Array.from({ length: 12 }, (_, i) => `"/w-${i}.ics"`));
+    expect(peak).toBe(3);
+    peak = 0;
+    await Promise.all(Array.from({ length: 6 }, () => t.request(srv.url, { method: 'REPORT' })));
+    expect(peak).toBe(6);
+  });
+
+  it('writes several at a time: a given-up host gets no write that was waiting for a place in the window', async () => {
+    const srv = await httpServer(() => { /* never answers */ });
+    const t = transport({ timeoutMs: 1_000, maxWritesInFlight: 4 });
+    const outcome = await inRun({}, () => Promise.all(Array.from({ length: 20 }, (_, i) => t.request(`${srv.url}c-${i}.ics`, { method: 'PUT', body: 'x' })
+      .then(() => 'ok', (e: { notAttempted?: boolean; code: string }) => (e.notAttempted ? 'skipped' : e.code)))));
+    expect(outcome).toEqual([...Array(4).fill('Unavailable'), ...Array(16).fill('skipped')]);
+    expect(srv.seen).toHaveLength(4);
+  });
+
+  it('a server answering 503 gets fewer writes in flight, then more again as it answers calmly', async () => {
+    let inFlight = 0;
+    const arrivals: { at: number; inFlight: number; index: number }[] = [];
+    const srv = await httpServer((_req, res, _s, i) => {
+      inFlight++;
+      arrivals.push({ at: Date.now(), inFlight, index: i });
+      setTimeout(() => {
+        inFlight--;
+        // The first eight (the whole first window) are refused: busy, come back in 1 s.
+        if (i < 8) res.writeHead(503, { 'retry-after': '1' }).end(); else res.writeHead(201).end();
+      }, 40);
+    });
+    const t = transport({ maxWritesInFlight: 8, maxRetries: 3 });
+    const answers = await inRun({}, () => Promise.all(Array.from({ length: 48 }, (_, i) => t.request(`${srv.url}b-${i}.ics`, { method: 'PUT', body: 'x' }))));
+    expect(answers.every((r) => r.status === 201)).toBe(true);
+    expect(srv.seen).toHaveLength(56); // 48 writes, 8 of them sent twice
+    const before = arrivals.filter((a) => a.index < 8);
+    const after = arrivals.filter((a) => a.index >= 8);
+    expect(Math.max(...before.map((a) => a.inFlight))).toBe(8);
+    // Right after the pause the window is half what it was; it grows back by one per window of calm answers.
+    expect(Math.max(...after.slice(0, 8).map((a) => a.inFlight))).toBeLessThanOrEqual(5);
+    expect(Math.max(...after.map((a) => a.inFlight))).toBeGreaterThan(4);
+    expect(t.writeWindow(srv.url)!.limit).toBeGreaterThan(4);
+  });
+
   it('429 with Retry-After pauses every request to the host, then goes on', async () => {
     const arrivals: number[] = [];
     const srv = await httpServer((_req, res, _s, i) => {
