@@ -6,10 +6,11 @@ import { createServer as createHttpsServer, type Server as HttpsServer, type Ser
 import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeNetworkError, networkErrorCode } from '../src/net-errors.js';
-import { retryAfterMs, Transport, type TransportOptions } from '../src/transport.js';
+import { ResponseTooLarge, retryAfterMs, Transport, type TransportOptions } from '../src/transport.js';
 import { RunBudget, withRunBudget, type RunBudgetLimits } from '@dovetail/core/sdk';
 import { ntlmGuard } from './ntlm-server.js';
 
@@ -140,7 +141,7 @@ describe('Transport: authentication', () => {
     expect(srv.seen[0].headers.depth).toBe('0');
     expect(srv.seen[0].headers['user-agent']).toBe('dovetail');
     await t.request(`${srv.url}x.ics`, { method: 'GET' });
-    expect(t.stats).toEqual({ requests: 2, byMethod: { PROPFIND: 1, GET: 1 }, bytesReceived: 10 });
+    expect(t.stats).toEqual({ requests: 2, byMethod: { PROPFIND: 1, GET: 1 }, bytesReceived: 10, bytesDecoded: 10 });
   });
 
   // A plain-http host that is not this machine, reached through a CONNECT proxy that tunnels to the test
@@ -586,6 +587,92 @@ describe('response size limit', () => {
     const srv = await httpServer((_req, res) => res.writeHead(200).end('\ufeffBEGIN:VCALENDAR'));
     const res = await transport({ maxResponseBytes: 18 }).request(srv.url, { method: 'GET' });
     expect(res.text).toBe('BEGIN:VCALENDAR');
+  });
+});
+
+describe('gzip answers (inflated by the transport, within maxResponseBytes)', () => {
+  /** Multistatus-like text of about `n` bytes, varied enough that gzip does not shrink it to nothing. */
+  const bigText = (n: number) => {
+    const parts: string[] = [];
+    let size = 0;
+    for (let i = 0; size < n; i++) {
+      const line = `<d:response><d:href>/cal/item-${i}.ics</d:href><d:getetag>"${createHash('sha1').update(String(i)).digest('hex')}"</d:getetag></d:response>\n`;
+      parts.push(line);
+      size += line.length;
+    }
+    return parts.join('');
+  };
+
+  it('asks for gzip and reads a large gzip answer whole, counting the bytes on the wire and inflated', async () => {
+    const text = bigText(8 * 1024 * 1024);
+    const packed = gzipSync(text);
+    const srv = await httpServer((_req, res) => res.writeHead(207, { 'content-type': 'application/xml; charset=utf-8', 'content-encoding': 'gzip' }).end(packed));
+    const t = transport();
+    const res = await t.request(srv.url, { method: 'REPORT', body: '<x/>' });
+    expect(srv.seen[0].headers['accept-encoding']).toBe('gzip');
+    expect(res.text).toBe(text);
+    expect(t.stats.bytesReceived).toBe(packed.length);
+    expect(t.stats.bytesDecoded).toBe(Buffer.byteLength(text));
+    expect(t.stats.bytesReceived * 4).toBeLessThan(t.stats.bytesDecoded);
+  });
+
+  it('a large gzip answer from an HTTP/1.0 server that ends it by closing the connection (as Radicale does) arrives whole', async () => {
+    const text = bigText(12 * 1024 * 1024);
+    const packed = gzipSync(text);
+    const server = track(createNetServer((socket) => {
+      socket.once('data', () => {
+        socket.write('HTTP/1.0 207 Multi-Status\r\nContent-Type: application/xml; charset=utf-8\r\nContent-Encoding: gzip\r\nConnection: close\r\n\r\n');
+        // In pieces, with pauses: the client must not be caught paused when the connection closes.
+        let at = 0;
+        const next = () => {
+          if (at >= packed.length) { socket.end(); return; }
+          socket.write(packed.subarray(at, at + 256 * 1024));
+          at += 256 * 1024;
+          setImmediate(next);
+        };
+        next();
+      });
+    }));
+    const port = await listen(server);
+    const lines: string[] = [];
+    const res = await transport().request(`http://127.0.0.1:${port}/cal/`, { method: 'REPORT', body: '<x/>', stream: () => ({ write: (piece) => { lines.push(piece); } }) });
+    expect(res.status).toBe(207);
+    expect(lines.join('')).toBe(text);
+  });
+
+  it('a gzip bomb is refused at maxResponseBytes inflated, with the same error as an answer that large', async () => {
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 'A'));
+    expect(bomb.length).toBeLessThan(256 * 1024); // small on the wire
+    const srv = await httpServer((_req, res) => res.writeHead(200, { 'content-type': 'text/calendar', 'content-encoding': 'gzip' }).end(bomb));
+    const t = transport({ maxResponseBytes: 1024 * 1024, maxResponseBytesSetting: 'maxFeedBytes' });
+    const err = await t.request(srv.url, { method: 'GET' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ResponseTooLarge);
+    expect((err as Error).message).toMatch(/^the response from 127\.0\.0\.1:\d+ is larger than 1 MiB; raise "maxFeedBytes"/);
+    expect(t.stats.bytesDecoded).toBeLessThan(8 * 1024 * 1024); // stopped inflating soon after the limit
+    expect(srv.seen).toHaveLength(1);
+  });
+
+  it('a gzip answer cut off in the middle, or not gzip at all, is a clear error, not a half body', async () => {
+    const packed = gzipSync(bigText(512 * 1024));
+    const cut = await httpServer((_req, res) => res.writeHead(200, { 'content-type': 'text/calendar', 'content-encoding': 'gzip' }).end(packed.subarray(0, packed.length >> 1)));
+    const err = await transport().request(cut.url, { method: 'GET' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'Unavailable' });
+    expect((err as Error).message).toMatch(/^the gzip answer from 127\.0\.0\.1:\d+ is damaged or cut off \(unexpected end of file\)/);
+    const garbage = await httpServer((_req, res) => res.writeHead(200, { 'content-encoding': 'gzip' }).end('this is not gzip'));
+    const err2 = await transport().request(garbage.url, { method: 'GET' }).catch((e: unknown) => e);
+    expect((err2 as Error).message).toMatch(/^the gzip answer from 127\.0\.0\.1:\d+ is damaged or cut off \(incorrect header check\)/);
+  });
+
+  it('an encoding that was not asked for (br) is refused by name; identity and no body are fine', async () => {
+    const srv = await httpServer((req, res) => {
+      if (req.url === '/br') res.writeHead(200, { 'content-encoding': 'br' }).end('xx');
+      else if (req.url === '/none') res.writeHead(304, { 'content-encoding': 'gzip' }).end();
+      else res.writeHead(200, { 'content-encoding': 'identity' }).end('plain');
+    });
+    const err = await transport().request(`${srv.url}br`, { method: 'GET' }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/came encoded as "br", which was not asked for \(only gzip is accepted\)/);
+    expect((await transport().request(`${srv.url}plain`, { method: 'GET' })).text).toBe('plain');
+    expect((await transport().request(`${srv.url}none`, { method: 'GET' })).status).toBe(304);
   });
 });
 
