@@ -2,7 +2,8 @@
 // engine-plan, state-writes, folder-sync, caldav-sync (5,000 events), carddav-sync (5,000 contacts), ical-feed
 // (a 10,000-event feed), exchange-sync (5,000 calendar items from the EWS simulator) and service (the runner
 // service's overhead per run and its memory with 1,000 pairings) and hanging-server (the run budget against a
-// server that never answers a write: 3,000 events); caldav-sync and carddav-sync need radicale,
+// server that never answers a write: 3,000 events), startup (--version, --help, validate, a no-change sync beside
+// `node -e 0`) and bulk-upload (3,000 events folder → Radicale, beside vdirsyncer); caldav-sync and carddav-sync need radicale,
 // vdirsyncer and curl, ical-feed uses vdirsyncer and curl when present.
 // Extra arguments go to folder-sync (e.g. `--items 2000`).
 // Exits non-zero when a benchmark fails (a broken build, or an assertion such as "a no-change sync
@@ -26,6 +27,8 @@ const BENCHES = [
   { file: 'ical-feed.mjs', args: [] },
   { file: 'exchange-sync.mjs', args: [] },
   { file: 'hanging-server.mjs', args: [] },
+  { file: 'startup.mjs', args: [] },
+  { file: 'bulk-upload.mjs', args: [] },
 ];
 
 if (!existsSync(path.join(here, '..', 'core', 'dist', 'engine', 'plan.js'))) {

@@ -10,17 +10,17 @@
 // writes anything or sends other than one request, a sync after K server changes loads or writes other
 // than K items, Dovetail writes to the server, or an initial sync straight to Radicale (no proxy: HTTP/1.0,
 // connection closed after each answer) fails. Speed and memory targets are reported, not asserted.
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { gnuTime, median, runChild as runInScratch, which } from './processes.mjs';
 import { exitOnFailures, inWorkDir, syncReport, table } from './report.mjs';
+import { startRadicale as startRadicaleAt } from './radicale.mjs';
 
 /**
  * What differs between a calendar and an address book bench; everything else is shared.
@@ -95,51 +95,9 @@ async function seedStorage(storageDir, n) {
 // ---------------------------------------------------------------------------------------------
 // Radicale, started and stopped by this script.
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address();
-      probe.close(() => resolve(port));
-    });
-  });
-}
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const AUTH = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
-
-async function startRadicale(storageDir) {
-  const port = await freePort();
-  const logFile = path.join(path.dirname(storageDir), 'radicale.log');
-  const fd = openSync(logFile, 'a');
-  const child = spawn(radicale, ['--config', '', '--server-hosts', `127.0.0.1:${port}`, '--auth-type', 'none',
-    '--rights-type', 'owner_only', '--storage-filesystem-folder', storageDir], { stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  let exited = false;
-  const gone = new Promise((resolve) => child.once('exit', () => { exited = true; resolve(); }));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    if (exited) throw new Error(`radicale exited before it was ready:\n${await readFile(logFile, 'utf8').catch(() => '')}`);
-    try {
-      const res = await fetch(`${url}/`, { method: 'OPTIONS', headers: { Authorization: AUTH } });
-      await res.arrayBuffer();
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error('radicale did not answer within 20 s');
-      await sleep(100);
-    }
-  }
-  const stop = async () => {
-    if (exited) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => { if (!exited) child.kill('SIGKILL'); }, 5000);
-    await gone;
-    clearTimeout(timer);
-  };
-  return { port, url, stop, pid: child.pid };
-}
+const startRadicale = (storageDir) => startRadicaleAt(radicale, storageDir, AUTH);
 
 /** A DAV request straight to the server (not through the counting proxy): seeding, tokens, changes. */
 async function dav(base, method, href, body, headers = {}) {

@@ -92,7 +92,7 @@ export async function createCalDavConnector(ctx: ConnectorContext<CalDavSettings
   }
 
   async function write(collection: string, ops: WriteOp[]): Promise<WriteResult[]> {
-    return writeMembers(client, await collectionHref(collection), ops, ICS_FORMAT, ep.multigetChunk, { verify: ctx.settings.verifyWrites !== false });
+    return writeMembers(client, await collectionHref(collection), ops, ICS_FORMAT, ep.multigetChunk, { verify: ctx.settings.verifyWrites !== false, concurrency: ep.writeConcurrency });
   }
 
   async function discover(): Promise<CollectionInfo[]> {

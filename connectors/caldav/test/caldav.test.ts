@@ -153,6 +153,41 @@ for (const kind of ['radicale', 'xandikos'] as DavServerKind[]) {
       }
     });
 
+    it('writes several at once (writeConcurrency): every item stored once, results in op order, stale updates refused', async () => {
+      const cal = await newCalendar();
+      const fast = await connectorFor({ ...server, url: proxy.url }, { writeConcurrency: 6, verifyWrites: false });
+      let inFlight = 0;
+      let peak = 0;
+      proxy.before = async (req) => {
+        if (req.method !== 'PUT') return;
+        peak = Math.max(peak, ++inFlight);
+        await new Promise((r) => setTimeout(r, 15));
+        inFlight--;
+      };
+      try {
+        const tag = cal.split('/').filter(Boolean).pop()!;
+        const event = (uid: string, summary: string) => ({ type: 'event' as const, uid, summary, start: { kind: 'utc' as const, value: '2026-03-01T10:00:00Z' } });
+        const created = await fast.write(cal, Array.from({ length: 40 }, (_, i) => ({ op: 'create' as const, item: event(`bulk-${i}-${tag}`, `E${i}`) })));
+        expect(created.every((r) => r.ok)).toBe(true);
+        expect(created.map((r) => r.ok && decodeURIComponent(r.id.split('/').pop()!))).toEqual(Array.from({ length: 40 }, (_, i) => `bulk-${i}-${tag}.ics`));
+        expect(peak).toBeGreaterThan(1);
+        expect(peak).toBeLessThanOrEqual(6);
+        const listed = await fast.list(cal, { entity: 'event' });
+        expect(listed.kind === 'full' && listed.items.length).toBe(40);
+        const versions = new Map(listed.kind === 'full' ? listed.items.map((i) => [i.id, i.version]) : []);
+        const updated = await fast.write(cal, created.slice(0, 10).map((r, i) => {
+          const id = (r as { id: string }).id;
+          return { op: 'update' as const, id, ifVersion: i % 2 ? '"not-the-etag"' : versions.get(id), item: event(`bulk-${i}-${tag}`, `E${i} v2`) };
+        }));
+        expect(updated.map((r) => (r.ok ? 'ok' : r.error.code))).toEqual(Array.from({ length: 10 }, (_, i) => (i % 2 ? 'PreconditionFailed' : 'ok')));
+        const loaded = await fast.load(cal, created.slice(0, 4).map((r) => (r as { id: string }).id), { entity: 'event' });
+        expect(loaded.map((r) => (r.ok ? (r.item as EventEntity).summary : r.error.code))).toEqual(['E0 v2', 'E1', 'E2 v2', 'E3']);
+      } finally {
+        proxy.before = undefined;
+        await fast.close?.();
+      }
+    });
+
     it('429/503 with Retry-After are waited out; a long wait surfaces as RateLimited', async () => {
       const cal = await newCalendar();
       let refusals = 1;

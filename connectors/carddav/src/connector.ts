@@ -64,7 +64,7 @@ export async function createCardDavConnector(ctx: ConnectorContext<CardDavSettin
   }
 
   async function write(collection: string, ops: WriteOp[]): Promise<WriteResult[]> {
-    return writeMembers(client, await collectionHref(collection), ops, format, ep.multigetChunk, { verify: ctx.settings.verifyWrites !== false });
+    return writeMembers(client, await collectionHref(collection), ops, format, ep.multigetChunk, { verify: ctx.settings.verifyWrites !== false, concurrency: ep.writeConcurrency });
   }
 
   async function discover(): Promise<CollectionInfo[]> {

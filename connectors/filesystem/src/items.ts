@@ -5,10 +5,9 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import {
-  createExclusive, decodeText, Invalid, NotFound, PreconditionFailed, replaceAtomic, Unavailable,
+  createExclusive, decodeText, Invalid, mapLimit, NotFound, PreconditionFailed, replaceAtomic, Unavailable,
   type EntityType, type LoadResult, type WriteOp, type WriteResult,
 } from '@dovetail/core/sdk';
-import { mapLimit } from './concurrency.js';
 import { toDovetailError } from './fs-errors.js';
 import { parseItemFile, serializeItem } from './item-codec.js';
 import { alternativeFileName, assertSafeName, preferredFileName } from './names.js';

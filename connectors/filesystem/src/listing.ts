@@ -5,9 +5,8 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import type { EntityType, ItemRef } from '@dovetail/core/sdk';
+import { mapLimit, type EntityType, type ItemRef } from '@dovetail/core/sdk';
 import { componentKinds, holdsEntity, type ComponentKind } from './components.js';
-import { mapLimit } from './concurrency.js';
 import { isIgnoredFileName } from './names.js';
 import { hasExtension } from './settings.js';
 import type { LinkGuard } from './links.js';

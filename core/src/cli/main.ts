@@ -5,7 +5,8 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { commands, type CommandContext } from './commands.js';
+// Commands load on demand (`import('./commands.js')` below): --version and --help cost no more than Node's start.
+import type { CommandContext } from './commands.js';
 import type { PairOptions } from './discover-pair.js';
 import type { ConformanceOptions } from './conformance.js';
 import { UsageError } from './errors.js';
@@ -98,6 +99,7 @@ export async function main(argv: string[], io: { out: (s: string) => void; err: 
   if (values.version) { io.out(version()); return 0; }
   const [name, ...args] = positionals;
   if (values.help || !name || name === 'help') { io.out(HELP); return name || values.help ? 0 : 2; }
+  const { commands } = await import('./commands.js');
   const command = commands[name];
   if (!command) {
     io.err(`dovetail: unknown command '${name}'. Commands: ${Object.keys(commands).join(', ')}.\nRun 'dovetail --help' for usage.`);

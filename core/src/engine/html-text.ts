@@ -11,7 +11,8 @@
  * writes runs of spaces, a leading space and tabs so a browser shows them — so htmlToText(textToHtml(t)) ===
  * normalizeText(t).
  */
-import { compile, type FormatCallback, type HtmlToTextOptions } from 'html-to-text';
+import { createRequire } from 'node:module';
+import type { compile as Compile, FormatCallback, HtmlToTextOptions } from 'html-to-text';
 
 /** Table rows as lines, cells separated by a tab (html-to-text's own tables pad cells with spaces). */
 const tabTable: FormatCallback = (elem, walk, builder) => {
@@ -45,7 +46,12 @@ const OPTIONS: HtmlToTextOptions = {
     { selector: 'p', options: { leadingLineBreaks: 2, trailingLineBreaks: 2 } },
   ],
 };
-const convert = compile(OPTIONS);
+/** The converter, built on the first HTML description (loading html-to-text costs every run otherwise). */
+let converter: ((html: string) => string) | undefined;
+function convert(html: string): string {
+  converter ??= (createRequire(import.meta.url)('html-to-text') as { compile: typeof Compile }).compile(OPTIONS);
+  return converter(html);
+}
 
 /** Markup or a character reference: anything else is plain text. */
 const LOOKS_LIKE_HTML = /<[a-zA-Z!/?]|&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,7}|[a-zA-Z][a-zA-Z0-9]{1,31})/;

@@ -46,7 +46,12 @@ export interface DavEndpointSettings {
   quirks?: DavQuirks;
   /** Read written items back to report what the server changed (default true). */
   verifyWrites?: boolean;
+  /** Writes (PUT/DELETE) in flight at once to the server (default `DEFAULT_WRITE_CONCURRENCY`); fewer while it answers 429/503. */
+  writeConcurrency?: number;
 }
+
+/** Writes in flight at once when `writeConcurrency` is not set. */
+export const DEFAULT_WRITE_CONCURRENCY = 4;
 
 /** A connected endpoint: the client, where discovery starts, and what to expect of the server. */
 export interface DavEndpoint {
@@ -56,6 +61,8 @@ export interface DavEndpoint {
   startHref: string;
   quirks: Required<DavQuirks>;
   multigetChunk: number;
+  /** Writes in flight at once (the `writeConcurrency` setting or its default). */
+  writeConcurrency: number;
 }
 
 /** Builds the endpoint; throws `Invalid` for settings that cannot work (no URL at all, unknown preset). */
@@ -70,11 +77,13 @@ export async function openDavEndpoint(ctx: ConnectorContext<DavEndpointSettings>
   }
   const quirks = effectiveQuirks(preset, s.quirks, protocol);
   const auth = await authFor(ctx, preset?.auth);
+  const writeConcurrency = s.writeConcurrency ?? DEFAULT_WRITE_CONCURRENCY;
   if (s.insecure) ctx.logger.warn({ url: redactUrl(startUrl) }, 'TLS certificate verification is OFF for this endpoint ("insecure": true): anyone on the network path can read and change this traffic');
   const transport = new Transport({
     auth, ca: s.caFile, cert: s.clientCert, key: s.clientKey,
     passphrase: await ctx.secrets.maybe('clientKeyPassphrase'),
     insecure: s.insecure, proxy: s.proxy, timeoutMs: s.timeoutMs, maxResponseBytes: s.maxResponseBytes, baseDir: ctx.baseDir,
+    maxWritesInFlight: writeConcurrency,
     signal: ctx.signal, logger: ctx.logger, userAgent: 'dovetail (+https://github.com/dovetail-sync)',
   });
   return {
@@ -83,6 +92,7 @@ export async function openDavEndpoint(ctx: ConnectorContext<DavEndpointSettings>
     startHref: url.pathname + url.search,
     quirks,
     multigetChunk: s.multigetChunk ?? quirks.maxMultiget,
+    writeConcurrency,
   };
 }
 

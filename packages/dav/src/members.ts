@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  alteredProperties, Invalid, NotFound, Unavailable, isDovetailError, parseSingleItem,
+  alteredProperties, Invalid, mapLimit, NotFound, Unavailable, isDovetailError, parseSingleItem,
   type Entity, type EntityType, type LoadResult, type WriteOp, type WriteResult,
 } from '@dovetail/core/sdk';
 import type { DavClient } from './client.js';
@@ -59,6 +59,11 @@ export interface WriteOptions {
    * otherwise only items answered without an ETag, and repaired ones, are read back. Default true.
    */
   verify?: boolean;
+  /**
+   * Writes in flight at once (default 1: one after another). The transport's write window
+   * (`maxWritesInFlight`) may hold some back while the server says it is busy.
+   */
+  concurrency?: number;
 }
 
 /** A refusal that a repaired copy may get past: the item refused, or a 500 (servers that choke on what they cannot parse). */
@@ -81,45 +86,65 @@ async function putWithRepair(
 }
 
 /**
- * Applies ops in order; one result per op. New members get a safe name from the UID; creates are
- * `If-None-Match: *`, updates and deletes `If-Match`. An item the server refuses is retried once repaired
- * (`repaired` names the rules). Written items are read back (see `WriteOptions.verify`): an ETag the PUT did not
- * return is filled in, and what the server changed is reported (`altered`) together with the item as stored, so
- * the engine does not take the server's rewrite for an edit. Throws only when the first op meets an auth failure.
+ * Applies ops; one result per op, in op order. New members get a safe name from the UID; creates are
+ * `If-None-Match: *`, updates and deletes `If-Match`. Up to `concurrency` ops are in flight at once (see
+ * `WriteOptions.concurrency`): the first op goes alone (an auth failure or a dead server shows before the others
+ * are sent), ops on the same resource go one after another in op order. An item the server refuses is retried
+ * once repaired (`repaired` names the rules). Written items are read back (see `WriteOptions.verify`): an ETag the
+ * PUT did not return is filled in, and what the server changed is reported (`altered`) together with the item as
+ * stored, so the engine does not take the server's rewrite for an edit. Throws only when the first op meets an
+ * auth failure.
  */
 export async function writeMembers(
   client: DavClient, collection: string, ops: WriteOp[], format: MemberFormat, chunk: number, options: WriteOptions = {},
 ): Promise<WriteResult[]> {
-  const results: WriteResult[] = [];
-  const written: { index: number; sent: string; entity: EntityType; etag?: string; repaired?: string[] }[] = [];
-  for (const [i, op] of ops.entries()) {
+  const results = new Array<WriteResult>(ops.length);
+  const written: Written[] = [];
+  const hrefOf = (op: WriteOp) => (op.op === 'create' ? normalizeHref(collection + safeResourceName(op.item.uid, format.extension), client.baseUrl) : op.id);
+
+  async function apply(i: number): Promise<void> {
+    const op = ops[i]!;
     try {
       if (op.op === 'delete') {
         const outcome = await deleteMember(client, op.id, op.ifVersion);
-        results.push(outcome.ok ? { ok: true, id: op.id } : { ok: false, error: outcome.error });
-        continue;
+        results[i] = outcome.ok ? { ok: true, id: op.id } : { ok: false, error: outcome.error };
+        return;
       }
       const text = format.serialize(op.item, op.op);
-      const id = op.op === 'create' ? normalizeHref(collection + safeResourceName(op.item.uid, format.extension), client.baseUrl) : op.id;
+      const id = hrefOf(op);
       const { outcome, sent, repaired } = await putWithRepair(client, id, text, format, op.op === 'update' ? { ifMatch: op.ifVersion } : { create: true });
-      if (!outcome.ok) { results.push({ ok: false, error: outcome.error }); continue; }
-      results.push({ ok: true, id, version: outcome.etag, ...(repaired ? { repaired } : {}) });
+      if (!outcome.ok) { results[i] = { ok: false, error: outcome.error }; return; }
+      results[i] = { ok: true, id, version: outcome.etag, ...(repaired ? { repaired } : {}) };
       written.push({ index: i, sent, entity: op.item.type, etag: outcome.etag, repaired });
     } catch (e) {
       if (isDovetailError(e, 'AuthFailed') && i === 0) throw e;
-      results.push({ ok: false, error: isDovetailError(e) ? e : new Unavailable((e as Error).message) });
+      results[i] = { ok: false, error: isDovetailError(e) ? e : new Unavailable((e as Error).message) };
     }
   }
+
+  if (ops.length) await apply(0);
+  // The rest: at most `concurrency` at once, started in op order; an op waits for the one before it on its resource.
+  const previous = new Map<string, Promise<void>>();
+  await mapLimit(ops.slice(1), options.concurrency ?? 1, (op, k) => {
+    const href = hrefOf(op);
+    const done = (previous.get(href) ?? Promise.resolve()).then(() => apply(k + 1));
+    previous.set(href, done);
+    return done;
+  });
+  written.sort((x, y) => x.index - y.index);
   const verify = options.verify !== false;
   const readBack = written.filter((w) => verify || !w.etag || w.repaired);
   if (readBack.length) await compareStored(client, collection, format, chunk, readBack, results);
   return results;
 }
 
+/** An item written in this call: what was sent, for comparing with what the server stored. */
+interface Written { index: number; sent: string; entity: EntityType; etag?: string; repaired?: string[] }
+
 /** Reads written items back and records, per result, the ETag, what the server changed and the item as stored. */
 async function compareStored(
   client: DavClient, collection: string, format: MemberFormat, chunk: number,
-  written: { index: number; sent: string; entity: EntityType; etag?: string; repaired?: string[] }[], results: WriteResult[],
+  written: Written[], results: WriteResult[],
 ): Promise<void> {
   const hrefs = written.map((w) => (results[w.index] as { id: string }).id);
   const fetched = await multiget(client, collection, hrefs, format.multiget, chunk).catch(() => new Map<string, Fetched>());

@@ -9,13 +9,15 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Agent, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import { createGunzip } from 'node:zlib';
+import { Agent, DecoratorHandler, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { AuthFailed, charsetOfContentType, currentRunBudget, decodeText, HostSkipped, Invalid, isDovetailError, RateLimited, Unavailable, type Logger } from '@dovetail/core/sdk';
 import { DigestSession, parseWwwAuthenticate } from './digest.js';
 import { NtlmSession } from './ntlm.js';
 import { describeNetworkError } from './net-errors.js';
 import { redactUrl } from './redact-url.js';
-import { KeyedLimiter } from './limiter.js';
+import { AdaptiveLimiter, KeyedLimiter, type LimiterSlot } from './limiter.js';
 
 /**
  * How to authenticate. `basic` and `auto` send Basic pre-emptively over TLS or loopback (on challenge otherwise);
@@ -78,6 +80,12 @@ export interface TransportOptions {
    * requests with the same key wait their turn. Requests without a key are not limited. Default: unlimited.
    */
   maxInFlightPerKey?: number;
+  /**
+   * Most writes (any method but GET, HEAD, OPTIONS, PROPFIND, REPORT) in flight at once per host. The window
+   * adapts: a 429/503 or a write without an answer (time-out, reset) halves it (down to 1), calm answers grow it
+   * back up to this number; further writes wait their turn. Default: unlimited (the caller decides how many it sends at once).
+   */
+  maxWritesInFlight?: number;
   /** Relative paths in ca/cert/key resolve against this folder. */
   baseDir?: string;
   signal?: AbortSignal;
@@ -126,7 +134,10 @@ export interface HttpResponse {
 export interface TransportStats {
   requests: number;
   byMethod: Record<string, number>;
+  /** Body bytes as they came over the wire (gzip-compressed where the server compressed them). */
   bytesReceived: number;
+  /** Body bytes after decompression (equal to `bytesReceived` when nothing came compressed). */
+  bytesDecoded: number;
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'PROPFIND', 'REPORT']);
@@ -144,7 +155,7 @@ export class ResponseTooLarge extends Invalid {
 }
 
 export class Transport {
-  readonly stats: TransportStats = { requests: 0, byMethod: {}, bytesReceived: 0 };
+  readonly stats: TransportStats = { requests: 0, byMethod: {}, bytesReceived: 0, bytesDecoded: 0 };
   private dispatcher: Dispatcher;
   /** Builds a dispatcher with at most `connections` connections per origin. */
   private readonly makeDispatcher: (connections: number) => Dispatcher;
@@ -156,6 +167,8 @@ export class Transport {
   private readonly maxResponseBytes: number;
   private readonly retryStatuses: Set<number>;
   private readonly limiter?: KeyedLimiter;
+  /** Write windows by host (see `maxWritesInFlight`). */
+  private readonly writeWindows = new Map<string, AdaptiveLimiter>();
   private digest?: DigestSession;
   /** Basic credentials go out once the server asked for them (or at once over TLS/loopback). */
   private basicArmed = false;
@@ -169,9 +182,9 @@ export class Transport {
     };
     this.makeDispatcher = (connections) => (options.proxy
       ? new ProxyAgent({ uri: options.proxy, requestTls: tls, proxyTls: tls, token: proxyToken(options.proxy), connections })
-      : new Agent({ connect: tls, keepAliveTimeout: 10_000, connections }));
+      : new Agent({ connect: tls, keepAliveTimeout: 10_000, connections })).compose(keepContentEncoding);
     this.singleConnection = options.auth.type === 'ntlm';
-    this.dispatcher = this.makeDispatcher(this.singleConnection ? 1 : 8);
+    this.dispatcher = this.makeDispatcher(this.singleConnection ? 1 : Math.max(8, options.maxWritesInFlight ?? 0));
     this.timeoutMs = options.timeoutMs ?? 30_000;
     // Timers hold 31 bits: a larger time-out would fire at once and fail every request.
     if (!Number.isInteger(this.timeoutMs) || this.timeoutMs < 1 || this.timeoutMs > MAX_TIMER_MS) {
@@ -182,6 +195,9 @@ export class Transport {
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.retryStatuses = new Set(options.retryStatuses ?? [429, 503]);
     if (options.maxInFlightPerKey) this.limiter = new KeyedLimiter(options.maxInFlightPerKey);
+    if (options.maxWritesInFlight !== undefined && (!Number.isInteger(options.maxWritesInFlight) || options.maxWritesInFlight < 1)) {
+      throw new Invalid(`"maxWritesInFlight" must be a whole number ≥ 1, not ${options.maxWritesInFlight}`);
+    }
   }
 
   /** Sends a request; throws AuthFailed (401 after answering the challenge), RateLimited, Unavailable. */
@@ -190,13 +206,25 @@ export class Transport {
     return this.limiter.run(req.limitKey, () => this.attempt(url, req));
   }
 
+  /** The write window of `url`'s host (when `maxWritesInFlight` is set), for tests and logs. */
+  writeWindow(url: string): AdaptiveLimiter | undefined {
+    const max = this.options.maxWritesInFlight;
+    if (max === undefined) return undefined;
+    const host = safeHost(url).toLowerCase();
+    let window = this.writeWindows.get(host);
+    if (!window) { window = new AdaptiveLimiter(max); this.writeWindows.set(host, window); }
+    return window;
+  }
+
   private async attempt(url: string, req: HttpRequest): Promise<HttpResponse> {
+    const window = SAFE_METHODS.has(req.method) ? undefined : this.writeWindow(url);
     let authRetried = false;
     let refreshToken = false;
     for (let attempt = 0; ; attempt++) {
       let res: HttpResponse;
       try {
-        res = await this.send(url, req, await this.bearer(refreshToken));
+        const authorization = await this.bearer(refreshToken);
+        res = await (window ? window.run((slot) => this.sendInWindow(slot, url, req, authorization)) : this.send(url, req, authorization));
       } catch (e) {
         // Our own errors (a size cap, a host given up, a token source's, what a body sink refused) are final as they are.
         if (this.options.signal?.aborted || isDovetailError(e) || e instanceof SinkStopped) throw unwrapSink(e);
@@ -319,6 +347,24 @@ export class Transport {
   }
 
   /**
+   * One write while holding a place in its host's window (see `maxWritesInFlight`): a busy answer (429/503) or none
+   * at all (a time-out, a dropped connection) shrinks the window, a calm one grows it. A write sent again after a busy answer waits for a place anew.
+   */
+  private async sendInWindow(slot: LimiterSlot, url: string, req: HttpRequest, authorization?: string): Promise<HttpResponse> {
+    let res: HttpResponse;
+    try {
+      res = await this.send(url, req, authorization);
+    } catch (e) {
+      // No answer at all (a time-out, a reset): the server is struggling too.
+      if (!this.options.signal?.aborted && !isDovetailError(e) && !(e instanceof SinkStopped)) slot.busy();
+      throw e;
+    }
+    if (this.retryStatuses.has(res.status)) slot.busy();
+    else if (res.status < 500) slot.ok();
+    return res;
+  }
+
+  /**
    * One exchange on the wire. In a run, the host's gate is asked first (it waits out a pause, or refuses with
    * `HostSkipped` once the run gave the host up), and learns whether the server answered.
    */
@@ -340,9 +386,10 @@ export class Transport {
   }
 
   private async exchange(url: string, req: HttpRequest, authorization?: string): Promise<HttpResponse> {
-    // identity: undici 7 aborts the process (assert(!this.paused), nodejs/undici#5360) on large gzip answers
-    // from HTTP/1.0 servers that close the connection, as Radicale does; undici 8 needs Node 22.
-    const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'dovetail', 'accept-encoding': 'identity', ...lower(req.headers) };
+    // gzip, inflated here (readBody), not by fetch: undici 7's own decompression aborts the process
+    // (assert(!this.paused), nodejs/undici#5360) on large gzip answers from HTTP/1.0 servers that close the
+    // connection, as Radicale does. `keepContentEncoding` hides the encoding from fetch so it hands over the raw bytes.
+    const headers: Record<string, string> = { 'user-agent': this.options.userAgent ?? 'dovetail', 'accept-encoding': 'gzip', ...lower(req.headers) };
     const auth = authorization ?? this.authorization(req.method, url);
     if (auth) headers.authorization = auth;
     const signals = [AbortSignal.timeout(this.timeoutMs), ...(this.options.signal ? [this.options.signal] : [])];
@@ -374,8 +421,10 @@ export class Transport {
   }
 
   /**
-   * The body, refused (and the connection dropped) as soon as it exceeds `maxResponseBytes`. With a sink, the body
-   * goes to the sink as text as it arrives and no bytes are returned.
+   * The body, refused (and the connection dropped) as soon as it exceeds `maxResponseBytes`, as received and, for a
+   * gzip answer, once inflated (a gzip bomb stops at the same limit). With a sink, the body goes to the sink as text
+   * as it arrives and no bytes are returned. The network is read as fast as it delivers (inflating never holds it
+   * back: undici 7 must not be paused while a closing connection delivers its last bytes).
    */
   private async readBody(res: Awaited<ReturnType<typeof undiciFetch>>, url: string, sink?: BodySink): Promise<Uint8Array> {
     const limit = this.maxResponseBytes;
@@ -386,33 +435,27 @@ export class Transport {
       throw tooLarge();
     }
     if (!res.body) return new Uint8Array(0);
-    const chunks: Uint8Array[] = [];
+    const coding = contentCoding(res.headers.get(RAW_CONTENT_ENCODING), url);
+    if (coding instanceof Error) {
+      await res.body.cancel().catch(() => undefined);
+      throw coding;
+    }
+    const body = new DecodedBody(limit, tooLarge, sink, this.stats);
+    const gunzip = coding === 'gzip' ? new Inflater(body, url) : undefined;
     let size = 0;
-    const decoder = sink ? new TextDecoder('utf-8') : undefined;
     for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
       size += chunk.byteLength;
       this.stats.bytesReceived += chunk.byteLength;
-      if (size > limit) {
+      const failure = size > limit ? tooLarge() : gunzip ? gunzip.write(chunk) : body.push(chunk);
+      if (failure) {
+        gunzip?.destroy();
         await res.body.cancel().catch(() => undefined);
-        throw tooLarge();
-      }
-      if (!sink) { chunks.push(chunk); continue; }
-      try {
-        sink.write(decoder!.decode(chunk, { stream: true }));
-      } catch (e) {
-        await res.body.cancel().catch(() => undefined);
-        throw new SinkStopped(e);
+        throw failure;
       }
     }
-    if (sink) {
-      try {
-        sink.write(decoder!.decode());
-      } catch (e) {
-        throw new SinkStopped(e);
-      }
-      return new Uint8Array(0);
-    }
-    return Buffer.concat(chunks, size);
+    const failure = gunzip ? await gunzip.end() : undefined;
+    if (failure) throw failure;
+    return body.finish();
   }
 
   private authorization(method: string, url: string): string | undefined {
@@ -458,6 +501,111 @@ export class Transport {
   }
 }
 
+/** Where `keepContentEncoding` moves a response's Content-Encoding, so fetch does not decode the body itself. */
+const RAW_CONTENT_ENCODING = 'x-dovetail-content-encoding';
+
+/** An undici handler that renames Content-Encoding (see `RAW_CONTENT_ENCODING`); the body passes through as received. */
+class ContentEncodingKept extends DecoratorHandler {
+  // The typings declare DecoratorHandler without its methods; undici 7 implements every DispatchHandler method on it.
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
+    const coding = headers['content-encoding'];
+    if (coding !== undefined) {
+      headers = { ...headers, [RAW_CONTENT_ENCODING]: coding };
+      delete headers['content-encoding'];
+    }
+    const base = DecoratorHandler.prototype as unknown as Required<Dispatcher.DispatchHandler>;
+    return base.onResponseStart.call(this, controller, statusCode, headers, statusMessage);
+  }
+}
+
+/** The dispatcher interceptor that installs `ContentEncodingKept` on every request. */
+const keepContentEncoding: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) => dispatch(opts, new ContentEncodingKept(handler));
+
+/** The coding of a body (`gzip`), none, or the error for one this transport did not ask for. */
+function contentCoding(header: string | null, url: string): 'gzip' | undefined | Error {
+  const codings = (header ?? '').split(',').map((c) => c.trim().toLowerCase()).filter((c) => c && c !== 'identity');
+  if (codings.length === 0) return undefined;
+  if (codings.length === 1 && (codings[0] === 'gzip' || codings[0] === 'x-gzip')) return 'gzip';
+  return new Unavailable(`the answer from ${safeHost(url)} came encoded as "${header}", which was not asked for (only gzip is accepted)`);
+}
+
+/** A body as decoded: held in chunks, or handed to a sink as text; refused beyond `limit` bytes. */
+class DecodedBody {
+  private readonly chunks: Uint8Array[] = [];
+  private size = 0;
+  private readonly decoder?: TextDecoder;
+
+  constructor(private readonly limit: number, private readonly tooLarge: () => Error, private readonly sink: BodySink | undefined, private readonly stats: TransportStats) {
+    if (sink) this.decoder = new TextDecoder('utf-8');
+  }
+
+  /** Takes the next piece; returns the error that ends the body (too large, a sink's refusal), if any. */
+  push(chunk: Uint8Array): Error | undefined {
+    this.size += chunk.byteLength;
+    this.stats.bytesDecoded += chunk.byteLength;
+    if (this.size > this.limit) return this.tooLarge();
+    if (!this.sink) { this.chunks.push(chunk); return undefined; }
+    try {
+      this.sink.write(this.decoder!.decode(chunk, { stream: true }));
+    } catch (e) {
+      return new SinkStopped(e);
+    }
+    return undefined;
+  }
+
+  /** The whole body (empty when it went to a sink). */
+  finish(): Uint8Array {
+    if (!this.sink) return Buffer.concat(this.chunks, this.size);
+    try {
+      this.sink.write(this.decoder!.decode());
+    } catch (e) {
+      throw new SinkStopped(e);
+    }
+    return new Uint8Array(0);
+  }
+}
+
+/**
+ * Inflates a gzip body into a `DecodedBody` without ever holding the network back: compressed pieces are queued
+ * in zlib as they arrive (at most the compressed size, itself capped), inflated pieces go on as zlib produces them.
+ * The first error (too large once inflated, a sink's refusal, damaged or cut-off gzip data) is kept and returned.
+ */
+class Inflater {
+  private readonly gunzip = createGunzip();
+  private failure?: Error;
+  private readonly done: Promise<void>;
+
+  constructor(private readonly body: DecodedBody, private readonly url: string) {
+    this.gunzip.on('data', (chunk: Buffer) => {
+      if (this.failure) return;
+      const failure = this.body.push(chunk);
+      if (failure) { this.failure = failure; this.gunzip.destroy(); }
+    });
+    this.done = new Promise((resolve) => {
+      this.gunzip.once('error', (e) => { this.failure ??= new Unavailable(`the gzip answer from ${safeHost(this.url)} is damaged or cut off (${e.message})`, { cause: e }); resolve(); });
+      this.gunzip.once('end', () => resolve());
+      this.gunzip.once('close', () => resolve());
+    });
+  }
+
+  /** Queues a compressed piece; returns the error found so far, if any. */
+  write(chunk: Uint8Array): Error | undefined {
+    if (!this.failure) this.gunzip.write(chunk);
+    return this.failure;
+  }
+
+  /** The end of the compressed body: resolves once everything is inflated, to the error if there was one. */
+  async end(): Promise<Error | undefined> {
+    if (!this.failure) this.gunzip.end();
+    await this.done;
+    return this.failure;
+  }
+
+  destroy(): void {
+    this.gunzip.destroy();
+  }
+}
+
 /** An error a body sink threw, carried past the network-error handling. */
 class SinkStopped extends Error {
   constructor(readonly reason: unknown) {
@@ -476,16 +624,22 @@ function safeHost(url: string): string {
 /**
  * The body as text, in the charset it is in (UTF-8, else its Content-Type charset, else as detected; a leading BOM
  * is dropped, as fetch's text() does): never replacement characters in data we keep. An error page only ever
- * becomes a message, so it is read leniently.
+ * becomes a message, and a binary body (an image: its `bytes` are the data) is not text at all, so both are read
+ * leniently.
  */
 function bodyText(bytes: Uint8Array, status: number, contentType: string | null, url: string): string {
   if (bytes.length === 0) return '';
   try {
     return decodeText(bytes, { name: `the answer from ${safeHost(url)}`, declared: charsetOfContentType(contentType) }).text;
   } catch (e) {
-    if (status >= 300 && status !== 207) return UTF8.decode(bytes);
+    if ((status >= 300 && status !== 207) || isBinaryType(contentType)) return UTF8.decode(bytes);
     throw e;
   }
+}
+
+/** True for a Content-Type whose body is not text (images, audio, video, octet streams). */
+function isBinaryType(contentType: string | null): boolean {
+  return /^\s*(image|audio|video)\/|^\s*application\/(octet-stream|pdf|zip)/i.test(contentType ?? '');
 }
 
 /** A byte count for messages: `512 bytes`, `40 KiB`, `50 MiB`. */

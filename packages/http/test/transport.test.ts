@@ -6,10 +6,11 @@ import { createServer as createHttpsServer, type Server as HttpsServer, type Ser
 import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { describeNetworkError, networkErrorCode } from '../src/net-errors.js';
-import { retryAfterMs, Transport, type TransportOptions } from '../src/transport.js';
+import { ResponseTooLarge, retryAfterMs, Transport, type TransportOptions } from '../src/transport.js';
 import { RunBudget, withRunBudget, type RunBudgetLimits } from '@dovetail/core/sdk';
 import { ntlmGuard } from './ntlm-server.js';
 
@@ -140,7 +141,7 @@ describe('Transport: authentication', () => {
     expect(srv.seen[0].headers.depth).toBe('0');
     expect(srv.seen[0].headers['user-agent']).toBe('dovetail');
     await t.request(`${srv.url}x.ics`, { method: 'GET' });
-    expect(t.stats).toEqual({ requests: 2, byMethod: { PROPFIND: 1, GET: 1 }, bytesReceived: 10 });
+    expect(t.stats).toEqual({ requests: 2, byMethod: { PROPFIND: 1, GET: 1 }, bytesReceived: 10, bytesDecoded: 10 });
   });
 
   // A plain-http host that is not this machine, reached through a CONNECT proxy that tunnels to the test
@@ -589,6 +590,92 @@ describe('response size limit', () => {
   });
 });
 
+describe('gzip answers (inflated by the transport, within maxResponseBytes)', () => {
+  /** Multistatus-like text of about `n` bytes, varied enough that gzip does not shrink it to nothing. */
+  const bigText = (n: number) => {
+    const parts: string[] = [];
+    let size = 0;
+    for (let i = 0; size < n; i++) {
+      const line = `<d:response><d:href>/cal/item-${i}.ics</d:href><d:getetag>"${createHash('sha1').update(String(i)).digest('hex')}"</d:getetag></d:response>\n`;
+      parts.push(line);
+      size += line.length;
+    }
+    return parts.join('');
+  };
+
+  it('asks for gzip and reads a large gzip answer whole, counting the bytes on the wire and inflated', async () => {
+    const text = bigText(8 * 1024 * 1024);
+    const packed = gzipSync(text);
+    const srv = await httpServer((_req, res) => res.writeHead(207, { 'content-type': 'application/xml; charset=utf-8', 'content-encoding': 'gzip' }).end(packed));
+    const t = transport();
+    const res = await t.request(srv.url, { method: 'REPORT', body: '<x/>' });
+    expect(srv.seen[0].headers['accept-encoding']).toBe('gzip');
+    expect(res.text).toBe(text);
+    expect(t.stats.bytesReceived).toBe(packed.length);
+    expect(t.stats.bytesDecoded).toBe(Buffer.byteLength(text));
+    expect(t.stats.bytesReceived * 4).toBeLessThan(t.stats.bytesDecoded);
+  });
+
+  it('a large gzip answer from an HTTP/1.0 server that ends it by closing the connection (as Radicale does) arrives whole', async () => {
+    const text = bigText(12 * 1024 * 1024);
+    const packed = gzipSync(text);
+    const server = track(createNetServer((socket) => {
+      socket.once('data', () => {
+        socket.write('HTTP/1.0 207 Multi-Status\r\nContent-Type: application/xml; charset=utf-8\r\nContent-Encoding: gzip\r\nConnection: close\r\n\r\n');
+        // In pieces, with pauses: the client must not be caught paused when the connection closes.
+        let at = 0;
+        const next = () => {
+          if (at >= packed.length) { socket.end(); return; }
+          socket.write(packed.subarray(at, at + 256 * 1024));
+          at += 256 * 1024;
+          setImmediate(next);
+        };
+        next();
+      });
+    }));
+    const port = await listen(server);
+    const lines: string[] = [];
+    const res = await transport().request(`http://127.0.0.1:${port}/cal/`, { method: 'REPORT', body: '<x/>', stream: () => ({ write: (piece) => { lines.push(piece); } }) });
+    expect(res.status).toBe(207);
+    expect(lines.join('')).toBe(text);
+  });
+
+  it('a gzip bomb is refused at maxResponseBytes inflated, with the same error as an answer that large', async () => {
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 'A'));
+    expect(bomb.length).toBeLessThan(256 * 1024); // small on the wire
+    const srv = await httpServer((_req, res) => res.writeHead(200, { 'content-type': 'text/calendar', 'content-encoding': 'gzip' }).end(bomb));
+    const t = transport({ maxResponseBytes: 1024 * 1024, maxResponseBytesSetting: 'maxFeedBytes' });
+    const err = await t.request(srv.url, { method: 'GET' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ResponseTooLarge);
+    expect((err as Error).message).toMatch(/^the response from 127\.0\.0\.1:\d+ is larger than 1 MiB; raise "maxFeedBytes"/);
+    expect(t.stats.bytesDecoded).toBeLessThan(8 * 1024 * 1024); // stopped inflating soon after the limit
+    expect(srv.seen).toHaveLength(1);
+  });
+
+  it('a gzip answer cut off in the middle, or not gzip at all, is a clear error, not a half body', async () => {
+    const packed = gzipSync(bigText(512 * 1024));
+    const cut = await httpServer((_req, res) => res.writeHead(200, { 'content-type': 'text/calendar', 'content-encoding': 'gzip' }).end(packed.subarray(0, packed.length >> 1)));
+    const err = await transport().request(cut.url, { method: 'GET' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'Unavailable' });
+    expect((err as Error).message).toMatch(/^the gzip answer from 127\.0\.0\.1:\d+ is damaged or cut off \(unexpected end of file\)/);
+    const garbage = await httpServer((_req, res) => res.writeHead(200, { 'content-encoding': 'gzip' }).end('this is not gzip'));
+    const err2 = await transport().request(garbage.url, { method: 'GET' }).catch((e: unknown) => e);
+    expect((err2 as Error).message).toMatch(/^the gzip answer from 127\.0\.0\.1:\d+ is damaged or cut off \(incorrect header check\)/);
+  });
+
+  it('an encoding that was not asked for (br) is refused by name; identity and no body are fine', async () => {
+    const srv = await httpServer((req, res) => {
+      if (req.url === '/br') res.writeHead(200, { 'content-encoding': 'br' }).end('xx');
+      else if (req.url === '/none') res.writeHead(304, { 'content-encoding': 'gzip' }).end();
+      else res.writeHead(200, { 'content-encoding': 'identity' }).end('plain');
+    });
+    const err = await transport().request(`${srv.url}br`, { method: 'GET' }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/came encoded as "br", which was not asked for \(only gzip is accepted\)/);
+    expect((await transport().request(`${srv.url}plain`, { method: 'GET' })).text).toBe('plain');
+    expect((await transport().request(`${srv.url}none`, { method: 'GET' })).status).toBe(304);
+  });
+});
+
 describe('Transport.fetchFor', () => {
   it('gives the sink the whole response (beyond 4 KiB) and returns a fetch Response', async () => {
     const big = `<multistatus xmlns="DAV:">${'<response><href>/cal/x.ics</href></response>'.repeat(400)}</multistatus>`;
@@ -795,6 +882,57 @@ describe('Transport in a run: per-host budget', () => {
     });
     expect(outcome).toEqual([...Array(5).fill('Unavailable'), ...Array(5).fill('skipped')]);
     expect(srv.seen).toHaveLength(5);
+  });
+
+  it('maxWritesInFlight: at most N writes per host at once, answers in order; reads are not held', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const srv = await httpServer((req, res) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      setTimeout(() => { inFlight--; res.writeHead(req.method === 'PUT' ? 201 : 200, { etag: `"${req.url}"` }).end(); }, 30);
+    });
+    const t = transport({ maxWritesInFlight: 3 });
+    const answers = await inRun({}, () => Promise.all(Array.from({ length: 12 }, (_, i) => t.request(`${srv.url}w-${i}.ics`, { method: 'PUT', body: 'x' }))));
+    expect(answers.map((r) => r.headers.get('etag'))).toEqual(Array.from({ length: 12 }, (_, i) => `"/w-${i}.ics"`));
+    expect(peak).toBe(3);
+    peak = 0;
+    await Promise.all(Array.from({ length: 6 }, () => t.request(srv.url, { method: 'REPORT' })));
+    expect(peak).toBe(6);
+  });
+
+  it('writes several at a time: a given-up host gets no write that was waiting for a place in the window', async () => {
+    const srv = await httpServer(() => { /* never answers */ });
+    const t = transport({ timeoutMs: 1_000, maxWritesInFlight: 4 });
+    const outcome = await inRun({}, () => Promise.all(Array.from({ length: 20 }, (_, i) => t.request(`${srv.url}c-${i}.ics`, { method: 'PUT', body: 'x' })
+      .then(() => 'ok', (e: { notAttempted?: boolean; code: string }) => (e.notAttempted ? 'skipped' : e.code)))));
+    expect(outcome).toEqual([...Array(4).fill('Unavailable'), ...Array(16).fill('skipped')]);
+    expect(srv.seen).toHaveLength(4);
+  });
+
+  it('a server answering 503 gets fewer writes in flight, then more again as it answers calmly', async () => {
+    let inFlight = 0;
+    const arrivals: { at: number; inFlight: number; index: number }[] = [];
+    const srv = await httpServer((_req, res, _s, i) => {
+      inFlight++;
+      arrivals.push({ at: Date.now(), inFlight, index: i });
+      setTimeout(() => {
+        inFlight--;
+        // The first eight (the whole first window) are refused: busy, come back in 1 s.
+        if (i < 8) res.writeHead(503, { 'retry-after': '1' }).end(); else res.writeHead(201).end();
+      }, 40);
+    });
+    const t = transport({ maxWritesInFlight: 8, maxRetries: 3 });
+    const answers = await inRun({}, () => Promise.all(Array.from({ length: 48 }, (_, i) => t.request(`${srv.url}b-${i}.ics`, { method: 'PUT', body: 'x' }))));
+    expect(answers.every((r) => r.status === 201)).toBe(true);
+    expect(srv.seen).toHaveLength(56); // 48 writes, 8 of them sent twice
+    const before = arrivals.filter((a) => a.index < 8);
+    const after = arrivals.filter((a) => a.index >= 8);
+    expect(Math.max(...before.map((a) => a.inFlight))).toBe(8);
+    // Right after the pause the window is half what it was; it grows back by one per window of calm answers.
+    expect(Math.max(...after.slice(0, 8).map((a) => a.inFlight))).toBeLessThanOrEqual(5);
+    expect(Math.max(...after.map((a) => a.inFlight))).toBeGreaterThan(4);
+    expect(t.writeWindow(srv.url)!.limit).toBeGreaterThan(4);
   });
 
   it('429 with Retry-After pauses every request to the host, then goes on', async () => {

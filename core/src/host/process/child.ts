@@ -4,7 +4,7 @@
  * timeouts and bounded messages. Anything that breaks the protocol — garbage or an oversized line on stdout, an
  * unanswered heartbeat or request — kills the child and is reported once through `onExit` as a crash.
  */
-import { execa, type ResultPromise } from 'execa';
+import type { execa as Execa, ResultPromise } from 'execa';
 import { JSONRPCErrorException } from 'json-rpc-2.0';
 import { readLines } from '../../protocol/lines.js';
 import { createPeer, serve, type Peer } from '../../protocol/peer.js';
@@ -57,6 +57,14 @@ function logStderrLine(logger: Logger, line: string): void {
   logger.warn({ source: 'connector-stderr' }, line);
 }
 
+/** execa, imported when the first connector process starts (most runs start none; it costs ~100 modules to load). */
+let execa: typeof Execa | undefined;
+
+/** Loads what starting a connector process needs; call (and await) before `new ConnectorChild`. */
+export async function loadChildRunner(): Promise<void> {
+  execa ??= (await import('execa')).execa;
+}
+
 export class ConnectorChild {
   private readonly peer: Peer;
   private readonly subprocess: ResultPromise;
@@ -71,6 +79,7 @@ export class ConnectorChild {
   constructor(command: ChildCommand, private readonly limits: ProcessLimits, private readonly hooks: ChildHooks) {
     this.gone = new Promise<never>((_, reject) => { this.failWith = reject; });
     this.gone.catch(() => undefined);
+    if (!execa) throw new Error('loadChildRunner() must be awaited before a connector process starts');
     this.subprocess = execa(command.command, command.args, {
       cwd: command.cwd, env: command.env, extendEnv: false,
       stdin: 'pipe', stdout: 'pipe', stderr: 'pipe', buffer: false, reject: false, cleanup: true, windowsHide: true,

@@ -13,7 +13,7 @@ import {
   errorFromWire, PROTOCOL_VERSION,
   type InitializeParams, type InitializeResult, type ListParams, type LoadResultJSON, type WatchResult, type WriteResultJSON,
 } from '../../protocol/messages.js';
-import { ConnectorChild, type ChildCommand } from './child.js';
+import { ConnectorChild, loadChildRunner, type ChildCommand } from './child.js';
 import type { CrashLedger, QuarantineInfo } from './crash-ledger.js';
 import { ConnectorCrashed, ConnectorQuarantined } from './errors.js';
 import type { ProcessLimits } from './options.js';
@@ -98,6 +98,7 @@ export class ProcessConnector implements Connector {
     if (before) throw new ConnectorQuarantined(before);
     if (this.closed) throw new ConnectorCrashed(o.connectorId, 'the endpoint was closed');
     await sleep(o.ledger.backoffMs(o.connectorId), o.signal);
+    await loadChildRunner();
     const child: ConnectorChild = new ConnectorChild(o.command, o.limits, {
       connectorId: o.connectorId, logger: o.logger, mask: o.mask, secrets: o.secrets, credentials: o.credentials,
       onWatchChanged: (id) => { for (const w of this.watches) if (w.child === child && w.childId === id) w.onChange(); },

@@ -1,0 +1,54 @@
+// Start-up: wall time of `dovetail --version`, `--help`, `validate` and a no-change `sync` of an empty folder
+// pairing, beside `node -e 0`, each the median of N runs taken in turns (so load on the machine hits all alike).
+// Target: --version and --help ≤ 2× `node -e 0`. validate and sync are reported (what loading the config, the
+// connectors and their schemas costs beyond Node's start).
+//
+//   npx tsc -b && node bench/startup.mjs [--runs 9]
+import { mkdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { median, runChild } from './lib/processes.mjs';
+import { exitOnFailures, inWorkDir, table } from './lib/report.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const cli = path.join(root, 'core', 'bin', 'dovetail.js');
+const runsArg = process.argv.indexOf('--runs');
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 9;
+const work = path.join(root, 'bench', '.work', `startup-${process.pid}`);
+
+await inWorkDir(work, async () => {
+  const failures = [];
+  await mkdir(path.join(work, 'left', 'cal'), { recursive: true });
+  await mkdir(path.join(work, 'right'), { recursive: true });
+  await writeFile(path.join(work, 'dovetail.json'), JSON.stringify({
+    endpoints: { l: { connector: 'filesystem', settings: { path: './left' } }, r: { connector: 'filesystem', settings: { path: './right' } } },
+    pairings: { p: { entity: 'event', a: { endpoint: 'l', collection: 'cal' }, b: { endpoint: 'r', collection: 'cal', create: true }, mode: 'two-way' } },
+  }));
+  const cases = [
+    { label: 'node -e 0', args: ['-e', '0'] },
+    { label: 'dovetail --version', args: [cli, '--version'], target: 2 },
+    { label: 'dovetail --help', args: [cli, '--help'], target: 2 },
+    { label: 'dovetail validate (2 folder endpoints)', args: [cli, 'validate'] },
+    { label: 'dovetail sync (no change, empty folders)', args: [cli, 'sync'] },
+  ];
+  const times = cases.map(() => []);
+  const rss = cases.map(() => []);
+  console.log(`start-up, median of ${RUNS} runs taken in turns; machine: ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} at start; Node ${process.version}\n`);
+  for (let k = 0; k < RUNS; k++) {
+    for (const [i, c] of cases.entries()) {
+      const r = await runChild(work, process.execPath, c.args, { cwd: work });
+      if (r.code !== 0) failures.push(`${c.label} exited ${r.code}: ${r.stderr.slice(0, 500)}`);
+      times[i].push(r.ms);
+      rss[i].push(r.rssKiB);
+    }
+  }
+  const base = median(times[0]);
+  table(['command', 'median ms', 'min ms', 'peak RSS MiB', '÷ node -e 0', 'target'], cases.map((c, i) => {
+    const m = median(times[i]);
+    return [c.label, m.toFixed(0), Math.min(...times[i]).toFixed(0), rss[i][0] ? (median(rss[i]) / 1024).toFixed(0) : 'n/a', (m / base).toFixed(2),
+      c.target ? `≤ ${c.target}× (${m / base <= c.target ? 'holds' : 'does not hold'})` : ''];
+  }));
+  console.log(`\nload average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  exitOnFailures(failures);
+});
