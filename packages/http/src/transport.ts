@@ -624,22 +624,16 @@ function safeHost(url: string): string {
 /**
  * The body as text, in the charset it is in (UTF-8, else its Content-Type charset, else as detected; a leading BOM
  * is dropped, as fetch's text() does): never replacement characters in data we keep. An error page only ever
- * becomes a message, and a binary body (an image: its `bytes` are the data) is not text at all, so both are read
- * leniently.
+ * becomes a message, so it is read leniently. (Binary bodies are read as `bytes`; `text` is decoded only when read.)
  */
 function bodyText(bytes: Uint8Array, status: number, contentType: string | null, url: string): string {
   if (bytes.length === 0) return '';
   try {
     return decodeText(bytes, { name: `the answer from ${safeHost(url)}`, declared: charsetOfContentType(contentType) }).text;
   } catch (e) {
-    if ((status >= 300 && status !== 207) || isBinaryType(contentType)) return UTF8.decode(bytes);
+    if (status >= 300 && status !== 207) return UTF8.decode(bytes);
     throw e;
   }
-}
-
-/** True for a Content-Type whose body is not text (images, audio, video, octet streams). */
-function isBinaryType(contentType: string | null): boolean {
-  return /^\s*(image|audio|video)\/|^\s*application\/(octet-stream|pdf|zip)/i.test(contentType ?? '');
 }
 
 /** A byte count for messages: `512 bytes`, `40 KiB`, `50 MiB`. */
