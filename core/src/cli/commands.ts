@@ -104,7 +104,7 @@ const validate: Command = async (ctx) => {
   try {
     const issues = validateConfig(loaded, host);
     if (ctx.json) ctx.io.out(JSON.stringify({ valid: issues.length === 0, file: loaded.file, issues }, null, 2));
-    else if (!issues.length) ctx.io.out(`${loaded.file} is valid: ${Object.keys(loaded.config.endpoints ?? {}).length} endpoints, ${Object.keys(loaded.config.pairings ?? {}).length} pairings`);
+    else if (!issues.length) ctx.io.out(`${loaded.file} is valid: ${count(Object.keys(loaded.config.endpoints ?? {}).length, 'endpoint')}, ${count(Object.keys(loaded.config.pairings ?? {}).length, 'pairing')}`);
     else {
       ctx.io.err(`${loaded.file}: ${issues.length} problem${issues.length > 1 ? 's' : ''}`);
       for (const i of issues) ctx.io.err(`  ${i.pointer || '/'}: ${i.message}${i.hint ? `\n      hint: ${i.hint}` : ''}`);
@@ -369,3 +369,8 @@ const conflicts: Command = async (ctx) => {
 };
 
 export const commands: Record<string, Command> = { connectors, validate, check, auth, discover, sync, status, conflicts, reset, select, serve, conformance };
+
+/** `1 pairing`, `2 pairings`. */
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
