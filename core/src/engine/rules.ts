@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { PairingConfig } from '../config/types.js';
 import type { Entity } from '../sdk/entities.js';
-import { contentHash, parseICalendar, parseVCard, serializeICalendar, serializeVCard, toEpochMs } from '../model/index.js';
+import { contentHash, parseICalendarShared, parseVCardShared, serializeICalendar, serializeVCard, toEpochMs } from '../model/index.js';
 import { compileFilters, type FilterContext } from './filters.js';
 import { compileMapping } from './mapping.js';
 import type { PlanRules, Side } from './plan-types.js';
@@ -65,10 +65,10 @@ export function compileRules(p: PairingConfig, now: Date, context: FilterContext
   const hashWritten = (e: Entity): string => {
     try {
       if (e.raw?.format === 'icalendar' && e.type !== 'contact') {
-        const back = parseICalendar(serializeICalendar(e)).items[0];
+        const back = parseICalendarShared(serializeICalendar(e)).items[0];
         if (back) return contentHash(back);
       } else if (e.raw?.format === 'vcard' && e.type === 'contact') {
-        const back = parseVCard(serializeVCard(e)).items[0];
+        const back = parseVCardShared(serializeVCard(e)).items[0];
         if (back) return contentHash(back);
       }
     } catch {

@@ -15,6 +15,7 @@ import ICAL from 'ical.js';
 import type { Entity, EventOverride, TimeValue } from '../sdk/entities.js';
 import { pruneEmpty } from './canonical-json.js';
 import { splitCalendar } from './ical-split.js';
+import { TextMemo } from './text-memo.js';
 import { toEpochMs } from './time-value.js';
 import { splitCards, type ContentLine } from './vcard-lines.js';
 import { decodedValue, unescapeFor } from './vcard-read.js';
@@ -41,7 +42,15 @@ function normalizeComponent(jcal: JCal): string {
   return JSON.stringify([jcal[0], props, subs]);
 }
 
-function icalendarFingerprint(text: string): string[] {
+/** Fingerprints of recent raw texts: an item read and then written unchanged is fingerprinted once. */
+const icalendarFingerprints = new TextMemo<readonly string[]>(256);
+const vcardFingerprints = new TextMemo<readonly string[]>(256);
+
+function icalendarFingerprint(text: string): readonly string[] {
+  return icalendarFingerprints.get(text, computeIcalendarFingerprint);
+}
+
+function computeIcalendarFingerprint(text: string): string[] {
   const out: string[] = [];
   for (const chunk of splitCalendar(text).components) {
     try {
@@ -65,7 +74,11 @@ export function vcardLineKey(line: ContentLine, version: string): string {
   return JSON.stringify([line.group?.toLowerCase() ?? '', line.name, params, value.replace(/\s+$/, '')]);
 }
 
-function vcardFingerprint(text: string, version: string): string[] {
+function vcardFingerprint(text: string, version: string): readonly string[] {
+  return vcardFingerprints.get(`${version}\n${text}`, (key) => computeVcardFingerprint(key.slice(version.length + 1), version));
+}
+
+function computeVcardFingerprint(text: string, version: string): string[] {
   const card = splitCards(text)[0];
   if (!card) return [];
   return card.lines.filter((l) => !VOLATILE_VCARD.has(l.name)).map((l) => vcardLineKey(l, version)).sort();
@@ -109,7 +122,7 @@ export function contentHash(entity: Entity): string {
     if (VOLATILE_FIELDS.has(k)) continue;
     fields[k] = normalizeFields(k === 'overrides' && Array.isArray(v) ? sortedOverrides(v as EventOverride[]) : v);
   }
-  let raw: string[] = [];
+  let raw: readonly string[] = [];
   if (entity.raw?.format === 'icalendar') raw = icalendarFingerprint(entity.raw.text);
   else if (entity.raw?.format === 'vcard') raw = vcardFingerprint(entity.raw.text, entity.raw.version ?? '3.0');
   const canonical = JSON.stringify(pruneEmpty({ fields, raw }));

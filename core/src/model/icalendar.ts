@@ -21,6 +21,7 @@ import { cloneWithSources, parseWithSources, recordSources, renderComponent, typ
 import { splitCalendar, usedTzids, type ComponentChunk } from './ical-split.js';
 import { EVENT_WRITERS, TASK_WRITERS, writeOverride, writeText } from './ical-write.js';
 import { ZoneReader, ZoneWriter } from './ical-zones.js';
+import { TextMemo } from './text-memo.js';
 import { toEpochMs } from './time-value.js';
 import type { ItemError, Parsed } from './types.js';
 
@@ -126,6 +127,17 @@ export function parseICalendar(text: string): Parsed<EventEntity | TaskEntity> {
   return { items, errors };
 }
 
+/** Recent parses, shared between patching an item's text and hashing what the patch wrote (often that same text). */
+const sharedParses = new TextMemo<Parsed<EventEntity | TaskEntity>>(64);
+
+/**
+ * `parseICalendar` for callers that only read the result: a text parsed a moment ago is not parsed again, and the
+ * items handed out may be handed to the next such caller too, so they must not be changed.
+ */
+export function parseICalendarShared(text: string): Readonly<Parsed<EventEntity | TaskEntity>> {
+  return sharedParses.get(text, parseICalendar);
+}
+
 function hasValidDtstamp(comp: ICAL.Component): boolean {
   const prop = comp.getFirstProperty('dtstamp');
   const v = prop?.getFirstValue() as ICAL.Time | undefined;
@@ -210,7 +222,7 @@ function applyFields(master: ICAL.Component, entity: EventEntity | TaskEntity, o
 }
 
 function patchRaw(entity: EventEntity | TaskEntity): string | undefined {
-  const parsed = parseICalendar(entity.raw?.text ?? '');
+  const parsed = parseICalendarShared(entity.raw?.text ?? '');
   const old = parsed.items.find((i) => i.type === entity.type && i.uid === entity.uid)
     ?? parsed.items.find((i) => i.type === entity.type);
   if (!old?.raw) return undefined;

@@ -18,6 +18,7 @@ import {
 } from './vcard-encode.js';
 import { encodingOf, paramValues, splitCards, renderLine, type ContentLine } from './vcard-lines.js';
 import { decodedValue, MODELLED_VCARD_X, readAddress, readContact, unescapeFor } from './vcard-read.js';
+import { TextMemo } from './text-memo.js';
 import type { ItemError, Parsed } from './types.js';
 
 /** PRODID written into fresh 3.0/4.0 cards. */
@@ -336,8 +337,19 @@ export function serializeVCard(entity: ContactEntity, version?: '2.1' | '3.0' | 
  */
 const written = new WeakMap<ContactEntity, Map<string, string>>();
 
+/** Recent parses, shared between patching a card's text and hashing what the patch wrote (often that same text). */
+const sharedParses = new TextMemo<Parsed<ContactEntity>>(64);
+
+/**
+ * `parseVCard` for callers that only read the result: a text parsed a moment ago is not parsed again, and the
+ * items handed out may be handed to the next such caller too, so they must not be changed.
+ */
+export function parseVCardShared(text: string): Readonly<Parsed<ContactEntity>> {
+  return sharedParses.get(text, parseVCard);
+}
+
 function serializeCard(entity: ContactEntity, target: VCardVersion): string {
-  const raw = entity.raw?.format === 'vcard' ? parseVCard(entity.raw.text).items[0] : undefined;
+  const raw = entity.raw?.format === 'vcard' ? parseVCardShared(entity.raw.text).items[0] : undefined;
   const rawVersion = raw?.raw?.version;
   const rawCard = raw?.raw ? splitCards(raw.raw.text)[0] : undefined;
   if (raw && rawCard && rawVersion === target) {
