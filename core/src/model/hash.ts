@@ -42,9 +42,14 @@ function normalizeComponent(jcal: JCal): string {
   return JSON.stringify([jcal[0], props, subs]);
 }
 
-/** Fingerprints of recent raw texts: an item read and then written unchanged is fingerprinted once. */
-const icalendarFingerprints = new TextMemo<readonly string[]>(256);
-const vcardFingerprints = new TextMemo<readonly string[]>(256);
+/**
+ * Fingerprints of recent raw texts: an item read and then written unchanged is fingerprinted once, as long as
+ * no more than this many other items were hashed in between (a run plans in chunks of a few hundred; the memo
+ * holds at most ~2 MB: the text and its fingerprint, ~1 KB each for a typical event).
+ */
+const FINGERPRINTS_HELD = 1024;
+const icalendarFingerprints = new TextMemo<readonly string[]>(FINGERPRINTS_HELD);
+const vcardFingerprints = new TextMemo<readonly string[]>(FINGERPRINTS_HELD);
 
 function icalendarFingerprint(text: string): readonly string[] {
   return icalendarFingerprints.get(text, computeIcalendarFingerprint);
