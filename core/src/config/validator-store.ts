@@ -10,7 +10,7 @@
  * also the proof that the schema is valid.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -79,9 +79,20 @@ function evaluate(code: string): ValidateFunction {
   return validate;
 }
 
-/** The validator in `file`, or undefined when it is missing, damaged or not for `key`. */
+/**
+ * Whether a cache file may be run: owned by this user and writable by nobody else (stored code is executed, so a
+ * file another user could have written is compiled again instead). Build output is trusted like the code beside it.
+ */
+function trustedCacheFile(file: string): boolean {
+  const st = statSync(file);
+  const uid = process.getuid?.();
+  return (uid === undefined || st.uid === uid) && (st.mode & 0o022) === 0;
+}
+
+/** The validator in `file`, or undefined when it is missing, damaged, not for `key` or not trusted. */
 function load(file: string, key: string): ValidateFunction | undefined {
   try {
+    if (!file.startsWith(builtDir() + path.sep) && !trustedCacheFile(file)) return undefined;
     const stored = JSON.parse(readFileSync(file, 'utf8')) as Partial<StoredValidator>;
     if (stored.key !== key || typeof stored.code !== 'string' || stored.digest !== sha256(stored.code)) return undefined;
     return evaluate(stored.code);

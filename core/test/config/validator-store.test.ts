@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -45,6 +45,17 @@ describe('validator store', () => {
     const validate = storedValidator(needsName);
     expect(validate({ name: 'x' })).toBe(false);
     expect(validate.errors?.[0]).toMatchObject({ keyword: 'required', params: { missingProperty: 'age' } });
+  });
+
+  it('does not run a cache file that other users can write; compiles and rewrites it privately', async () => {
+    storedValidator(needsName);
+    const file = cacheFile(needsName);
+    const other = JSON.parse(await readFile(buildValidator(needsAge, path.join(tmp, 'other')), 'utf8'));
+    await writeFile(file, JSON.stringify({ key: validatorKey(needsName), digest: other.digest, code: other.code }));
+    await chmod(file, 0o666);
+    expect(storedValidator(needsName)({ name: 'x' })).toBe(true); // needsName's own rule, compiled again
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(file, 'utf8')).digest).not.toBe(other.digest);
   });
 
   it('keeps ajv\'s errors (verbose: schema and parentSchema) in the stored validator', () => {
