@@ -141,18 +141,24 @@ export function createLogger(options: LoggerOptions = {}): DovetailLogger {
   );
 }
 
-/** A Logger that calls `make` on its first use (a command that logs nothing never builds one); `make` runs once. */
-export function lazyLogger(make: () => Logger): Logger {
+/**
+ * A Logger that calls `make` on its first use (a command that logs nothing never builds one); `make` runs once.
+ * Given the level `make` will use, lines below it are dropped without building the logger.
+ */
+export function lazyLogger(make: () => Logger, level: LogLevel = 'trace'): Logger {
   let made: Logger | undefined;
   const get = () => (made ??= make());
+  const rank = (l: LogLevel) => (l === 'silent' ? -1 : LOG_LEVELS.indexOf(l));
+  // LOG_LEVELS runs from fatal (0) to trace (5): a line is written when its rank is at most the level's.
+  const on = (l: LogLevel) => level !== 'silent' && rank(l) <= rank(level);
   // The arguments are passed on as given (pino treats a missing message differently from an undefined one).
   type Args = Parameters<Logger['info']>;
   return {
-    trace: (...args: Args) => get().trace(...args),
-    debug: (...args: Args) => get().debug(...args),
-    info: (...args: Args) => get().info(...args),
-    warn: (...args: Args) => get().warn(...args),
-    error: (...args: Args) => get().error(...args),
-    child: (bindings) => lazyLogger(() => get().child(bindings)),
+    trace: (...args: Args) => { if (on('trace')) get().trace(...args); },
+    debug: (...args: Args) => { if (on('debug')) get().debug(...args); },
+    info: (...args: Args) => { if (on('info')) get().info(...args); },
+    warn: (...args: Args) => { if (on('warn')) get().warn(...args); },
+    error: (...args: Args) => { if (on('error')) get().error(...args); },
+    child: (bindings) => lazyLogger(() => get().child(bindings), level),
   };
 }

@@ -54,7 +54,7 @@ function logger(loaded?: LoadedConfig) {
     throw e;
   }
   // Logs go to stderr so stdout stays clean for --json. Made on the first line logged.
-  return lazyLogger(() => createLogger({ level, destination: 2 }));
+  return lazyLogger(() => createLogger({ level, destination: 2 }), level);
 }
 
 /** Config + host, validated (exit 2 with every problem). */
