@@ -67,7 +67,7 @@ describe('CLI start-up', () => {
       if (args[0] === 'validate') expect(pkgs.filter((p) => ['inversify', 'lowdb'].includes(p))).toEqual([]);
     }
     // every schema these commands use was compiled at build time (npm run build): none was compiled into the user cache
-    expect(existsSync(path.join(cacheHome, 'dovetail', 'validators'))).toBe(false);
+    expect(existsSync(path.join(cacheHome, 'dovetail', 'validators')), 'validators were compiled at run time: was `npm run build` (scripts/build-validators.mjs) run?').toBe(false);
     // the connector index was written, so the next start reads no package.json of node_modules but the linked ones
     expect(existsSync(path.join(cacheHome, 'dovetail', 'connector-index.json'))).toBe(true);
   });
