@@ -1,9 +1,12 @@
 // Start-up: wall time of `dovetail --version`, `--help`, `validate` and a no-change `sync` of an empty folder
 // pairing, beside `node -e 0`, each the median of N runs taken in turns (so load on the machine hits all alike).
-// Target: --version and --help ≤ 2× `node -e 0`. validate and sync are reported (what loading the config, the
+// Targets: --version and --help ≤ 2× `node -e 0`; validate and a no-change sync ≤ 2.5× (what loading the config, the
 // connectors and their schemas costs beyond Node's start).
 //
-//   npx tsc -b && node bench/startup.mjs [--runs 9]
+//   npm run build && node bench/startup.mjs [--runs 9] [--baseline OTHER/core/bin/dovetail.js]
+//
+// --baseline adds the `validate` and `sync` rows of another build of the CLI (e.g. an older commit's core/ built
+// beside this checkout), measured in the same turns, for before/after figures taken under the same load.
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +18,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'core', 'bin', 'dovetail.js');
 const runsArg = process.argv.indexOf('--runs');
 const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 9;
+const baselineArg = process.argv.indexOf('--baseline');
+const baseline = baselineArg > 0 ? path.resolve(process.argv[baselineArg + 1]) : undefined;
 const work = path.join(root, 'bench', '.work', `startup-${process.pid}`);
 
 await inWorkDir(work, async () => {
@@ -29,8 +34,12 @@ await inWorkDir(work, async () => {
     { label: 'node -e 0', args: ['-e', '0'] },
     { label: 'dovetail --version', args: [cli, '--version'], target: 2 },
     { label: 'dovetail --help', args: [cli, '--help'], target: 2 },
-    { label: 'dovetail validate (2 folder endpoints)', args: [cli, 'validate'] },
-    { label: 'dovetail sync (no change, empty folders)', args: [cli, 'sync'] },
+    { label: 'dovetail validate (2 folder endpoints)', args: [cli, 'validate'], target: 2.5 },
+    { label: 'dovetail sync (no change, empty folders)', args: [cli, 'sync'], target: 2.5 },
+    ...(baseline ? [
+      { label: 'baseline validate', args: [baseline, 'validate'] },
+      { label: 'baseline sync', args: [baseline, 'sync'] },
+    ] : []),
   ];
   const times = cases.map(() => []);
   const rss = cases.map(() => []);

@@ -3,7 +3,13 @@
  * and value-based masking (any registered secret value, and the user information of any URL, is replaced in
  * every line, wherever it appears).
  */
-import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
+import { createRequire } from 'node:module';
+import type { DestinationStream, Logger as PinoLogger } from 'pino';
+import type { Logger } from './sdk/connector.js';
+
+// pino is required when the first logger is made: commands that never log (`validate`) do not load it.
+const require = createRequire(import.meta.url);
+const pinoModule = () => require('pino') as typeof import('pino');
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -120,6 +126,7 @@ function maskingStream(target: DestinationStream, secrets: SecretRegistry): Dest
 export function createLogger(options: LoggerOptions = {}): DovetailLogger {
   const secrets = options.secrets ?? secretRegistry;
   const dest = options.destination;
+  const pino = pinoModule();
   const target: DestinationStream = dest === undefined
     ? pino.destination({ dest: 2, sync: true })
     : typeof dest === 'string' || typeof dest === 'number'
@@ -132,4 +139,26 @@ export function createLogger(options: LoggerOptions = {}): DovetailLogger {
     },
     maskingStream(target, secrets),
   );
+}
+
+/**
+ * A Logger that calls `make` on its first use (a command that logs nothing never builds one); `make` runs once.
+ * Given the level `make` will use, lines below it are dropped without building the logger.
+ */
+export function lazyLogger(make: () => Logger, level: LogLevel = 'trace'): Logger {
+  let made: Logger | undefined;
+  const get = () => (made ??= make());
+  const rank = (l: LogLevel) => (l === 'silent' ? -1 : LOG_LEVELS.indexOf(l));
+  // LOG_LEVELS runs from fatal (0) to trace (5): a line is written when its rank is at most the level's.
+  const on = (l: LogLevel) => level !== 'silent' && rank(l) <= rank(level);
+  // The arguments are passed on as given (pino treats a missing message differently from an undefined one).
+  type Args = Parameters<Logger['info']>;
+  return {
+    trace: (...args: Args) => { if (on('trace')) get().trace(...args); },
+    debug: (...args: Args) => { if (on('debug')) get().debug(...args); },
+    info: (...args: Args) => { if (on('info')) get().info(...args); },
+    warn: (...args: Args) => { if (on('warn')) get().warn(...args); },
+    error: (...args: Args) => { if (on('error')) get().error(...args); },
+    child: (bindings) => lazyLogger(() => get().child(bindings), level),
+  };
 }

@@ -2,16 +2,17 @@
 import { resolve } from 'node:path';
 import { loadConfig, validateConfig, ConfigLoadError } from '../config/index.js';
 import type { LoadedConfig } from '../config/types.js';
-import { PluginHost } from '../host/index.js';
-import { createLogger, LogLevelError, resolveLogLevel, type LogLevel } from '../log.js';
-import { openStateStore, StateLocked, type StateStore } from '../state/index.js';
-import { runOnce } from '../runner/run-once.js';
+// plugin-host.js, not the host's index: the index re-exports the inversify wiring, which loads on first activation.
+import { PluginHost } from '../host/plugin-host.js';
+import { createLogger, lazyLogger, LogLevelError, resolveLogLevel, type LogLevel } from '../log.js';
+// The state store, the runner and the engine load in the commands that use them (`import()` below), so `validate`
+// and `connectors` do not pay for them.
+import type { StateStore } from '../state/index.js';
 import type { RunEntry, RunSummary } from '../runner/run-entry.js';
-import { PairingRecord, type PairingStatus } from '../runner/pairing-record.js';
-import { resolveSchedule } from '../runner/settings.js';
+import type { PairingStatus } from '../runner/pairing-record.js';
 import { planTable, summary, table } from './format.js';
 import { UsageError } from './errors.js';
-import { configSnapshot, discoverAndPair, type PairOptions } from './discover-pair.js';
+import type { PairOptions } from './discover-pair.js';
 import type { ConformanceOptions } from './conformance.js';
 
 export interface CommandContext {
@@ -52,8 +53,8 @@ function logger(loaded?: LoadedConfig) {
     if (e instanceof LogLevelError) throw new UsageError(e.message, 2);
     throw e;
   }
-  // Logs go to stderr so stdout stays clean for --json.
-  return createLogger({ level, destination: 2 });
+  // Logs go to stderr so stdout stays clean for --json. Made on the first line logged.
+  return lazyLogger(() => createLogger({ level, destination: 2 }), level);
 }
 
 /** Config + host, validated (exit 2 with every problem). */
@@ -144,6 +145,7 @@ const check: Command = async (ctx) => {
 const discover: Command = async (ctx) => {
   const [name] = ctx.args;
   if (!name || ctx.args.length > 1) throw new UsageError('usage: dovetail discover ENDPOINT [--json] [--pair-with ENDPOINT2 [--write] [--mode MODE] [--entity event|task|contact]]');
+  const { configSnapshot, discoverAndPair } = await import('./discover-pair.js');
   // With --write, the file as written is read first: a change made while we work is then noticed, not overwritten.
   const snapshot = ctx.pair?.write ? await configSnapshot(resolve(ctx.configFile)) : undefined;
   const { loaded, host } = await prepare(ctx);
@@ -208,6 +210,7 @@ const sync: Command = async (ctx) => {
   const skipped = all.filter((n) => !names.includes(n));
   if (!ctx.args.length && skipped.length && !ctx.json) ctx.io.err(`dovetail: skipped (enabled: false): ${skipped.join(', ')}`);
   const log = logger(loaded);
+  const [{ openStateStore }, { runOnce }] = await Promise.all([import('../state/index.js'), import('../runner/run-once.js')]);
   const store = openStateStore(loaded.stateDir, { warn: (m) => log.warn(m) });
   const abort = new AbortController();
   const onSignal = () => abort.abort();
@@ -256,6 +259,7 @@ function progress(ctx: CommandContext, name: string) {
 
 /** Health, circuit and last run of every pairing, read from the state folder (the service need not run). */
 async function pairingStatuses(loaded: LoadedConfig, store: StateStore): Promise<PairingStatus[]> {
+  const [{ PairingRecord }, { resolveSchedule }] = await Promise.all([import('../runner/pairing-record.js'), import('../runner/settings.js')]);
   const out: PairingStatus[] = [];
   for (const [name, pairing] of Object.entries(loaded.config.pairings)) {
     const record = await PairingRecord.load(store, name, resolveSchedule(pairing, loaded.config).maxFailures);
@@ -267,6 +271,7 @@ async function pairingStatuses(loaded: LoadedConfig, store: StateStore): Promise
 const status: Command = async (ctx) => {
   const loaded = await readConfig(ctx);
   const log = logger(loaded);
+  const { openStateStore } = await import('../state/index.js');
   const out = await pairingStatuses(loaded, openStateStore(loaded.stateDir, { warn: (m) => log.warn(m) }));
   if (ctx.json) {
     ctx.io.out(JSON.stringify({ pairings: out }, null, 2));
@@ -288,6 +293,8 @@ const reset: Command = async (ctx) => {
   const loaded = await readConfig(ctx);
   for (const n of ctx.args) if (!loaded.config.pairings[n]) throw new UsageError(`unknown pairing '${n}'; pairings: ${Object.keys(loaded.config.pairings).join(', ') || '(none)'}`);
   const log = logger(loaded);
+  const [{ openStateStore }, { PairingRecord }, { resolveSchedule }] = await Promise.all([
+    import('../state/index.js'), import('../runner/pairing-record.js'), import('../runner/settings.js')]);
   const store = openStateStore(loaded.stateDir, { warn: (m) => log.warn(m) });
   for (const name of ctx.args) {
     const record = await PairingRecord.load(store, name, resolveSchedule(loaded.config.pairings[name], loaded.config).maxFailures);
@@ -302,7 +309,7 @@ const reset: Command = async (ctx) => {
 const select: Command = async (ctx) => {
   const loaded = await readConfig(ctx);
   const log = logger(loaded);
-  const { selectCommand } = await import('./select.js');
+  const [{ selectCommand }, { openStateStore }] = await Promise.all([import('./select.js'), import('../state/index.js')]);
   return selectCommand(ctx.args, ctx.json, loaded, openStateStore(loaded.stateDir, { warn: (m) => log.warn(m) }), ctx.io);
 };
 
@@ -321,6 +328,7 @@ const conformance: Command = async (ctx) => {
 const conflicts: Command = async (ctx) => {
   const [sub, ...rest] = ctx.args;
   const loaded = await readConfig(ctx);
+  const { openStateStore, StateLocked } = await import('../state/index.js');
   const store = openStateStore(loaded.stateDir);
   if (sub === 'list') {
     const names = rest.length ? rest : Object.keys(loaded.config.pairings);

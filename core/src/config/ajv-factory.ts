@@ -1,16 +1,47 @@
-/** Ajv instances configured the same way everywhere: all errors, verbose (for hints), formats, `x-secret`. */
-import { Ajv, type Options } from 'ajv';
-import { Ajv2019 } from 'ajv/dist/2019.js';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+/**
+ * Ajv instances configured the same way everywhere: all errors, verbose (for hints), formats, `x-secret`, and
+ * `code.source` so a compiled validator can be saved as standalone code (see validator-store.ts). Ajv itself is
+ * required on the first compile only: a command whose validators all come from the store never loads it.
+ */
+import { createRequire } from 'node:module';
+import type { Ajv, Options } from 'ajv';
+import type { Ajv2019 } from 'ajv/dist/2019.js';
+import type { Ajv2020 } from 'ajv/dist/2020.js';
 
-type AnyAjv = Ajv | Ajv2019 | Ajv2020;
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: AnyAjv) => void;
+export type AnyAjv = Ajv | Ajv2019 | Ajv2020;
+const require = createRequire(import.meta.url);
 
 export interface AjvFactoryOptions {
   /** Fill in `default` values while validating (mutates the data). */
   useDefaults?: boolean;
 }
+
+/** The JSON Schema dialects told apart by `$schema` (draft-07 when absent or unknown). */
+export type SchemaFamily = 'draft-07' | '2019-09' | '2020-12';
+
+export function schemaFamily(schemaDialect: unknown): SchemaFamily {
+  const dialect = typeof schemaDialect === 'string' ? schemaDialect : '';
+  return dialect.includes('2020-12') ? '2020-12' : dialect.includes('2019-09') ? '2019-09' : 'draft-07';
+}
+
+/** The ajv options for an option set: plain data, so they can be part of a validator's cache key. */
+export function ajvOptions(options: AjvFactoryOptions = {}): Options {
+  return {
+    allErrors: true,
+    verbose: true,
+    strict: true,
+    strictTypes: false,
+    strictTuples: false,
+    strictRequired: false,
+    useDefaults: options.useDefaults ?? false,
+    addUsedSchema: false,
+    logger: false,
+    code: { source: true },
+  };
+}
+
+/** Keywords added beside JSON Schema's own (part of a validator's cache key too). */
+export const CUSTOM_KEYWORDS: readonly string[] = ['x-secret'];
 
 const instances = new Map<string, AnyAjv>();
 
@@ -21,26 +52,18 @@ const instances = new Map<string, AnyAjv>();
  * registered by `$id`, so two schemas with the same `$id` never clash.
  */
 export function createAjv(schemaDialect: unknown, options: AjvFactoryOptions = {}): AnyAjv {
-  const dialect = typeof schemaDialect === 'string' ? schemaDialect : '';
-  const family = dialect.includes('2020-12') ? '2020-12' : dialect.includes('2019-09') ? '2019-09' : 'draft-07';
+  const family = schemaFamily(schemaDialect);
   const key = `${family}|${options.useDefaults ? 'defaults' : 'plain'}`;
   const known = instances.get(key);
   if (known) return known;
-  const opts: Options = {
-    allErrors: true,
-    verbose: true,
-    strict: true,
-    strictTypes: false,
-    strictTuples: false,
-    strictRequired: false,
-    useDefaults: options.useDefaults ?? false,
-    addUsedSchema: false,
-    logger: false,
-  };
-  const ajv = family === '2020-12' ? new Ajv2020(opts) : family === '2019-09' ? new Ajv2019(opts) : new Ajv(opts);
-  addFormats(ajv);
+  const opts = ajvOptions(options);
+  const ajv: AnyAjv = family === '2020-12' ? new (require('ajv/dist/2020') as typeof import('ajv/dist/2020.js')).Ajv2020(opts)
+    : family === '2019-09' ? new (require('ajv/dist/2019') as typeof import('ajv/dist/2019.js')).Ajv2019(opts)
+      : new (require('ajv') as typeof import('ajv')).Ajv(opts);
+  // ajv-formats also sets `code.formats`, so standalone code requires its formats from ajv-formats/dist/formats.
+  (require('ajv-formats') as (ajv: AnyAjv) => void)(ajv);
   // Marks a settings property as a secret (string | {env} | {file}); an annotation only.
-  ajv.addKeyword({ keyword: 'x-secret', schemaType: 'boolean' });
+  for (const keyword of CUSTOM_KEYWORDS) ajv.addKeyword({ keyword, schemaType: 'boolean' });
   instances.set(key, ajv);
   return ajv;
 }

@@ -34,7 +34,7 @@
  */
 import type { Direction, MappingRule } from '../config/types.js';
 import type { Entity, EntityType, EventEntity, EventOverride } from '../sdk/entities.js';
-import { toEpochMs } from '../model/index.js';
+import { toEpochMs } from '../model/time-value.js';
 import type { FieldKind, FieldPath } from './fields.js';
 import { getField, isEmptyValue, parseFieldPath, pathCoveredBy, setField, topLevelFields } from './fields.js';
 import type { KindClass, Transform, TransformSense } from './transforms.js';

@@ -28,7 +28,7 @@ import type { Entity, Reminder, TimeValue } from '../sdk/entities.js';
 import type { FieldKind } from './fields.js';
 import { getField, isEmptyValue, parseFieldPath, textsOf } from './fields.js';
 import { htmlToText, textToHtml } from './html-text.js';
-import { toEpochMs } from '../model/index.js';
+import { toEpochMs } from '../model/time-value.js';
 
 /** What a transform may look at besides the value. */
 export interface TransformContext {

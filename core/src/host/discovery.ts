@@ -7,6 +7,7 @@ import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { JsonSyntaxError, parseJsonText } from '../config/json-text.js';
 import { checkConnectorPackage, type ConnectorPackageJson } from './manifest.js';
+import { ConnectorIndex, defaultIndexFile, listPackages } from './connector-index.js';
 import { compileReadOnlyRule, type ReadOnlyCheck } from './read-only.js';
 import { loadSettingsSchema } from './settings-schema.js';
 import type { ConnectorSource, DiscoveredConnector, DiscoveryResult, HostProblem, SettingsCheck } from './types.js';
@@ -26,6 +27,8 @@ export interface DiscoveryOptions {
   nodeModulesDirs?: string[];
   /** Host API version that `engines.dovetail` must accept. */
   hostVersion: string;
+  /** The connector index file (connector-index.ts); default the user cache's, `false` for none (always scan). */
+  indexFile?: string | false;
 }
 
 interface Candidate {
@@ -65,21 +68,23 @@ async function hasConnectorKeyword(dir: string): Promise<boolean> {
   }
 }
 
-/** Installed packages (incl. @scope/name) in a node_modules folder that carry the keyword. */
-async function keywordPackages(nodeModules: string): Promise<string[]> {
-  const dirs: string[] = [];
-  for (const name of await sortedEntries(nodeModules)) {
-    if (name.startsWith('.')) continue;
-    if (name.startsWith('@')) {
-      for (const scoped of await sortedEntries(path.join(nodeModules, name))) {
-        if (!scoped.startsWith('.')) dirs.push(path.join(nodeModules, name, scoped));
-      }
-    } else {
-      dirs.push(path.join(nodeModules, name));
-    }
+/**
+ * Installed packages (incl. @scope/name) in a node_modules folder that carry the keyword. The package.json files of
+ * real (not symlinked) packages are read only when the folder changed since the index last saw it.
+ */
+async function keywordPackages(nodeModules: string, index: ConnectorIndex): Promise<string[]> {
+  const listing = await listPackages(nodeModules);
+  const withKeyword = async (dirs: string[]) => {
+    const flags = await Promise.all(dirs.map((d) => hasConnectorKeyword(d)));
+    return dirs.filter((_, i) => flags[i]);
+  };
+  let plain = index.connectors(nodeModules, listing);
+  if (!plain) {
+    plain = await withKeyword(listing.plain);
+    index.remember(nodeModules, listing, plain);
   }
-  const flags = await Promise.all(dirs.map((d) => hasConnectorKeyword(d)));
-  return dirs.filter((_, i) => flags[i]);
+  const found = new Set([...plain, ...await withKeyword(listing.linked)]);
+  return listing.order.filter((d) => found.has(d));
 }
 
 async function collectCandidates(options: DiscoveryOptions): Promise<Candidate[]> {
@@ -91,10 +96,12 @@ async function collectCandidates(options: DiscoveryOptions): Promise<Candidate[]
     if (await isFile(path.join(extra, 'package.json'))) found.push({ dir: extra, source: 'connectorDirs' });
     else for (const dir of await packageFolders(extra)) found.push({ dir, source: 'connectorDirs' });
   }
+  const index = ConnectorIndex.open(options.indexFile === undefined ? defaultIndexFile() : options.indexFile || undefined);
   for (const nm of options.nodeModulesDirs ?? []) {
     if (!(await isDir(nm))) continue;
-    for (const dir of await keywordPackages(nm)) found.push({ dir, source: 'node_modules' });
+    for (const dir of await keywordPackages(path.resolve(nm), index)) found.push({ dir, source: 'node_modules' });
   }
+  index.save();
   // The same package reached twice (a workspace symlink in node_modules, a folder listed twice) counts once.
   const seen = new Set<string>();
   const unique: Candidate[] = [];

@@ -3,7 +3,14 @@
  * `engines.dovetail` against the host API version, and that entry/settings paths stay inside the package.
  */
 import path from 'node:path';
-import semver from 'semver';
+// semver's functions one by one: its index loads all 47 of its modules, these 24.
+import gt from 'semver/functions/gt.js';
+import parse from 'semver/functions/parse.js';
+import satisfies from 'semver/functions/satisfies.js';
+import valid from 'semver/functions/valid.js';
+import intersects from 'semver/ranges/intersects.js';
+import minVersion from 'semver/ranges/min-version.js';
+import validRange from 'semver/ranges/valid.js';
 import type { ConnectorManifest } from '../sdk/manifest.js';
 import { schemaValidator } from '../config/schema-validator.js';
 import type { SchemaIssue } from '../config/schema-issues.js';
@@ -46,7 +53,7 @@ export const MANIFEST_VERSIONS: readonly number[] = [1];
  * (for 0.x versions a "major" is the minor, as in semver's caret: 0.3.x accepts 0.3 and 0.2).
  */
 export function acceptedApiLines(hostVersion: string): { current: string; previous?: string } {
-  const v = semver.parse(hostVersion);
+  const v = parse(hostVersion);
   if (!v) return { current: `=${hostVersion}` };
   if (v.major > 0) return { current: `^${v.major}.0.0`, previous: `^${v.major - 1}.0.0` };
   if (v.minor > 0) return { current: `~0.${v.minor}.0`, previous: `~0.${v.minor - 1}.0` };
@@ -58,12 +65,12 @@ function engineIssues(range: unknown, hostVersion: string): SchemaIssue[] {
   const lines = acceptedApiLines(hostVersion);
   const suggested = lines.current.replace(/^~/, '^');
   if (range === undefined) return [{ pointer: '/engines/dovetail', message: 'missing: the host API range the connector was written for', hint: `add "engines": { "dovetail": "${suggested}" }` }];
-  if (typeof range !== 'string' || semver.validRange(range) === null) return [{ pointer: '/engines/dovetail', message: `${JSON.stringify(range)} is not a valid semver range`, hint: `e.g. "${suggested}"` }];
-  if (semver.satisfies(hostVersion, range, { includePrerelease: true })) return [];
-  if (lines.previous && semver.intersects(range, lines.previous, { includePrerelease: true })) return []; // written for the previous API line: still accepted
-  const needs = semver.minVersion(range);
+  if (typeof range !== 'string' || validRange(range) === null) return [{ pointer: '/engines/dovetail', message: `${JSON.stringify(range)} is not a valid semver range`, hint: `e.g. "${suggested}"` }];
+  if (satisfies(hostVersion, range, { includePrerelease: true })) return [];
+  if (lines.previous && intersects(range, lines.previous, { includePrerelease: true })) return []; // written for the previous API line: still accepted
+  const needs = minVersion(range);
   const accepts = `connectors written for ${lines.current}${lines.previous ? ` or ${lines.previous}` : ''}`;
-  const newer = needs !== null && semver.gt(needs, hostVersion);
+  const newer = needs !== null && gt(needs, hostVersion);
   return [{
     pointer: '/engines/dovetail',
     message: `needs Dovetail host API ${range}${needs ? ` (at least ${needs.version})` : ''}; this host provides ${hostVersion} and accepts ${accepts}`,
@@ -109,7 +116,7 @@ export function checkConnectorPackage(pkg: unknown, dir: string, hostVersion: st
   }
 
   issues.push(...engineIssues(p.engines?.dovetail, hostVersion));
-  if (p.version !== undefined && (typeof p.version !== 'string' || semver.valid(p.version) === null)) {
+  if (p.version !== undefined && (typeof p.version !== 'string' || valid(p.version) === null)) {
     issues.push({ pointer: '/version', message: `${JSON.stringify(p.version)} is not a valid semver version`, hint: 'e.g. "1.0.0"' });
   }
   return issues.length > 0 ? { declaredId, issues } : { manifest: block as ConnectorManifest, declaredId, issues };

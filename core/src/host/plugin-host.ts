@@ -11,11 +11,15 @@ import type { LoadedConfig } from '../config/types.js';
 import { createSecretsAccessor } from '../config/secrets.js';
 import { secretRegistry, type SecretRegistry } from '../log.js';
 import { suggestion } from '../config/suggest.js';
-import { ConnectorContextProvider, createActivationContainer, createRootContainer } from './context.js';
 import { discoverConnectors } from './discovery.js';
 import { EntryError, importConnectorDefinition, missingConnectorMethods } from './entry.js';
 import { defaultRepoRoot, hostApiVersion } from './paths.js';
-import { childEnvironment, CrashLedger, ProcessConnector, runModeOf, type CrashLedgerOptions, type ProcessLimits } from './process/index.js';
+// Activation's modules (inversify in ./context.js, the child-process protocol) load with the first activation, so
+// commands that only discover and validate (`validate`, `connectors`) do not pay for them.
+import { CrashLedger, type CrashLedgerOptions } from './process/crash-ledger.js';
+import { childEnvironment } from './process/environment.js';
+import { runModeOf, type ProcessLimits } from './process/options.js';
+import type { ProcessConnector } from './process/process-connector.js';
 import type { ChildCommand } from './process/child.js';
 import type { Connector, ConnectorContext } from '../sdk/connector.js';
 import { ConnectorQuarantined } from './process/errors.js';
@@ -86,7 +90,7 @@ function connectorDirsOf(loaded: LoadedConfig | undefined): string[] {
 
 export class PluginHost {
   private readonly active = new Map<string, Promise<ActiveEndpoint>>();
-  private readonly root: Container = createRootContainer();
+  private root?: Container;
   private disposed = false;
   /** Crashes of out-of-process connectors, per connector id (quarantine is per connector, across its endpoints). */
   readonly crashes: CrashLedger;
@@ -202,6 +206,8 @@ export class PluginHost {
       settings: checked.settings, secretKeys: discovered.secretKeys, baseDir: loaded.baseDir, endpoint: name,
       onResolved: (value) => registry.add(value), env: this.options.env,
     });
+    const { ConnectorContextProvider, createActivationContainer, createRootContainer } = await import('./context.js');
+    this.root ??= createRootContainer();
     const container = createActivationContainer(this.root, {
       endpoint: name,
       settings: checked.settings,
@@ -260,7 +266,8 @@ export class PluginHost {
   }
 
   /** Starts an out-of-process connector for endpoint `name`. */
-  private startProcess(c: DiscoveredConnector, name: string, context: ConnectorContext, limits: ProcessLimits, mask: (text: string) => string): Promise<ProcessConnector> {
+  private async startProcess(c: DiscoveredConnector, name: string, context: ConnectorContext, limits: ProcessLimits, mask: (text: string) => string): Promise<ProcessConnector> {
+    const { ProcessConnector } = await import('./process/process-connector.js');
     return ProcessConnector.start({
       connectorId: c.id, command: childCommand(c), limits, ledger: this.crashes,
       init: { endpoint: name, settings: withoutSecrets(context.settings, c.secretKeys), baseDir: context.baseDir, secretKeys: c.secretKeys, credentialsLocation: context.credentials.location },

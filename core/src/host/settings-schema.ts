@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createAjv } from '../config/ajv-factory.js';
+import { prepareValidator } from '../config/validator-store.js';
 import { JsonSyntaxError, parseJsonText } from '../config/json-text.js';
 import { issuesFromAjv } from '../config/schema-issues.js';
 import type { SettingsCheck } from './types.js';
@@ -64,15 +64,19 @@ export interface CompiledSettings {
   check(settings: unknown): SettingsCheck;
 }
 
-/** Compiles a settings schema; throws a readable Error when the schema itself is invalid. */
+/**
+ * Checks a settings schema and prepares its validator; throws a readable Error when the schema itself is invalid.
+ * A schema whose validator is in the store (validator-store.ts) was valid when it was stored: it is neither compiled
+ * nor loaded until the first `check`, so only the connectors a command activates pay for their validators.
+ */
 export function compileSettingsSchema(schema: Schema): CompiledSettings {
-  const ajv = createAjv(schema.$schema, { useDefaults: true });
-  const validate = ajv.compile(widenSecrets(schema) as Schema);
+  const validator = prepareValidator(widenSecrets(schema) as Schema, { useDefaults: true });
   return {
     schema,
     secretKeys: collectSecretKeys(schema),
     check(settings: unknown): SettingsCheck {
       const copy = settings === undefined ? {} : structuredClone(settings);
+      const validate = validator();
       if (!validate(copy)) return { ok: false, issues: issuesFromAjv(validate.errors) };
       return { ok: true, settings: deepFreeze(copy as Record<string, unknown>) };
     },

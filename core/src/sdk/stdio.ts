@@ -6,7 +6,7 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import { JSONRPCErrorCode, JSONRPCErrorException } from 'json-rpc-2.0';
-import { pino } from 'pino';
+import { createRequire } from 'node:module';
 import { readLines } from '../protocol/lines.js';
 import {
   loadResultToWire, OPTIONAL_METHODS, PROTOCOL_VERSION, writeResultToWire,
@@ -55,6 +55,8 @@ function reserveStdout(): (line: string) => void {
  * with the default streams the process then exits.
  */
 export function runStdio<S>(definition: ConnectorDefinition<S>, options: RunStdioOptions = {}): Promise<void> {
+  // pino is required here, not at import: a host that imports the SDK in process never needs it.
+  const { pino } = createRequire(import.meta.url)('pino') as typeof import('pino');
   const input = options.input ?? process.stdin;
   const send = options.output ? (line: string) => { options.output!.write(line); } : reserveStdout();
   const logger = pino({ level: 'trace', base: undefined }, options.logStream ?? pino.destination({ dest: 2, sync: true })) as unknown as Logger;

@@ -1,10 +1,12 @@
 /**
  * What the CLI loads before it runs a command: `--version` and `--help` load none of the command code and no
- * package, a folder-only `validate` or `sync` loads no process runner (execa) and no HTML converter. Measured by
- * a module-load hook in a real `dovetail` process.
+ * package, a folder-only `validate` or `sync` loads no process runner (execa), no HTML converter and no JSON-Schema
+ * compiler (its validators were generated at build time) and no logger when nothing is logged, and `validate` no DI
+ * container or state store.
+ * Measured by a module-load hook in a real `dovetail` process.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -16,11 +18,18 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // A loader hook that names every module (ESM or CommonJS through ESM) the process loads, one line each on stderr.
 writeFileSync(path.join(dir, 'hooks.mjs'), "export async function load(url, context, next) { process.stderr.write(`LOADED ${url}\\n`); return next(url, context); }\n");
-writeFileSync(path.join(dir, 'register.mjs'), `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(path.join(dir, 'hooks.mjs')).href)});\n`);
+// CommonJS modules required from CommonJS (or through createRequire) pass no hook: they are listed from the
+// require cache when the process exits.
+writeFileSync(path.join(dir, 'register.mjs'), `import { createRequire, register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(path.join(dir, 'hooks.mjs')).href)});\n`
+  + "const cache = createRequire(import.meta.url).cache;\nprocess.on('exit', () => { for (const f of Object.keys(cache)) process.stderr.write(`LOADED file://${f}\\n`); });\n");
+/** An empty user cache for the runs: what they compile at run time would be written here. */
+const cacheHome = path.join(dir, 'cache');
 
 /** The modules a `dovetail ...args` run loads (file URLs), and its stdout. */
 function loaded(args: string[], cwd = dir): { modules: string[]; stdout: string } {
-  const r = spawnSync(process.execPath, ['--import', pathToFileURL(path.join(dir, 'register.mjs')).href, bin, ...args], { cwd, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', pathToFileURL(path.join(dir, 'register.mjs')).href, bin, ...args], {
+    cwd, encoding: 'utf8', env: { ...process.env, XDG_CACHE_HOME: cacheHome },
+  });
   if (r.status !== 0) throw new Error(`dovetail ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return { modules: r.stderr.split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => l.slice(7)), stdout: r.stdout };
 }
@@ -38,7 +47,7 @@ describe('CLI start-up', () => {
     }
   });
 
-  it('a folder-only validate and sync load neither execa nor html-to-text (they load when a process connector or an HTML description needs them)', () => {
+  it('a folder-only validate and sync load neither execa, html-to-text nor the ajv compiler; neither builds a logger; validate loads no DI container or state store', () => {
     const cwd = path.join(dir, 'cfg');
     mkdirSync(path.join(cwd, 'left', 'cal'), { recursive: true });
     mkdirSync(path.join(cwd, 'right'), { recursive: true });
@@ -49,8 +58,17 @@ describe('CLI start-up', () => {
     for (const args of [['validate'], ['sync']]) {
       const { modules } = loaded(args, cwd);
       const pkgs = packages(modules);
-      expect(pkgs).toContain('ajv'); // it did load what it needs
+      // it did validate: the stored validators require ajv's small runtime helpers, not its compiler
+      expect(modules.some((m) => m.includes('/node_modules/ajv/dist/runtime/'))).toBe(true);
+      expect(modules.filter((m) => /\/node_modules\/ajv\/dist\/(compile|core|ajv|standalone)\b/.test(m))).toEqual([]);
       expect(pkgs.filter((p) => ['execa', 'html-to-text', 'htmlparser2'].includes(p))).toEqual([]);
+      // nothing is logged at the default level (warn): no logger is built
+      expect(pkgs).not.toContain('pino');
+      if (args[0] === 'validate') expect(pkgs.filter((p) => ['inversify', 'lowdb'].includes(p))).toEqual([]);
     }
+    // every schema these commands use was compiled at build time (npm run build): none was compiled into the user cache
+    expect(existsSync(path.join(cacheHome, 'dovetail', 'validators')), 'validators were compiled at run time: was `npm run build` (scripts/build-validators.mjs) run?').toBe(false);
+    // the connector index was written, so the next start reads no package.json of node_modules but the linked ones
+    expect(existsSync(path.join(cacheHome, 'dovetail', 'connector-index.json'))).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, REDACTED, SecretRegistry } from '../../src/log.js';
+import { createLogger, lazyLogger, REDACTED, SecretRegistry } from '../../src/log.js';
 import { cleanTemp, memoryLogger, tempDir } from './helpers.js';
 
 afterEach(cleanTemp);
@@ -76,5 +76,30 @@ describe('createLogger', () => {
     const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 40, msg: `shown ${REDACTED}`, password: REDACTED });
+  });
+});
+
+describe('lazyLogger', () => {
+  it('builds the logger on the first line at its level, once, and drops lines below the level without building it', () => {
+    let built = 0;
+    const memory = memoryLogger('info');
+    const lazy = lazyLogger(() => { built++; return memory.logger; }, 'info');
+    const child = lazy.child({ endpoint: 'l' });
+    lazy.debug('not written');
+    child.trace({ x: 1 }, 'not written either');
+    expect(built).toBe(0);
+    child.warn({ n: 1 }, 'written');
+    lazy.info('also written');
+    expect(built).toBe(1);
+    const lines = memory.lines.map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.msg, l.endpoint, l.n])).toEqual([['written', 'l', 1], ['also written', undefined, undefined]]);
+  });
+
+  it('writes nothing and builds nothing at level silent', () => {
+    let built = 0;
+    const lazy = lazyLogger(() => { built++; return memoryLogger('info').logger; }, 'silent');
+    lazy.error('dropped');
+    lazy.child({}).warn('dropped');
+    expect(built).toBe(0);
   });
 });
