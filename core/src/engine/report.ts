@@ -1,6 +1,7 @@
 /** Run reports: counts per side, conflicts, skipped and failed items, item-level detail for `--json`. */
 import type { Alteration } from '../sdk/connector.js';
 import type { ActionOutcome } from './apply.js';
+import { ownString } from './own-string.js';
 import type { Action, Plan, Side } from './plan-types.js';
 
 export interface SideCounts {
@@ -83,14 +84,14 @@ export class ReportBuilder {
     for (const s of plan.skipped) {
       if (s.kind === 'conflict') {
         this.r.conflicts++;
-        this.r.items.push({ action: 'conflict', side: s.side, uid: s.key, title: s.title, reason: s.reason, ok: false });
+        this.item({ action: 'conflict', side: s.side, uid: s.key, title: s.title, reason: s.reason, ok: false });
       } else if (s.kind === 'error' || s.kind === 'duplicate') {
         this.r.failed++;
         this.r.errors.push({ uid: s.key, side: s.side, message: `${s.title}: ${s.reason}` });
-        this.r.items.push({ action: 'skip', side: s.side, uid: s.key, title: s.title, reason: s.reason, ok: false, error: s.reason });
+        this.item({ action: 'skip', side: s.side, uid: s.key, title: s.title, reason: s.reason, ok: false, error: s.reason });
       } else {
         this.r.skipped++;
-        this.r.items.push({ action: 'skip', side: s.side, uid: s.key, title: s.title, reason: s.reason, ok: true });
+        this.item({ action: 'skip', side: s.side, uid: s.key, title: s.title, reason: s.reason, ok: true });
       }
     }
     for (const h of plan.held) {
@@ -98,7 +99,7 @@ export class ReportBuilder {
       const entry = list.find((n) => n.side === h.side && n.reason === h.reason);
       if (entry) entry.count++;
       else list.push({ side: h.side, count: 1, reason: h.reason });
-      this.r.items.push({ action: 'skip', side: h.side, uid: h.key, title: h.title, reason: `not synced: ${h.reason}`, ok: true });
+      this.item({ action: 'skip', side: h.side, uid: h.key, title: h.title, reason: `not synced: ${h.reason}`, ok: true });
     }
     if (this.r.dryRun) for (const a of plan.actions) this.count(a);
   }
@@ -123,7 +124,7 @@ export class ReportBuilder {
   fail(a: Action, code: string, message: string): void {
     this.r.failed++;
     this.r.errors.push({ uid: a.uid, side: a.target, message: `${a.kind} on ${a.target} "${a.title}": ${code}: ${message}` });
-    this.r.items.push({ action: a.kind, side: a.target, uid: a.uid, title: a.title, reason: a.reason, ok: false, error: `${code}: ${message}` });
+    this.item({ action: a.kind, side: a.target, uid: a.uid, title: a.title, reason: a.reason, ok: false, error: `${code}: ${message}` });
   }
 
   abort(message: string, failure: RunReport['failure']): void {
@@ -137,7 +138,12 @@ export class ReportBuilder {
     if (a.kind === 'create') c.created++;
     else if (a.kind === 'update') c.updated++;
     else c.deleted++;
-    this.r.items.push({ action: a.kind, side: a.target, uid: a.uid, title: a.title, reason: a.reason, ok: true });
+    this.item({ action: a.kind, side: a.target, uid: a.uid, title: a.title, reason: a.reason, ok: true });
+  }
+
+  /** Adds an item line; its UID and title are copied, so the report holds no item's raw text. */
+  private item(i: ReportItem): void {
+    this.r.items.push({ ...i, uid: ownString(i.uid), title: ownString(i.title) });
   }
 
   finish(durationMs: number): RunReport {
