@@ -68,6 +68,9 @@ export interface RunReport {
   items: ReportItem[];
 }
 
+/** How many distinct reasons a report keeps one copy of (most runs have a handful; some name items in theirs). */
+const MAX_SHARED_REASONS = 1000;
+
 export class ReportBuilder {
   readonly r: RunReport;
   constructor(pairing: string, dryRun: boolean, startedAt: string) {
@@ -141,9 +144,17 @@ export class ReportBuilder {
     this.item({ action: a.kind, side: a.target, uid: a.uid, title: a.title, reason: a.reason, ok: true });
   }
 
+  /** Reasons met so far, each kept once ("new on a" repeats for every item of an initial sync). */
+  private readonly reasons = new Map<string, string>();
+
   /** Adds an item line; its UID and title are copied, so the report holds no item's raw text. */
   private item(i: ReportItem): void {
-    this.r.items.push({ ...i, uid: ownString(i.uid), title: ownString(i.title) });
+    let reason = this.reasons.get(i.reason);
+    if (reason === undefined) {
+      reason = ownString(i.reason);
+      if (this.reasons.size < MAX_SHARED_REASONS) this.reasons.set(reason, reason);
+    }
+    this.r.items.push({ ...i, uid: ownString(i.uid), title: ownString(i.title), reason });
   }
 
   finish(durationMs: number): RunReport {
