@@ -292,7 +292,7 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
         const first = seen.get(uid);
         if (first === undefined) { seen.set(ownString(uid), item.id); continue; }
         if (first === item.id) continue;
-        const all = duplicates.get(uid) ?? duplicates.set(uid, new Set([first])).get(uid)!;
+        const all = duplicates.get(uid) ?? duplicates.set(ownString(uid), new Set([first])).get(uid)!;
         all.add(item.id);
         // A copy of a UID an earlier chunk planned: reported below with the others, not planned here.
         if (!sub[from].loaded.has(first)) { sub[from].loaded.delete(item.id); sub[from].listing.delete(item.id); }
@@ -302,8 +302,8 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
       skippedForError ||= p.skipped.some((x) => x.kind === 'error');
       report.countPlan(p);
       if (opts.dryRun) merged.actions.push(...outline(p).actions);
-      merged.skipped.push(...p.skipped);
-      merged.held.push(...p.held);
+      merged.skipped.push(...p.skipped.map((x) => ({ ...x, key: ownString(x.key), title: ownString(x.title) })));
+      merged.held.push(...p.held.map((x) => ({ ...x, key: ownString(x.key), title: ownString(x.title) })));
       merged.unchanged += p.unchanged;
       done += loaded.part.length;
       opts.onProgress?.(`load ${from}`, done, ids.length);
@@ -402,8 +402,8 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
       for (const item of sources[side].loaded.values()) {
         const e = item.entity;
         if (e.type !== 'event') continue;
-        const emails = [...new Set((e.attendees ?? []).flatMap((x) => (x.email ? [x.email.trim().toLowerCase()] : [])))].sort();
-        if (emails.length) index.set(e.uid, emails); else index.delete(e.uid);
+        const emails = [...new Set((e.attendees ?? []).flatMap((x) => (x.email ? [ownString(x.email.trim().toLowerCase())] : [])))].sort();
+        if (emails.length) index.set(ownString(e.uid), emails); else index.delete(e.uid);
       }
     }
     for (const [key, rel] of p.after) {
