@@ -6,10 +6,12 @@
 // data (skipped with a note when `vdirsyncer` is not on PATH), and `node -e 0` for process start-up.
 //
 // Run: npx tsc -b && node bench/folder-sync.mjs [--items 10000]
+//      node bench/folder-sync.mjs --rss-scale [--rss-sizes 1000,100000]   (Dovetail's initial-sync peak RSS only,
+//      one fresh pair of folders per size; no peer)
 // Exits non-zero when the no-change run writes anything or a run writes other than what was edited.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -23,10 +25,13 @@ const repoRoot = path.resolve(here, '..');
 const cli = path.join(repoRoot, 'core', 'bin', 'dovetail.js');
 const work = path.join(here, '.work', `folder-sync-${process.pid}`);
 
-const itemsArg = process.argv.indexOf('--items');
-const ITEMS = itemsArg > 0 ? Number(process.argv[itemsArg + 1]) : 10_000;
-if (!Number.isInteger(ITEMS) || ITEMS < 1000) {
-  console.error('usage: node bench/folder-sync.mjs [--items N]   (N ≥ 1000, default 10000)');
+const argValue = (name) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
+const ITEMS = Number(argValue('--items') ?? 10_000);
+const RSS_SCALE = process.argv.includes('--rss-scale');
+const RSS_SIZES = (argValue('--rss-sizes') ?? '1000,100000').split(',').map(Number);
+if (!Number.isInteger(ITEMS) || ITEMS < 1000 || RSS_SIZES.some((n) => !Number.isInteger(n) || n < 100)) {
+  console.error('usage: node bench/folder-sync.mjs [--items N]   (N ≥ 1000, default 10000)\n' +
+    '       node bench/folder-sync.mjs --rss-scale [--rss-sizes 1000,100000]');
   process.exit(2);
 }
 const EDIT_STEPS = [10, 100, 1000];
@@ -46,13 +51,13 @@ const vdirsyncer = which('vdirsyncer');
 const fileOf = (i) => `${uidOf(i)}.ics`;
 const eventText = (i, rev) => generatedEvent(i, rev, '-//Dovetail//folder-sync bench//EN');
 
-async function writeCollection(root, make) {
+async function writeCollection(root, make, n = ITEMS) {
   const dir = path.join(root, COLLECTION);
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'displayname'), 'Bench calendar\n');
-  for (let start = 0; start < ITEMS; start += 500) {
+  for (let start = 0; start < n; start += 500) {
     const batch = [];
-    for (let i = start; i < Math.min(ITEMS, start + 500); i += 1) batch.push(writeFile(path.join(dir, fileOf(i)), make(i)));
+    for (let i = start; i < Math.min(n, start + 500); i += 1) batch.push(writeFile(path.join(dir, fileOf(i)), make(i)));
     await Promise.all(batch);
   }
 }
@@ -85,8 +90,8 @@ const dtB = path.join(dtRoot, 'b');
 const dtConfig = path.join(dtRoot, 'dovetail.json');
 const stateDir = path.join(dtRoot, '.dovetail', `p-${PAIRING}`);
 
-async function dovetailSetup() {
-  await writeCollection(dtA, (i) => eventText(i, 0));
+async function dovetailSetup(root = dtRoot, n = ITEMS) {
+  await writeCollection(path.join(root, 'a'), (i) => eventText(i, 0), n);
   const config = {
     endpoints: {
       a: { connector: 'filesystem', settings: { path: './a' } },
@@ -102,7 +107,7 @@ async function dovetailSetup() {
       },
     },
   };
-  await writeFile(dtConfig, JSON.stringify(config, null, 2));
+  await writeFile(path.join(root, 'dovetail.json'), JSON.stringify(config, null, 2));
 }
 
 /** Sequence number of each journal line, with its length; the snapshot's seq, size and identity. */
@@ -189,7 +194,40 @@ const failures = [];
 
 // ---------------------------------------------------------------------------------------------
 
+/** --rss-scale: one initial sync per size into an empty folder, each in fresh folders; peak RSS against the smallest. */
+async function rssScale() {
+  console.log(`folder-sync bench --rss-scale: Dovetail's initial sync (vdir → empty vdir) at ${RSS_SIZES.join(', ')} events`);
+  console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} at start`);
+  console.log(`peak RSS: ${gnuTime ? `${gnuTime} -f %M (maxrss of the child)` : 'not measured (GNU time not found)'}\n`);
+  const rows = [];
+  for (const n of RSS_SIZES) {
+    const root = path.join(work, `rss-${n}`);
+    await dovetailSetup(root, n);
+    const r = await runChild(process.execPath, [cli, 'sync', '-c', path.join(root, 'dovetail.json'), '--json'], { cwd: root });
+    const report = syncReport(r, `initial at ${n}`);
+    const files = (await readdir(path.join(root, 'b', COLLECTION))).filter((f) => f.endsWith('.ics')).length;
+    if (report.b.created !== n || files !== n) failures.push(`initial at ${n}: ${report.b.created} created, ${files} files on B, expected ${n}`);
+    rows.push({ n, ms: r.ms, reportMs: report.durationMs, rssKiB: r.rssKiB });
+    console.log(`${n}: initial ${fmtMs(r.ms)}, peak RSS ${fmtMiB(r.rssKiB)}`);
+    await rm(root, { recursive: true, force: true });
+  }
+  console.log('');
+  table(['events', 'wall', 'in-engine', 'peak RSS', 'RSS vs smallest'],
+    rows.map((r) => [r.n, fmtMs(r.ms), fmtMs(r.reportMs), fmtMiB(r.rssKiB), ratio(r.rssKiB, rows[0].rssKiB)]));
+  const small = rows.find((r) => r.n === 1000);
+  const big = rows.find((r) => r.n === 100_000);
+  if (small && big) {
+    console.log(`\nTarget (reported, not asserted): peak RSS at 100k ≤ 2× at 1k: ${big.rssKiB <= 2 * small.rssKiB ? 'PASS' : 'MISS'} (${ratio(big.rssKiB, small.rssKiB)})`);
+  }
+  console.log(`load average at end: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+}
+
 const started = performance.now();
+if (RSS_SCALE) {
+  await inWorkDir(work, rssScale);
+  exitOnFailures(failures);
+  process.exit(0);
+}
 await inWorkDir(work, async () => {
   console.log(`folder-sync bench: ${ITEMS} events, one .ics per file, two-way vdir ↔ vdir, real CLI per run`);
   console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} at start`);

@@ -1,6 +1,6 @@
 /** Plain-text rendering for the CLI: aligned tables and run summaries. */
 import type { RunReport } from '../engine/report.js';
-import type { Plan } from '../engine/plan-types.js';
+import type { PlanOutline } from '../engine/plan-types.js';
 import type { PairingConfig } from '../config/types.js';
 import type { PendingWork } from '../runner/run-entry.js';
 
@@ -56,7 +56,7 @@ function alteredNames(r: RunReport): string {
 }
 
 /** The dry-run plan as a table: one row per action, then the counts per side. */
-export function planTable(plan: Plan): string {
+export function planTable(plan: PlanOutline): string {
   if (!plan.actions.length) return '  nothing to do';
   const rows = plan.actions.map((a) => [a.kind, a.target, a.title, a.reason]);
   return table(['action', 'side', 'item', 'why'], rows).split('\n').map((l) => `  ${l}`).join('\n');

@@ -33,6 +33,8 @@ export interface ApplyOptions {
    * rewrite): recorded instead of the planned hash, so the difference is not taken for an edit next run.
    */
   hashStored?: (stored: Entity) => string;
+  /** Sides whose host an earlier plan of this run gave up (`ApplyResult.givenUp`): nothing is sent to them. */
+  givenUp?: Partial<Record<Side, string>>;
 }
 
 export interface ActionOutcome {
@@ -58,6 +60,19 @@ export interface ApplyResult {
   notAttempted: Action[];
   /** Why each side given up was given up (the first `HostSkipped` message). */
   givenUp: Partial<Record<Side, string>>;
+  /** Some key failed, went stale or was not attempted: change cursors must not advance (see `settledMeta`). */
+  unsettled: boolean;
+}
+
+/**
+ * The run's metadata to commit. Change cursors advance only when every item was settled: an item whose write
+ * failed or went stale may have no relation yet, and a change feed would never list it again.
+ */
+export function settledMeta(meta: Partial<PairingMeta>, unsettled: boolean): Partial<PairingMeta> {
+  if (!unsettled) return meta;
+  const { cursorA: _a, cursorB: _b, listedUntilA: _la, listedUntilB: _lb, ...rest } = meta;
+  void _a; void _b; void _la; void _lb;
+  return rest;
 }
 
 /** Longest wait honoured for a RateLimited answer inside a run; longer ones fail the items and retry next run. */
@@ -81,7 +96,7 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
   const notAttempted: Action[] = [];
   const notAttemptedKeys = new Set<string>();
   const succeededKeys = new Set<string>();
-  const givenUp: Partial<Record<Side, string>> = {};
+  const givenUp: Partial<Record<Side, string>> = { ...opts.givenUp };
   /** Keys whose update failed: the source side to mark as "changed" when there is no old relation to fall back to. */
   const dirtySources = new Map<string, Side>();
   const pendingPerKey = new Map<string, number>();
@@ -178,23 +193,19 @@ export async function applyPlan(opts: ApplyOptions): Promise<ApplyResult> {
     opts.onChunk?.(done, plan.actions.length);
   }
   if (chunks.length === 0 && opts.finalMeta && !aborted) await state.commit({ meta: finalMeta() });
-  return { outcomes, stale, aborted, notAttempted, givenUp };
+  return { outcomes, stale, aborted, notAttempted, givenUp, unsettled: unsettled() };
+
+  function unsettled(): boolean {
+    return failedKeys.size > 0 || staleKeys.size > 0 || notAttemptedKeys.size > 0;
+  }
 
   /** A key none of whose actions was sent or succeeded: its relation stays exactly as it was. */
   function untouched(key: string): boolean {
     return notAttemptedKeys.has(key) && !succeededKeys.has(key) && !failedKeys.has(key) && !staleKeys.has(key);
   }
 
-  /**
-   * The run's metadata. Change cursors advance only when every item was settled: an item whose write failed or
-   * went stale may have no relation yet, and a change feed would never list it again.
-   */
   function finalMeta(): Partial<PairingMeta> | undefined {
-    if (!opts.finalMeta) return undefined;
-    if (!failedKeys.size && !staleKeys.size && !notAttemptedKeys.size) return opts.finalMeta;
-    const { cursorA: _a, cursorB: _b, listedUntilA: _la, listedUntilB: _lb, ...rest } = opts.finalMeta;
-    void _a; void _b; void _la; void _lb;
-    return rest;
+    return opts.finalMeta && settledMeta(opts.finalMeta, unsettled());
   }
 
   /** The relation being built for a key: the planned one, or for a planned "forget" the old one until it settles. */

@@ -121,3 +121,18 @@ export interface Plan {
   /** Set when a guard stopped the run; no actions are planned then. */
   blocked?: string;
 }
+
+/** An action as reports and dry-run output show it: without the item it writes. */
+export type ActionOutline = Pick<Action, 'kind' | 'key' | 'uid' | 'target' | 'title' | 'reason'>;
+
+/**
+ * What a run planned, without the items (a run that plans in chunks drops each chunk's items once it is applied):
+ * the actions' outlines in plan order, the skipped items, the changes held back, and the count of untouched items.
+ */
+export interface PlanOutline {
+  actions: ActionOutline[];
+  skipped: Skipped[];
+  held: Held[];
+  unchanged: number;
+  blocked?: string;
+}

@@ -4,7 +4,7 @@
  */
 import type { TombstoneLook } from '../config/types.js';
 import type { Entity } from '../sdk/entities.js';
-import type { Relation, SideRecord } from '../state/types.js';
+import type { PairingMeta, Relation, SideRecord } from '../state/types.js';
 import type { Action, Held, LoadedItem, Plan, PlanInput, Side, Skipped } from './plan-types.js';
 import type { DirectionRules } from './policy.js';
 
@@ -188,7 +188,7 @@ export function plan(input: PlanInput): Plan {
       const rel = byUid.get(uid);
       if (rel) groups.delete(rel.key);
       if (groups.get(uid)?.[side].status === 'new') groups.delete(uid);
-      skipped.push({ key: uid, side, title: uid, reason: `duplicate UID ${uid} on side ${side}: ${ids.join(', ')}; fix or remove one copy`, kind: 'duplicate' });
+      skipped.push(duplicateSkip(uid, side, ids));
     }
   }
 
@@ -583,12 +583,9 @@ export function plan(input: PlanInput): Plan {
 
   function guard(): string | undefined {
     for (const side of ['a', 'b'] as const) {
-      const s = sides[side];
-      const prev = side === 'a' ? input.meta.countA : input.meta.countB;
-      if (prev && prev > 0 && s.listing.size === 0) {
-        return `side ${side} held ${prev} items last run and is empty now; if that is intended, run again with --force`;
-      }
-      const count = s.listing.size;
+      const count = sides[side].listing.size;
+      const empty = emptySideProblem(side, input.meta, count);
+      if (empty) return empty;
       const deletes = actions.filter((x) => x.kind === 'delete' && x.target === side).length;
       if (count > 10 && deletes > policy.maxDeleteShare * count) {
         return `this run would delete ${deletes} of ${count} items on side ${side} (more than maxDeleteShare ${policy.maxDeleteShare}); if that is intended, run again with --force`;
@@ -596,6 +593,18 @@ export function plan(input: PlanInput): Plan {
     }
     return undefined;
   }
+}
+
+/** The empty-side guard: why the run must stop when `side` held items last run and lists none (`listed`) now. */
+export function emptySideProblem(side: Side, meta: Readonly<PairingMeta>, listed: number): string | undefined {
+  const prev = side === 'a' ? meta.countA : meta.countB;
+  if (prev && prev > 0 && listed === 0) return `side ${side} held ${prev} items last run and is empty now; if that is intended, run again with --force`;
+  return undefined;
+}
+
+/** The skip reported for items sharing one UID on one side (`ids`, sorted): none of them is synced. */
+export function duplicateSkip(uid: string, side: Side, ids: string[]): Skipped {
+  return { key: uid, side, title: uid, reason: `duplicate UID ${uid} on side ${side}: ${ids.join(', ')}; fix or remove one copy`, kind: 'duplicate' };
 }
 
 /** Relations by each side's item id and by UID. */

@@ -1,6 +1,7 @@
 /** Run reports: counts per side, conflicts, skipped and failed items, item-level detail for `--json`. */
 import type { Alteration } from '../sdk/connector.js';
 import type { ActionOutcome } from './apply.js';
+import { ownString } from './own-string.js';
 import type { Action, Plan, Side } from './plan-types.js';
 
 export interface SideCounts {
@@ -67,6 +68,9 @@ export interface RunReport {
   items: ReportItem[];
 }
 
+/** How many distinct reasons a report keeps one copy of (most runs have a handful; some name items in theirs). */
+const MAX_SHARED_REASONS = 1000;
+
 export class ReportBuilder {
   readonly r: RunReport;
   constructor(pairing: string, dryRun: boolean, startedAt: string) {
@@ -83,14 +87,14 @@ export class ReportBuilder {
     for (const s of plan.skipped) {
       if (s.kind === 'conflict') {
         this.r.conflicts++;
-        this.r.items.push({ action: 'conflict', side: s.side, uid: s.key, title: s.title, reason: s.reason, ok: false });
+        this.item({ action: 'conflict', side: s.side, uid: s.key, title: s.title, reason: s.reason, ok: false });
       } else if (s.kind === 'error' || s.kind === 'duplicate') {
         this.r.failed++;
         this.r.errors.push({ uid: s.key, side: s.side, message: `${s.title}: ${s.reason}` });
-        this.r.items.push({ action: 'skip', side: s.side, uid: s.key, title: s.title, reason: s.reason, ok: false, error: s.reason });
+        this.item({ action: 'skip', side: s.side, uid: s.key, title: s.title, reason: s.reason, ok: false, error: s.reason });
       } else {
         this.r.skipped++;
-        this.r.items.push({ action: 'skip', side: s.side, uid: s.key, title: s.title, reason: s.reason, ok: true });
+        this.item({ action: 'skip', side: s.side, uid: s.key, title: s.title, reason: s.reason, ok: true });
       }
     }
     for (const h of plan.held) {
@@ -98,7 +102,7 @@ export class ReportBuilder {
       const entry = list.find((n) => n.side === h.side && n.reason === h.reason);
       if (entry) entry.count++;
       else list.push({ side: h.side, count: 1, reason: h.reason });
-      this.r.items.push({ action: 'skip', side: h.side, uid: h.key, title: h.title, reason: `not synced: ${h.reason}`, ok: true });
+      this.item({ action: 'skip', side: h.side, uid: h.key, title: h.title, reason: `not synced: ${h.reason}`, ok: true });
     }
     if (this.r.dryRun) for (const a of plan.actions) this.count(a);
   }
@@ -123,7 +127,7 @@ export class ReportBuilder {
   fail(a: Action, code: string, message: string): void {
     this.r.failed++;
     this.r.errors.push({ uid: a.uid, side: a.target, message: `${a.kind} on ${a.target} "${a.title}": ${code}: ${message}` });
-    this.r.items.push({ action: a.kind, side: a.target, uid: a.uid, title: a.title, reason: a.reason, ok: false, error: `${code}: ${message}` });
+    this.item({ action: a.kind, side: a.target, uid: a.uid, title: a.title, reason: a.reason, ok: false, error: `${code}: ${message}` });
   }
 
   abort(message: string, failure: RunReport['failure']): void {
@@ -137,7 +141,20 @@ export class ReportBuilder {
     if (a.kind === 'create') c.created++;
     else if (a.kind === 'update') c.updated++;
     else c.deleted++;
-    this.r.items.push({ action: a.kind, side: a.target, uid: a.uid, title: a.title, reason: a.reason, ok: true });
+    this.item({ action: a.kind, side: a.target, uid: a.uid, title: a.title, reason: a.reason, ok: true });
+  }
+
+  /** Reasons met so far, each kept once ("new on a" repeats for every item of an initial sync). */
+  private readonly reasons = new Map<string, string>();
+
+  /** Adds an item line; its UID and title are copied, so the report holds no item's raw text. */
+  private item(i: ReportItem): void {
+    let reason = this.reasons.get(i.reason);
+    if (reason === undefined) {
+      reason = ownString(i.reason);
+      if (this.reasons.size < MAX_SHARED_REASONS) this.reasons.set(reason, reason);
+    }
+    this.r.items.push({ ...i, uid: ownString(i.uid), title: ownString(i.title), reason });
   }
 
   finish(durationMs: number): RunReport {

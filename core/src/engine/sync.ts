@@ -4,7 +4,7 @@
  */
 import { stopsRun } from '../host/process/errors.js';
 import type { PairingConfig, SideConfig } from '../config/types.js';
-import type { CollectionMetadata, Connector, ListResult } from '../sdk/connector.js';
+import type { CollectionMetadata, Connector, ListResult, LoadResult } from '../sdk/connector.js';
 import { carryCollectionMetadata, type StoredMetadata } from './collection-meta.js';
 import { parseDuration } from '../runner/settings.js';
 import type { ConnectorManifest } from '../sdk/manifest.js';
@@ -12,12 +12,13 @@ import { isDovetailError } from '../sdk/errors.js';
 import { isNotAttempted, RunBudget, withRunBudget, type RunBudgetLimits } from '../sdk/run-budget.js';
 import type { Entity, TimeValue } from '../sdk/entities.js';
 import type { PairingMeta, PairingState, Relation } from '../state/types.js';
-import { applyPlan, type ApplyResult } from './apply.js';
+import { applyPlan, settledMeta, type ApplyResult } from './apply.js';
 import { effectivePolicy, type EffectivePolicy } from './policy.js';
-import { indexRelations, plan as makePlan } from './plan.js';
-import type { Action, LoadedItem, Plan, PlanRules, Side, SideInput } from './plan-types.js';
+import { duplicateSkip, emptySideProblem, indexRelations, plan as makePlan } from './plan.js';
+import type { Action, LoadedItem, Plan, PlanOutline, PlanRules, Side, SideInput } from './plan-types.js';
 import { compileRules } from './rules.js';
 import type { FilterContext } from './filters.js';
+import { ownString } from './own-string.js';
 import { ReportBuilder, type RunReport } from './report.js';
 
 export interface EndpointHandle {
@@ -84,8 +85,11 @@ export class RunFailed extends Error {
 
 export interface RunOutcome {
   report: RunReport;
-  /** The plan as computed (for dry-run output). */
-  plan: Plan;
+  /**
+   * The plan as computed, without the items. Its actions are listed for a dry run (the output prints them); a real
+   * run lists none, as its report's items say what was done — so a large run holds no second list of them.
+   */
+  plan: PlanOutline;
 }
 
 /** A pairing whose sides name their collections (a single-collection endpoint's one collection filled in). */
@@ -128,6 +132,11 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
   const imported = policy.mode === 'once' && policy.once !== 'recreate' ? importedUids(state) : undefined;
   const sideInput = (l: Listed): SideInput => ({ listing: l.listing, loaded: new Map(), failed: new Map(), windowed: l.windowed });
   const inputs = { a: sideInput(la), b: sideInput(lb) };
+  const planInput = (a: SideInput, b: SideInput, rels: Iterable<Relation>) => ({
+    pairing: opts.name, entity: pairing.entity, policy, relations: rels, meta, a, b, rules, now: now(), force: !!opts.force, fullRescan, imported,
+  });
+  const streamFrom = streamableSide();
+  if (streamFrom) return streamRun(streamFrom);
 
   // ---- Load what the plan needs: new and changed items, then counterparts and pending work.
   const { byId, byUid } = indexRelations(relations);
@@ -160,56 +169,167 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
   await loadWanted();
 
   // ---- Plan.
-  const planInput = (a: SideInput, b: SideInput, rels: Iterable<Relation>) => ({
-    pairing: opts.name, entity: pairing.entity, policy, relations: rels, meta, a, b, rules, now: now(), force: !!opts.force, fullRescan, imported,
-  });
   const thePlan = makePlan(planInput(inputs.a, inputs.b, relations));
   report.countPlan(thePlan);
   if (thePlan.blocked) {
     report.r.blocked = thePlan.blocked;
-    return finish(thePlan);
+    return finish(outline(thePlan));
   }
   if (opts.dryRun) {
     await carryMetadata();
-    return finish(thePlan);
+    return finish(outline(thePlan));
   }
-  if (opts.attendees) recordAttendees(opts.attendees.index, thePlan);
+  if (opts.attendees) recordAttendees(opts.attendees.index, thePlan, inputs);
 
   // ---- Apply, then refetch and replan items that changed under our feet (412).
-  const finalMeta: Partial<PairingMeta> = {
-    configHash,
-    countA: inputs.a.listing.size,
-    countB: inputs.b.listing.size,
-    lastRunAt: new Date().toISOString(),
-  };
   // Items skipped for an error (unreadable, duplicate UID) have no relation: keep the old cursor so they are listed again.
   const unsettled = thePlan.skipped.some((s) => s.kind === 'error' || s.kind === 'duplicate');
-  if (la.cursor !== undefined && inputs.a.failed.size === 0 && !unsettled) finalMeta.cursorA = la.cursor;
-  if (lb.cursor !== undefined && inputs.b.failed.size === 0 && !unsettled) finalMeta.cursorB = lb.cursor;
-  if (la.cursor === undefined) finalMeta.cursorA = undefined;
-  if (lb.cursor === undefined) finalMeta.cursorB = undefined;
-  if ('cursorA' in finalMeta) finalMeta.listedUntilA = finalMeta.cursorA === undefined ? undefined : la.listedUntil;
-  if ('cursorB' in finalMeta) finalMeta.listedUntilB = finalMeta.cursorB === undefined ? undefined : lb.listedUntil;
-  let result = await apply(thePlan, finalMeta);
-  let notAttempted = result.notAttempted.length;
-  const givenUp = { ...result.givenUp };
-  for (let round = 0; round < 2 && result.stale.length && !result.aborted; round++) {
-    const replanned = await replan(result.stale);
-    report.countPlan(replanned, true);
-    result = await apply(replanned, undefined);
-    notAttempted += result.notAttempted.length;
-    Object.assign(givenUp, { ...result.givenUp, ...givenUp });
+  const applied = await applyAndRetry(thePlan, runMeta({ a: inputs.a.failed.size, b: inputs.b.failed.size }, unsettled), inputs);
+  await conclude(applied);
+  return finish(outline(thePlan));
+
+  /**
+   * The run's metadata, committed with its last write: config hash, item counts, run time, and each side's change
+   * cursor, unless an item of that side failed to load or any item was skipped for an error (`unsettled`).
+   */
+  function runMeta(failed: Record<Side, number>, unsettled: boolean): Partial<PairingMeta> {
+    const finalMeta: Partial<PairingMeta> = {
+      configHash,
+      countA: inputs.a.listing.size,
+      countB: inputs.b.listing.size,
+      lastRunAt: new Date().toISOString(),
+    };
+    if (la.cursor !== undefined && failed.a === 0 && !unsettled) finalMeta.cursorA = la.cursor;
+    if (lb.cursor !== undefined && failed.b === 0 && !unsettled) finalMeta.cursorB = lb.cursor;
+    if (la.cursor === undefined) finalMeta.cursorA = undefined;
+    if (lb.cursor === undefined) finalMeta.cursorB = undefined;
+    if ('cursorA' in finalMeta) finalMeta.listedUntilA = finalMeta.cursorA === undefined ? undefined : la.listedUntil;
+    if ('cursorB' in finalMeta) finalMeta.listedUntilB = finalMeta.cursorB === undefined ? undefined : lb.listedUntil;
+    return finalMeta;
   }
-  if (result.stale.length) {
-    for (const a of result.stale) report.fail(a, 'PreconditionFailed', 'the item kept changing during the run; retried next run');
+
+  /** What applying a plan (and replanning what went stale) left for the report. */
+  interface Applied {
+    aborted?: string;
+    notAttempted: number;
+    givenUp: Partial<Record<Side, string>>;
+    /** Actions still stale after the replans. */
+    stale: Action[];
+    /** Some key failed, went stale or was not attempted (change cursors stay). */
+    unsettled: boolean;
   }
-  if (result.aborted) report.abort(result.aborted, opts.signal?.aborted ? 'interrupted' : 'auth');
-  else if (notAttempted) {
-    const why = [...new Set(Object.values(givenUp))].join('; ');
-    report.r.notAttempted = notAttempted;
-    report.abort(`${why}; ${notAttempted} change${notAttempted === 1 ? '' : 's'} not attempted (no retry penalty: the next run tries them again)`, 'unreachable');
-  } else await carryMetadata();
-  return finish(thePlan);
+
+  /** Applies `p`, then refetches and replans (twice at most) the items that changed under our feet (412). */
+  async function applyAndRetry(
+    p: Plan, fm: Partial<PairingMeta> | undefined, sources: Record<Side, SideInput>, progress?: (done: number) => void, givenUpBefore: Partial<Record<Side, string>> = {},
+  ): Promise<Applied> {
+    let result = await apply(p, fm, progress, givenUpBefore);
+    let notAttempted = result.notAttempted.length;
+    const givenUp = { ...result.givenUp };
+    const unsettledWrites = result.unsettled;
+    for (let round = 0; round < 2 && result.stale.length && !result.aborted; round++) {
+      const replanned = await replan(result.stale, sources);
+      report.countPlan(replanned, true);
+      result = await apply(replanned, undefined, undefined, givenUp);
+      notAttempted += result.notAttempted.length;
+      Object.assign(givenUp, { ...result.givenUp, ...givenUp });
+    }
+    return { aborted: result.aborted, notAttempted, givenUp, stale: result.stale, unsettled: unsettledWrites };
+  }
+
+  /** Reports what the writes left undone; carries collection metadata when the run went through. */
+  async function conclude(x: Applied): Promise<void> {
+    for (const a of x.stale) report.fail(a, 'PreconditionFailed', 'the item kept changing during the run; retried next run');
+    if (x.aborted) report.abort(x.aborted, opts.signal?.aborted ? 'interrupted' : 'auth');
+    else if (x.notAttempted) {
+      const why = [...new Set(Object.values(x.givenUp))].join('; ');
+      report.r.notAttempted = x.notAttempted;
+      report.abort(`${why}; ${x.notAttempted} change${x.notAttempted === 1 ? '' : 's'} not attempted (no retry penalty: the next run tries them again)`, 'unreachable');
+    } else await carryMetadata();
+  }
+
+  /**
+   * The side whose items can be planned and applied chunk by chunk: on a run with no relations (a first run, or
+   * `once`) where the other side lists nothing, every item is a new one-sided item whose plan depends on itself
+   * alone — except for a UID shared across chunks (see `streamRun`). Not when such items could be deleted (a side
+   * that mirrors an empty side: the mass-delete guard needs the whole plan), when the empty-side guard stops the
+   * run, or when all items fit in one chunk.
+   */
+  function streamableSide(): Side | undefined {
+    if (relations.length) return undefined;
+    const from: Side | undefined = inputs.b.listing.size === 0 ? 'a' : inputs.a.listing.size === 0 ? 'b' : undefined;
+    if (!from || inputs[from].listing.size <= policy.chunkSize) return undefined;
+    const into = (target: Side) => (target === 'b' ? policy.aToB : policy.bToA);
+    if (!into(other(from)).create && into(from).mirror) return undefined;
+    if (!opts.force && (['a', 'b'] as const).some((s) => emptySideProblem(s, meta, inputs[s].listing.size))) return undefined;
+    return from;
+  }
+
+  /**
+   * Streams side `from` into the empty other side: load a chunk (the next one loading meanwhile), plan it, apply it,
+   * commit its state, drop it. At most two chunks of items are in memory. A UID met again in a later chunk is a
+   * duplicate: that copy is not planned, and one duplicate error per UID names every copy, as an unchunked plan
+   * would — but the first copy, planned in an earlier chunk, is synced already (nothing is lost or doubled; the
+   * next run reports the duplicate the same way).
+   */
+  async function streamRun(from: Side): Promise<RunOutcome> {
+    const ids = [...inputs[from].listing.keys()];
+    const merged: PlanOutline = { actions: [], skipped: [], held: [], unchanged: 0 };
+    const failed = { a: 0, b: 0 };
+    /** First id seen per UID; every id of a UID met more than once. */
+    const seen = new Map<string, string>();
+    const duplicates = new Map<string, Set<string>>();
+    let skippedForError = false;
+    const total: Applied = { notAttempted: 0, givenUp: {}, stale: [], unsettled: false };
+    let done = 0;
+    let written = 0;
+    for await (const loaded of loadChunks(from, ids)) {
+      const sub = { a: emptySide(inputs.a.windowed), b: emptySide(inputs.b.windowed) };
+      record(from, loaded, sub[from]);
+      failed[from] += sub[from].failed.size;
+      for (const item of [...sub[from].loaded.values()]) {
+        const uid = item.entity.uid;
+        const first = seen.get(uid);
+        if (first === undefined) { seen.set(ownString(uid), item.id); continue; }
+        if (first === item.id) continue;
+        const all = duplicates.get(uid) ?? duplicates.set(ownString(uid), new Set([first])).get(uid)!;
+        all.add(item.id);
+        // A copy of a UID an earlier chunk planned: reported below with the others, not planned here.
+        if (!sub[from].loaded.has(first)) { sub[from].loaded.delete(item.id); sub[from].listing.delete(item.id); }
+      }
+      const p = makePlan({ ...planInput(sub.a, sub.b, []), meta: {} });
+      p.skipped = p.skipped.filter((x) => x.kind !== 'duplicate'); // counted once per UID, at the end
+      skippedForError ||= p.skipped.some((x) => x.kind === 'error');
+      report.countPlan(p);
+      if (opts.dryRun) merged.actions.push(...outline(p).actions);
+      merged.skipped.push(...p.skipped.map((x) => ({ ...x, key: ownString(x.key), title: ownString(x.title) })));
+      merged.held.push(...p.held.map((x) => ({ ...x, key: ownString(x.key), title: ownString(x.title) })));
+      merged.unchanged += p.unchanged;
+      done += loaded.part.length;
+      opts.onProgress?.(`load ${from}`, done, ids.length);
+      if (opts.dryRun) continue;
+      if (opts.attendees) recordAttendees(opts.attendees.index, p, sub);
+      const r = await applyAndRetry(p, undefined, sub, (d) => opts.onProgress?.('write', written + d, Math.max(ids.length, written + p.actions.length)), total.givenUp);
+      written += p.actions.length;
+      total.notAttempted += r.notAttempted;
+      total.givenUp = { ...r.givenUp, ...total.givenUp };
+      total.stale.push(...r.stale);
+      total.unsettled ||= r.unsettled;
+      if (r.aborted) { total.aborted = r.aborted; break; }
+    }
+    const dups = [...duplicates].map(([uid, copies]) => duplicateSkip(uid, from, [...copies].sort()));
+    if (dups.length) {
+      report.countPlan({ actions: [], after: new Map(), before: new Map(), skipped: dups, held: [], unchanged: 0 });
+      merged.skipped.push(...dups);
+    }
+    if (opts.dryRun) {
+      await carryMetadata();
+      return finish(merged);
+    }
+    if (!total.aborted) await state.commit({ meta: settledMeta(runMeta(failed, skippedForError || dups.length > 0), total.unsettled) });
+    await conclude(total);
+    return finish(merged);
+  }
 
   /** Collection name and colour: carried from the side that changed them (see collection-meta.ts). */
   async function carryMetadata(): Promise<void> {
@@ -229,21 +349,24 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
     if (!opts.dryRun) await state.commit({ meta: { collectionA: outcome.stored.a, collectionB: outcome.stored.b, metadataCheckedAt: outcome.stored.checkedAt } });
   }
 
-  async function apply(p: Plan, fm: Partial<PairingMeta> | undefined): Promise<ApplyResult> {
+  async function apply(
+    p: Plan, fm: Partial<PairingMeta> | undefined, progress = (d: number, t: number) => opts.onProgress?.('write', d, t), givenUp?: Partial<Record<Side, string>>,
+  ): Promise<ApplyResult> {
     const r = await applyPlan({
+      givenUp,
       plan: p, state, chunkSize: policy.chunkSize, maxAttempts: policy.maxAttempts, now, finalMeta: fm, signal: opts.signal, sleep: opts.sleep,
       hashStored: rules.hashRead,
       targets: { a: { connector: opts.endpoints.a.connector, collection: pairing.a.collection }, b: { connector: opts.endpoints.b.connector, collection: pairing.b.collection } },
-      onChunk: (d, t) => opts.onProgress?.('write', d, t),
+      onChunk: progress,
     });
     for (const o of r.outcomes) report.outcome(o);
     return r;
   }
 
-  async function replan(staleActions: Action[]): Promise<Plan> {
+  async function replan(staleActions: Action[], sources: Record<Side, SideInput>): Promise<Plan> {
     const keys = new Set(staleActions.map((a) => a.key));
     const rels = [...keys].map((k) => state.get(k)).filter((r): r is Relation => !!r);
-    const sub = { a: emptySide(inputs.a.windowed), b: emptySide(inputs.b.windowed) };
+    const sub = { a: emptySide(sources.a.windowed), b: emptySide(sources.b.windowed) };
     const ids = { a: new Set<string>(), b: new Set<string>() };
     for (const a of staleActions) {
       const rel = state.get(a.key);
@@ -256,7 +379,7 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
     const staleUids = new Set(staleActions.map((a) => a.uid));
     const staleIds = new Set(staleActions.flatMap((a) => (a.kind === 'create' ? [] : [a.id])));
     for (const s of ['a', 'b'] as const) {
-      for (const item of inputs[s].loaded.values()) if (staleUids.has(item.entity.uid) || staleIds.has(item.id)) ids[s].add(item.id);
+      for (const item of sources[s].loaded.values()) if (staleUids.has(item.entity.uid) || staleIds.has(item.id)) ids[s].add(item.id);
     }
     for (const s of ['a', 'b'] as const) {
       const results = ids[s].size ? await opts.endpoints[s].connector.load(pairing[s].collection, [...ids[s]], { entity: pairing.entity }) : [];
@@ -273,14 +396,14 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
     return makePlan({ ...planInput(sub.a, sub.b, rels), meta: {}, fullRescan: true });
   }
 
-  /** Attendee e-mails of every event loaded this run, by UID; UIDs whose relation the plan forgets are dropped. */
-  function recordAttendees(index: Map<string, string[]>, p: Plan): void {
+  /** Attendee e-mails of every event loaded (`sources`), by UID; UIDs whose relation the plan forgets are dropped. */
+  function recordAttendees(index: Map<string, string[]>, p: Plan, sources: Record<Side, SideInput>): void {
     for (const side of ['a', 'b'] as const) {
-      for (const item of inputs[side].loaded.values()) {
+      for (const item of sources[side].loaded.values()) {
         const e = item.entity;
         if (e.type !== 'event') continue;
-        const emails = [...new Set((e.attendees ?? []).flatMap((x) => (x.email ? [x.email.trim().toLowerCase()] : [])))].sort();
-        if (emails.length) index.set(e.uid, emails); else index.delete(e.uid);
+        const emails = [...new Set((e.attendees ?? []).flatMap((x) => (x.email ? [ownString(x.email.trim().toLowerCase())] : [])))].sort();
+        if (emails.length) index.set(ownString(e.uid), emails); else index.delete(e.uid);
       }
     }
     for (const [key, rel] of p.after) {
@@ -291,8 +414,8 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
     }
   }
 
-  function finish(p: Plan): RunOutcome {
-    return { report: report.finish(Date.now() - started), plan: p };
+  function finish(p: PlanOutline): RunOutcome {
+    return { report: report.finish(Date.now() - started), plan: opts.dryRun ? p : { ...p, actions: [] } };
   }
 
   /** The side as configured, with its collection: a side that names none gets the one collection of its endpoint. */
@@ -393,54 +516,85 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
     return { listing, cursor: res.cursor, windowed: !!window, listedUntil: savedUntil, metadata: res.metadata };
   }
 
-  /**
-   * Loads what the plan asked for, chunk by chunk. The next chunk's load starts as soon as the current one
-   * returns, so it is under way while the current one is hashed: the connector's I/O overlaps the engine's
-   * work, and still only one `load` call is in flight at a time.
-   */
+  /** Loads what the plan asked for (`want`) into the run's inputs, chunk by chunk. */
   async function loadWanted(): Promise<void> {
     for (const side of ['a', 'b'] as const) {
       const ids = [...want[side]].filter((id) => !inputs[side].loaded.has(id) && !inputs[side].failed.has(id));
       want[side].clear();
-      const parts: string[][] = [];
-      for (let i = 0; i < ids.length; i += policy.chunkSize) parts.push(ids.slice(i, i + policy.chunkSize));
-      const start = (part: string[]) => opts.endpoints[side].connector.load(pairing[side].collection, part, { entity: pairing.entity })
-        .then((results) => ({ results }), (error: unknown) => ({ error }));
-      let next = parts.length ? start(parts[0]!) : undefined;
       let done = 0;
-      for (const [k, part] of parts.entries()) {
-        const outcome = await next!;
-        next = k + 1 < parts.length ? start(parts[k + 1]!) : undefined;
-        done += part.length;
-        if ('error' in outcome) {
-          const e = outcome.error;
-          if (isDovetailError(e, 'AuthFailed') || stopsRun(e) || isNotAttempted(e)) {
-            await next; // settled, never rejects: no load left running behind the failed run
-            throw new RunFailed(`side ${side}: ${(e as Error).message}`, { cause: e });
-          }
-          for (const id of part) inputs[side].failed.set(id, `load failed: ${(e as Error).message}`);
-          continue;
-        }
-        const { results } = outcome;
-        for (const r of results) {
-          if (r.ok) {
-            inputs[side].listing.set(r.id, r.version);
-            inputs[side].loaded.set(r.id, { id: r.id, version: r.version, entity: r.item, hash: rules.hashRead(r.item) } satisfies LoadedItem);
-            noteUnresolvedZones(r.item, side, opts.debug);
-          } else if (r.error.code === 'NotFound') {
-            inputs[side].listing.delete(r.id); // deleted between list and load
-          } else if (isNotAttempted(r.error)) {
-            await next;
-            throw new RunFailed(`side ${side}: ${r.error.message}`, { cause: r.error });
-          } else {
-            inputs[side].failed.set(r.id, `${r.error.code}: ${r.error.message}`);
-          }
-        }
+      for await (const chunk of loadChunks(side, ids)) {
+        record(side, chunk, inputs[side]);
+        done += chunk.part.length;
         opts.onProgress?.(`load ${side}`, done, ids.length);
       }
     }
   }
+
+  /**
+   * Loads `ids` of `side` in chunks of `chunkSize`, in order. The next chunk's load starts as soon as the current
+   * one returns, so it is under way while the current one is used: the connector's I/O overlaps the engine's work,
+   * only one `load` call is in flight at a time, and at most two chunks are held. A failure that stops the run
+   * (credentials refused, host given up) throws `RunFailed`; a chunk whose load failed otherwise comes with its error.
+   */
+  async function* loadChunks(side: Side, ids: string[]): AsyncGenerator<LoadedChunk> {
+    const size = policy.chunkSize;
+    const start = (part: string[]): Promise<LoadedChunk> => opts.endpoints[side].connector.load(pairing[side].collection, part, { entity: pairing.entity })
+      .then((results) => ({ part, results }), (error: unknown) => ({ part, error }));
+    let next = ids.length ? start(ids.slice(0, size)) : undefined;
+    try {
+      for (let k = 0; k < ids.length; k += size) {
+        const chunk = await next!;
+        next = k + size < ids.length ? start(ids.slice(k + size, k + 2 * size)) : undefined;
+        if ('error' in chunk) {
+          const e = chunk.error;
+          if (isDovetailError(e, 'AuthFailed') || stopsRun(e) || isNotAttempted(e)) throw new RunFailed(`side ${side}: ${(e as Error).message}`, { cause: e });
+        } else {
+          const given = chunk.results.find((r) => !r.ok && isNotAttempted(r.error));
+          if (given && !given.ok) throw new RunFailed(`side ${side}: ${given.error.message}`, { cause: given.error });
+        }
+        yield chunk;
+      }
+    } finally {
+      await next; // settled, never rejects: no load left running behind a failed or stopped run
+    }
+  }
+
+  /**
+   * Records a loaded chunk of `side` in `into` (the run's inputs, or one chunk's): loaded items with their hash,
+   * failures, versions as loaded. The run's listing of the side follows too (versions, items deleted since listed).
+   */
+  function record(side: Side, chunk: LoadedChunk, into: SideInput): void {
+    const listing = inputs[side].listing;
+    if (into.listing !== listing) {
+      for (const id of chunk.part) {
+        const version = listing.get(id);
+        if (version !== undefined) into.listing.set(id, version);
+      }
+    }
+    if ('error' in chunk) {
+      for (const id of chunk.part) into.failed.set(id, `load failed: ${(chunk.error as Error).message}`);
+      return;
+    }
+    for (const r of chunk.results) {
+      if (r.ok) {
+        listing.set(r.id, r.version);
+        into.listing.set(r.id, r.version);
+        into.loaded.set(r.id, { id: r.id, version: r.version, entity: r.item, hash: rules.hashRead(r.item) } satisfies LoadedItem);
+        noteUnresolvedZones(r.item, side, opts.debug);
+      } else if (r.error.code === 'NotFound') {
+        listing.delete(r.id); // deleted between list and load
+        into.listing.delete(r.id);
+      } else {
+        into.failed.set(r.id, `${r.error.code}: ${r.error.message}`);
+      }
+    }
+  }
 }
+
+/** One chunk of a side's items as its `load` returned them, or the error the whole call failed with. */
+type LoadedChunk = { part: string[]; results: LoadResult[] } | { part: string[]; error: unknown };
+
+const other = (s: Side): Side => (s === 'a' ? 'b' : 'a');
 
 /** How far past the window's end a full listing reaches, so it is repeated weekly rather than every run. */
 const LISTING_MARGIN_MS = 7 * 86_400_000;
@@ -464,6 +618,14 @@ function importedUids(state: PairingState): Set<string> {
 
 function emptySide(windowed: boolean): SideInput {
   return { listing: new Map(), loaded: new Map(), failed: new Map(), windowed };
+}
+
+/** The plan without its items: what dry-run output and callers keep once the writes are done. */
+function outline(p: Plan): PlanOutline {
+  return {
+    actions: p.actions.map(({ kind, key, uid, target, title, reason }) => ({ kind, key: ownString(key), uid: ownString(uid), target, title: ownString(title), reason })),
+    skipped: p.skipped, held: p.held, unchanged: p.unchanged, ...(p.blocked ? { blocked: p.blocked } : {}),
+  };
 }
 
 export type { EffectivePolicy, PlanRules, RunReport };

@@ -5,7 +5,7 @@
  */
 import type { LoadedConfig } from '../config/types.js';
 import { runPairing, RunFailed } from '../engine/sync.js';
-import type { Plan } from '../engine/plan-types.js';
+import type { PlanOutline } from '../engine/plan-types.js';
 import { RulesInvalid } from '../engine/rules.js';
 import { attendeePairings, usesSelection, type FilterContext } from '../engine/filters.js';
 import { ListFileCorrupt } from '../state/pairing-lists.js';
@@ -46,7 +46,7 @@ export type ExitCode = 0 | 1 | 2 | 3;
 export interface RunOnceResult {
   entry: RunEntry;
   /** The plan (dry runs print it); absent when the run could not start. */
-  plan?: Plan;
+  plan?: PlanOutline;
   exitCode: ExitCode;
 }
 
