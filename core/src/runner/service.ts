@@ -365,6 +365,8 @@ export class RunnerService implements ServiceApi {
         warn: (m) => this.opts.logger.warn(m), debug: (fields, m) => this.opts.logger.debug({ pairing: name, ...fields }, m),
       });
       if (!dryRun) this.finished(name, gen, entry);
+      // The service keeps its connectors open between runs: write what their caches learned now, not at shutdown only.
+      await gen.host.saveCaches();
       return entry;
     } finally {
       gen.refs -= 1;
