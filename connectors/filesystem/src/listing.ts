@@ -46,10 +46,12 @@ export async function listItemFiles(dir: string, options: ListFilesOptions): Pro
   const refs = await mapLimit(names, LIST_CONCURRENCY, async (name): Promise<ItemRef | undefined> => {
     const file = path.join(dir, name);
     try {
-      const where = await options.links.item(file);
+      // One stat for a file that is not a link (its lstat is its stat); a link goes through the guard.
+      const own = await fsp.lstat(file, { bigint: true });
+      const where = own.isSymbolicLink() ? await options.links.item(file) : { path: file };
       // A refused link is listed (by the link's own stat, never its target's) so that loading it reports why.
-      if ('refused' in where) return { id: name, version: `link:${versionOf(await fsp.lstat(file, { bigint: true }))}` };
-      const stat = await fsp.stat(where.path, { bigint: true });
+      if ('refused' in where) return { id: name, version: `link:${versionOf(own)}` };
+      const stat = own.isSymbolicLink() ? await fsp.stat(where.path, { bigint: true }) : own;
       if (!stat.isFile()) return undefined;
       const version = versionOf(stat);
       if (options.sniff && !holdsEntity(await sniff(options.cache, dir, name, where.path, version), options.entity)) return undefined;
