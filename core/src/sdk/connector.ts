@@ -54,8 +54,8 @@ export interface ConnectorCache {
   read(scope: string): Promise<Record<string, string>>;
   /**
    * Replaces every entry under `scope` with `entries` (`{}` removes the scope). Leave out what is no longer needed
-   * (entries of deleted files), so the cache stays as small as what it describes. Never throws; a scope that would not
-   * fit the host's bound (32 MiB for the whole cache by default) is not kept.
+   * (entries of deleted files), so the cache stays as small as what it describes. Never throws; a cache grown past the
+   * host's bound (a 32 MiB file) is not saved, and out of process a write larger than the host accepts is dropped.
    */
   write(scope: string, entries: Readonly<Record<string, string>>): Promise<void>;
 }
