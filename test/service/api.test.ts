@@ -1,5 +1,5 @@
 /** The HTTP API over real HTTP (127.0.0.1, a free port) on real folders, with the service in this process. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunnerService } from '../../core/src/runner/service.js';
@@ -165,6 +165,18 @@ describe('pairings, runs and statistics', () => {
     }
     expect(doc.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
     expect(doc.paths['/healthz'].get.security).toEqual([]);
+  });
+});
+
+describe('connector caches', () => {
+  it('are written after each run, not only when the service stops (it keeps its connectors open between runs)', async () => {
+    ws.put('left', { uid: 'e1', summary: 'One' });
+    writeFileSync(ws.path('left', 'cal', 'todo.ics'), 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VTODO\r\nUID:t\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:T\r\nEND:VTODO\r\nEND:VCALENDAR\r\n');
+    const { api } = await start({ endpoints: folders, pairings: { p: pairing('cal', { schedule: { every: '1h' } }) } });
+    await until(async () => (await (await api('/api/pairings/p')).json()).lastRun);
+    // Saved right after the run (the service is still running).
+    const cache = await until(() => { try { return JSON.parse(readFileSync(ws.path('.dovetail', 'cache', 'left.json'), 'utf8')); } catch { return undefined; } }, 5_000);
+    expect(Object.keys(cache.scopes[ws.path('left', 'cal')]).sort()).toEqual(['e1.ics', 'todo.ics']);
   });
 });
 

@@ -3,14 +3,16 @@ import { constants as fsConstants, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import {
   Invalid, isKnownCharset, NotFound, removeStaleTempFiles, syncDirectory, type CheckResult, type CollectionInfo, type CollectionSpec, type Connector, type ListOptions,
-  type CollectionMetadata, type ListResult, type LoadOptions, type LoadResult, type Logger, type WatchHandle, type WriteOp, type WriteResult,
+  type CollectionMetadata, type ConnectorCache, type ListResult, type LoadOptions, type LoadResult, type Logger, type WatchHandle, type WriteOp, type WriteResult,
 } from '@dovetail/core/sdk';
 import { createCollectionFolder, discoverCollections, readFolderMetadata, writeFolderMetadata } from './collections.js';
+import { componentKinds } from './components.js';
 import { loadItems, writeItems } from './items.js';
 import { LinkGuard } from './links.js';
-import { ComponentCache, listItemFiles } from './listing.js';
+import { ComponentCache } from './component-cache.js';
+import { listItemFiles } from './listing.js';
 import { assertSafeName } from './names.js';
-import { extensionFor, extensionIsShared, resolveRoot, type FilesystemSettings } from './settings.js';
+import { extensionFor, extensionIsShared, hasExtension, resolveRoot, type FilesystemSettings } from './settings.js';
 import { errnoCode } from './versions.js';
 import { watchFolder } from './watch.js';
 
@@ -20,6 +22,8 @@ export interface FilesystemConnectorOptions {
   baseDir: string;
   logger?: Logger;
   signal?: AbortSignal;
+  /** Where what each file holds is remembered between runs (the context's `cache`); without it, only in memory. */
+  cache?: ConnectorCache;
 }
 
 /** Creates a connector for one vdir root. */
@@ -29,10 +33,15 @@ export function createFilesystemConnector(options: FilesystemConnectorOptions): 
     throw new Invalid(`"charset": "${settings.charset}" is not a character set Dovetail can read (e.g. "windows-1252", "ISO-8859-15", "Shift_JIS")`);
   }
   const root = resolveRoot(settings, baseDir);
-  const cache = new ComponentCache();
+  const cache = new ComponentCache(options.cache);
   const links = new LinkGuard(root, settings.symlinks ?? 'refuse');
   /** Collection folders already cleared of temp files a stopped run left (once per folder and connector instance). */
   const swept = new Set<string>();
+
+  /** True when listings look inside files named like `name` (an extension that events and tasks share). */
+  function sniffsItems(name: string): boolean {
+    return (['event', 'task', 'contact'] as const).some((entity) => extensionIsShared(settings, entity) && hasExtension(name, extensionFor(settings, entity)));
+  }
 
   /** The root folder; created when missing and `createRoot` is set, NotFound otherwise. */
   async function ensureRoot(): Promise<string> {
@@ -120,9 +129,16 @@ export function createFilesystemConnector(options: FilesystemConnectorOptions): 
 
     async write(collection: string, ops: WriteOp[]): Promise<WriteResult[]> {
       const dir = await collectionDir(collection);
-      const results = await writeItems(dir, ops, settings, links, signal);
+      // What a written file holds is known from its content: the next listing need not read it back.
+      const results = await writeItems(dir, ops, settings, links, signal, (name, version, content) => {
+        if (sniffsItems(name)) return cache.remember(dir, name, version, componentKinds(content));
+      });
       await syncDirectory(dir);
       return results;
+    },
+
+    async close(): Promise<void> {
+      await cache.flush();
     },
 
     async watch(collection: string, onChange: () => void): Promise<WatchHandle> {

@@ -11,5 +11,5 @@ export { createFilesystemConnector, type FilesystemConnectorOptions } from './co
 export { uidForFileName } from './names.js';
 
 export default defineConnector<FilesystemSettings>((ctx) => createFilesystemConnector({
-  settings: ctx.settings, baseDir: ctx.baseDir, logger: ctx.logger, signal: ctx.signal,
+  settings: ctx.settings, baseDir: ctx.baseDir, logger: ctx.logger, signal: ctx.signal, cache: ctx.cache,
 }));

@@ -76,14 +76,19 @@ function* candidateNames(preferred: string, extension: string): Generator<string
   for (let n = 1; n <= NAME_ATTEMPTS; n++) yield alternativeFileName(preferred, extension, n);
 }
 
-async function applyOp(dir: string, op: WriteOp, settings: FilesystemSettings, links: LinkGuard): Promise<WriteResult> {
+/** Told of each file a create or update wrote: its name in the folder, its version after the write, its content. */
+export type OnStored = (name: string, version: string, content: string) => void | Promise<void>;
+
+async function applyOp(dir: string, op: WriteOp, settings: FilesystemSettings, links: LinkGuard, onStored?: OnStored): Promise<WriteResult> {
   if (op.op === 'create') {
     const extension = extensionFor(settings, op.item.type);
     const content = serializeItem(op.item, settings.vcardVersion);
     const preferred = preferredFileName(extension, op.item.uid, op.hint);
     const name = await createExclusive(dir, candidateNames(preferred, extension), content);
     if (name === undefined) throw new Unavailable(`no free file name near ${preferred} in ${dir}`);
-    return { ok: true, id: name, version: await checkVersion(path.join(dir, name), name) };
+    const version = await checkVersion(path.join(dir, name), name);
+    await onStored?.(name, version, content);
+    return { ok: true, id: name, version };
   }
   assertSafeName(op.id, 'item');
   const file = path.join(dir, op.id);
@@ -97,7 +102,9 @@ async function applyOp(dir: string, op: WriteOp, settings: FilesystemSettings, l
       if (where.link !== (await fsp.lstat(file)).isSymbolicLink()) throw new PreconditionFailed(`item ${op.id} was replaced since it was read`);
       await checkVersion(where.path, op.id, op.ifVersion);
     });
-    return { ok: true, id: op.id, version: await checkVersion(where.path, op.id) };
+    const version = await checkVersion(where.path, op.id);
+    await onStored?.(op.id, version, content);
+    return { ok: true, id: op.id, version };
   }
   await checkVersion(where.path, op.id, op.ifVersion);
   await fsp.unlink(file); // the item's file, or its link (never the link's target)
@@ -110,15 +117,18 @@ function opFile(dir: string, op: WriteOp): string {
 
 /**
  * Applies `ops` to the folder `dir`; one result per op, in order. Independent ops run a few at a time;
- * ops on the same id run in the order given. Once `signal` aborts, the remaining ops are not attempted.
+ * ops on the same id run in the order given. Once `signal` aborts, the remaining ops are not attempted. `onStored` is
+ * told of each file written.
  */
-export async function writeItems(dir: string, ops: WriteOp[], settings: FilesystemSettings, links: LinkGuard, signal?: AbortSignal): Promise<WriteResult[]> {
+export async function writeItems(
+  dir: string, ops: WriteOp[], settings: FilesystemSettings, links: LinkGuard, signal?: AbortSignal, onStored?: OnStored,
+): Promise<WriteResult[]> {
   const previousOnId = new Map<string, Promise<unknown>>();
   return mapLimit(ops, WRITE_CONCURRENCY, async (op): Promise<WriteResult> => {
     const run = async (): Promise<WriteResult> => {
       if (signal?.aborted) return { ok: false, error: new Unavailable('cancelled before this write was attempted') };
       try {
-        return await applyOp(dir, op, settings, links);
+        return await applyOp(dir, op, settings, links, onStored);
       } catch (e) {
         return { ok: false, error: toDovetailError(e, op.op === 'delete' ? 'delete' : 'write', opFile(dir, op)) };
       }

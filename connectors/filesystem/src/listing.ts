@@ -1,12 +1,14 @@
 /**
  * Lists the item files of one collection folder with their versions: one readdir, then stats in parallel
  * batches. When the extension is shared by several entity types (`.ics` holds events and tasks) each file's
- * components are sniffed, cached by version so unchanged files are read once per connector instance.
+ * components are sniffed, cached by version in the endpoint's connector cache, so a listing reads only files that
+ * changed since the last one (of this run or an earlier one).
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { mapLimit, type EntityType, type ItemRef } from '@dovetail/core/sdk';
-import { componentKinds, holdsEntity, type ComponentKind } from './components.js';
+import type { ComponentCache } from './component-cache.js';
+import { holdsEntity, type ComponentKind } from './components.js';
 import { isIgnoredFileName } from './names.js';
 import { hasExtension } from './settings.js';
 import type { LinkGuard } from './links.js';
@@ -14,27 +16,6 @@ import { errnoCode, versionOf } from './versions.js';
 
 /** Parallel stats/reads in flight while listing. */
 const LIST_CONCURRENCY = 64;
-
-/** Remembers each file's components by version, so a listing re-reads only files that changed. */
-export class ComponentCache {
-  private readonly entries = new Map<string, { version: string; kinds: Set<ComponentKind> }>();
-
-  /** The components of `file` at `version`, reading the file only when not cached for that version. */
-  async kindsOf(file: string, version: string): Promise<Set<ComponentKind>> {
-    const hit = this.entries.get(file);
-    if (hit && hit.version === version) return hit.kinds;
-    const kinds = componentKinds(await fsp.readFile(file, 'utf8'));
-    this.entries.set(file, { version, kinds });
-    return kinds;
-  }
-
-  /** Drops entries of files that no longer exist in `dir` (keeps the cache from growing without bound). */
-  retainOnly(dir: string, names: ReadonlySet<string>): void {
-    for (const file of this.entries.keys()) {
-      if (path.dirname(file) === dir && !names.has(path.basename(file))) this.entries.delete(file);
-    }
-  }
-}
 
 export interface ListFilesOptions {
   extension: string;
@@ -46,9 +27,9 @@ export interface ListFilesOptions {
 }
 
 /** Components of a file; an unreadable file counts as "unknown" so it is listed and its load reports why. */
-async function sniff(cache: ComponentCache, file: string, version: string): Promise<Set<ComponentKind>> {
+async function sniff(cache: ComponentCache, dir: string, name: string, file: string, version: string): Promise<Set<ComponentKind>> {
   try {
-    return await cache.kindsOf(file, version);
+    return await cache.kindsOf(dir, name, file, version);
   } catch (e) {
     if (errnoCode(e) === 'ENOENT') throw e;
     return new Set();
@@ -65,19 +46,21 @@ export async function listItemFiles(dir: string, options: ListFilesOptions): Pro
   const refs = await mapLimit(names, LIST_CONCURRENCY, async (name): Promise<ItemRef | undefined> => {
     const file = path.join(dir, name);
     try {
-      const where = await options.links.item(file);
+      // One stat for a file that is not a link (its lstat is its stat); a link goes through the guard.
+      const own = await fsp.lstat(file, { bigint: true });
+      const where = own.isSymbolicLink() ? await options.links.item(file) : { path: file };
       // A refused link is listed (by the link's own stat, never its target's) so that loading it reports why.
-      if ('refused' in where) return { id: name, version: `link:${versionOf(await fsp.lstat(file, { bigint: true }))}` };
-      const stat = await fsp.stat(where.path, { bigint: true });
+      if ('refused' in where) return { id: name, version: `link:${versionOf(own)}` };
+      const stat = own.isSymbolicLink() ? await fsp.stat(where.path, { bigint: true }) : own;
       if (!stat.isFile()) return undefined;
       const version = versionOf(stat);
-      if (options.sniff && !holdsEntity(await sniff(options.cache, where.path, version), options.entity)) return undefined;
+      if (options.sniff && !holdsEntity(await sniff(options.cache, dir, name, where.path, version), options.entity)) return undefined;
       return { id: name, version };
     } catch (e) {
       if (errnoCode(e) === 'ENOENT') return undefined; // deleted while listing
       throw e;
     }
   });
-  if (options.sniff) options.cache.retainOnly(dir, new Set(names));
+  if (options.sniff) await options.cache.commit(dir, new Set(names));
   return refs.filter((r): r is ItemRef => r !== undefined);
 }

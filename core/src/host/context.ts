@@ -3,7 +3,7 @@
  * ConnectorContext; `ConnectorContextProvider` (bound in the host's root container) assembles them.
  */
 import { Container, decorate, inject, injectable } from 'inversify';
-import type { ConnectorContext, CredentialStore, Logger, Secrets } from '../sdk/connector.js';
+import type { ConnectorCache, ConnectorContext, CredentialStore, Logger, Secrets } from '../sdk/connector.js';
 
 /** Injection tokens for the parts of a ConnectorContext (bound per activation). */
 export const ConnectorTokens = {
@@ -14,6 +14,7 @@ export const ConnectorTokens = {
   Signal: Symbol.for('dovetail.connector.signal'),
   BaseDir: Symbol.for('dovetail.connector.baseDir'),
   Credentials: Symbol.for('dovetail.connector.credentials'),
+  Cache: Symbol.for('dovetail.connector.cache'),
 } as const;
 
 /** Builds the ConnectorContext from the bindings of the container it is resolved from. */
@@ -26,6 +27,7 @@ export class ConnectorContextProvider {
     private readonly signal: AbortSignal,
     private readonly baseDir: string,
     private readonly credentials: CredentialStore,
+    private readonly cache: ConnectorCache,
   ) {}
 
   context(): ConnectorContext {
@@ -37,6 +39,7 @@ export class ConnectorContextProvider {
       signal: this.signal,
       baseDir: this.baseDir,
       credentials: this.credentials,
+      cache: this.cache,
     });
   }
 }
@@ -47,6 +50,7 @@ decorate(injectable(), ConnectorContextProvider);
 [
   ConnectorTokens.Endpoint, ConnectorTokens.Settings, ConnectorTokens.Logger,
   ConnectorTokens.Secrets, ConnectorTokens.Signal, ConnectorTokens.BaseDir, ConnectorTokens.Credentials,
+  ConnectorTokens.Cache,
 ].forEach((token, index) => decorate(inject(token), ConnectorContextProvider, index));
 
 /** The host's root container. */
@@ -64,6 +68,7 @@ export interface ActivationParts {
   signal: AbortSignal;
   baseDir: string;
   credentials: CredentialStore;
+  cache: ConnectorCache;
 }
 
 /** A child container of `root` holding one endpoint's context parts. */
@@ -76,5 +81,6 @@ export function createActivationContainer(root: Container, parts: ActivationPart
   child.bind(ConnectorTokens.Signal).toConstantValue(parts.signal);
   child.bind(ConnectorTokens.BaseDir).toConstantValue(parts.baseDir);
   child.bind(ConnectorTokens.Credentials).toConstantValue(parts.credentials);
+  child.bind(ConnectorTokens.Cache).toConstantValue(parts.cache);
   return child;
 }

@@ -25,6 +25,7 @@ import type { Connector, ConnectorContext } from '../sdk/connector.js';
 import { ConnectorQuarantined } from './process/errors.js';
 import { fileURLToPath } from 'node:url';
 import { credentialStore } from './credentials.js';
+import { endpointCache, type EndpointCache } from './connector-cache.js';
 import { ActivationError, type ActiveEndpoint, type DiscoveredConnector, type HostProblem } from './types.js';
 
 export interface PluginHostOptions {
@@ -90,6 +91,8 @@ function connectorDirsOf(loaded: LoadedConfig | undefined): string[] {
 
 export class PluginHost {
   private readonly active = new Map<string, Promise<ActiveEndpoint>>();
+  /** The connector cache of each activated endpoint (saved after each run and when the endpoint is disposed). */
+  private readonly caches = new Map<string, EndpointCache>();
   private root?: Container;
   private disposed = false;
   /** Crashes of out-of-process connectors, per connector id (quarantine is per connector, across its endpoints). */
@@ -151,6 +154,11 @@ export class PluginHost {
     return pending;
   }
 
+  /** Writes the connector caches of the active endpoints that changed (call after a run). Never throws. */
+  async saveCaches(): Promise<void> {
+    await Promise.all([...this.caches.values()].map((c) => c.save()));
+  }
+
   /** Disposes every activation (aborts signals, closes connectors). */
   async dispose(): Promise<void> {
     this.disposed = true;
@@ -206,6 +214,7 @@ export class PluginHost {
       settings: checked.settings, secretKeys: discovered.secretKeys, baseDir: loaded.baseDir, endpoint: name,
       onResolved: (value) => registry.add(value), env: this.options.env,
     });
+    const cache = endpointCache({ stateDir: loaded.stateDir, endpoint: name, connectorId, logger });
     const { ConnectorContextProvider, createActivationContainer, createRootContainer } = await import('./context.js');
     this.root ??= createRootContainer();
     const container = createActivationContainer(this.root, {
@@ -216,13 +225,14 @@ export class PluginHost {
       signal: controller.signal,
       baseDir: loaded.baseDir,
       credentials: credentialStore(loaded.stateDir, name),
+      cache,
     });
     const context = container.get(ConnectorContextProvider).context();
 
     let connector: Connector;
     try {
       connector = definition ? await definition.create(context)
-        : await this.startProcess(discovered, name, context, (mode as { limits: ProcessLimits }).limits, (text) => registry.mask(text));
+        : await this.startProcess(discovered, name, context, (mode as { limits: ProcessLimits }).limits, (text) => registry.mask(text), cache);
     } catch (e) {
       controller.abort(new Error(`activation of endpoint "${name}" failed`));
       container.unbindAll();
@@ -238,6 +248,7 @@ export class PluginHost {
 
     // The cached promise this activation is stored under (set synchronously by `activate`).
     const self = this.active.get(name);
+    this.caches.set(name, cache);
     let closing: Promise<void> | undefined;
     const active: ActiveEndpoint = {
       name,
@@ -249,6 +260,7 @@ export class PluginHost {
       dispose: () => {
         closing ??= (async () => {
           if (this.active.get(name) === self) this.active.delete(name);
+          if (this.caches.get(name) === cache) this.caches.delete(name);
           controller.abort(new Error(`endpoint "${name}" was disposed`));
           try {
             await connector.close?.();
@@ -256,6 +268,7 @@ export class PluginHost {
             logger.warn({ err: e }, 'connector close failed');
           } finally {
             container.unbindAll();
+            await cache.save();
           }
         })();
         return closing;
@@ -266,12 +279,17 @@ export class PluginHost {
   }
 
   /** Starts an out-of-process connector for endpoint `name`. */
-  private async startProcess(c: DiscoveredConnector, name: string, context: ConnectorContext, limits: ProcessLimits, mask: (text: string) => string): Promise<ProcessConnector> {
+  private async startProcess(c: DiscoveredConnector, name: string, context: ConnectorContext, limits: ProcessLimits, mask: (text: string) => string, cache: EndpointCache): Promise<ProcessConnector> {
     const { ProcessConnector } = await import('./process/process-connector.js');
+    // One cache write travels as one message from the child: keep it well inside the message bound.
+    const cacheMaxBytes = Math.min(cache.maxBytes, Math.floor(limits.maxMessageBytes / 2));
     return ProcessConnector.start({
       connectorId: c.id, command: childCommand(c), limits, ledger: this.crashes,
-      init: { endpoint: name, settings: withoutSecrets(context.settings, c.secretKeys), baseDir: context.baseDir, secretKeys: c.secretKeys, credentialsLocation: context.credentials.location },
-      logger: context.logger, mask, secrets: context.secrets, credentials: context.credentials, signal: context.signal,
+      init: {
+        endpoint: name, settings: withoutSecrets(context.settings, c.secretKeys), baseDir: context.baseDir, secretKeys: c.secretKeys,
+        credentialsLocation: context.credentials.location, cacheMaxBytes,
+      },
+      logger: context.logger, mask, secrets: context.secrets, credentials: context.credentials, cache, signal: context.signal,
     });
   }
 }

@@ -3,7 +3,8 @@
  *
  * Host → child requests: `initialize`, then the Connector methods by name (`check`, `discover`, `list`, `load`,
  * `write`, `createCollection`, `collectionMetadata`, `updateCollection`, `watch`, `unwatch`, `close`) and `$/ping` (heartbeat). Host → child notification:
- * `$/cancel` (the context's signal was aborted). Child → host requests: `secrets.get`, `secrets.maybe`. Child → host
+ * `$/cancel` (the context's signal was aborted). Child → host requests: `secrets.get`, `secrets.maybe`,
+ * `credentials.read`, `credentials.write`, `credentials.clear`, `cache.read`, `cache.write`. Child → host
  * notification: `watch.changed`. Typed errors travel as JSON-RPC errors with code {@link TYPED_ERROR_CODE} and the
  * error's JSON (`{ code, message, retryAfterMs? }`) as `data`; per-item errors inside load and write results travel
  * as the same JSON.
@@ -32,6 +33,11 @@ export interface InitializeParams {
   secretKeys: string[];
   /** Where the endpoint's credential file is (for messages); read and written with `credentials.*`. */
   credentialsLocation: string;
+  /**
+   * Largest JSON text of one `cache.write` the host accepts, in bytes; absent when the host keeps no connector cache
+   * (the child's `ConnectorCache` then reads `{}` and drops writes).
+   */
+  cacheMaxBytes?: number;
 }
 
 export interface InitializeResult {
@@ -64,6 +70,8 @@ export interface UnwatchParams { watchId: string }
 export interface WatchChangedParams { watchId: string }
 export interface SecretParams { key: string }
 export interface CredentialsWriteParams { text: string }
+export interface CacheReadParams { scope: string }
+export interface CacheWriteParams { scope: string; entries: Record<string, string> }
 export interface CancelParams { reason: string }
 
 export type { CollectionInfo, ListResult };

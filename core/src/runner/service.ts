@@ -364,6 +364,9 @@ export class RunnerService implements ServiceApi {
         name, loaded: gen.loaded, host: gen.host, store: this.store, trigger, dryRun, signal: this.abort.signal,
         warn: (m) => this.opts.logger.warn(m), debug: (fields, m) => this.opts.logger.debug({ pairing: name, ...fields }, m),
       });
+      // The service keeps its connectors open between runs: write what their caches learned now, not at shutdown only
+      // (before the run counts as finished, so nothing sees it done while this is still under way).
+      await gen.host.saveCaches();
       if (!dryRun) this.finished(name, gen, entry);
       return entry;
     } finally {

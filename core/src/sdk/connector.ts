@@ -40,6 +40,27 @@ export interface CredentialStore {
 }
 
 /**
+ * A small cache of the endpoint's own that outlives the process: facts that are slow to learn again and cheap to
+ * check, such as what a local file holds at a given version (`mtime:size:inode`). Entries are strings under a key,
+ * grouped in scopes (a collection, a folder); a connector reads and replaces a whole scope at a time.
+ *
+ * The host keeps it in the state folder (`cache/ENDPOINT.json`), loads it on first use, and writes it after a run
+ * (atomically, and only when a scope changed). It is a cache, never a store: a missing, corrupt or oversized file
+ * reads as empty, a connector must give the same results (only slower) when it is empty, and every entry must carry
+ * what proves it still holds (a version) — the files it describes may change between runs.
+ */
+export interface ConnectorCache {
+  /** The entries last written under `scope`; `{}` when there are none, or the cache is unavailable. Never throws. */
+  read(scope: string): Promise<Record<string, string>>;
+  /**
+   * Replaces every entry under `scope` with `entries` (`{}` removes the scope). Leave out what is no longer needed
+   * (entries of deleted files), so the cache stays as small as what it describes. Never throws; a cache grown past the
+   * host's bound (a 32 MiB file) is not saved, and out of process a write larger than the host accepts is dropped.
+   */
+  write(scope: string, entries: Readonly<Record<string, string>>): Promise<void>;
+}
+
+/**
  * How a connector talks to the person during `dovetail auth ENDPOINT` (capability `sign-in`): `show` prints one
  * line to them (a device code and the page to enter it on); `signal` aborts when they press Ctrl-C.
  */
@@ -61,6 +82,8 @@ export interface ConnectorContext<S = Record<string, unknown>> {
   baseDir: string;
   /** The endpoint's secret file in the state folder (see `CredentialStore`). */
   credentials: CredentialStore;
+  /** The endpoint's cache that outlives the process (see `ConnectorCache`). */
+  cache: ConnectorCache;
 }
 
 export interface CheckResult {

@@ -11,10 +11,10 @@ import { readLines } from '../protocol/lines.js';
 import {
   loadResultToWire, OPTIONAL_METHODS, PROTOCOL_VERSION, writeResultToWire,
   type CancelParams, type CollectionMetadataParams, type CreateCollectionParams, type UpdateCollectionParams, type InitializeParams, type InitializeResult, type ListParams, type LoadParams,
-  type CredentialsWriteParams, type SecretParams, type UnwatchParams, type WatchParams, type WatchResult, type WriteParams,
+  type CacheReadParams, type CacheWriteParams, type CredentialsWriteParams, type SecretParams, type UnwatchParams, type WatchParams, type WatchResult, type WriteParams,
 } from '../protocol/messages.js';
-import { createPeer, serve } from '../protocol/peer.js';
-import type { CollectionMetadata, Connector, ConnectorContext, ConnectorDefinition, Logger, WatchHandle } from './connector.js';
+import { createPeer, serve, type Peer } from '../protocol/peer.js';
+import type { CollectionMetadata, Connector, ConnectorCache, ConnectorContext, ConnectorDefinition, Logger, WatchHandle } from './connector.js';
 
 /** Largest message the child accepts from the host by default (64 MiB; a write of many items with photos fits). */
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -38,6 +38,40 @@ function freeze<T>(value: T): T {
     for (const v of Object.values(value as Record<string, unknown>)) freeze(v);
   }
   return value;
+}
+
+/**
+ * The connector cache of a child: kept by the host, reached with `cache.read` / `cache.write`. Unavailable (reads `{}`,
+ * drops writes) when the host offers none (`maxBytes` undefined) or is gone; a failed request or an oversized write is
+ * logged at debug level and otherwise ignored, as a cache never fails a run.
+ */
+function remoteCache(peer: Peer, maxBytes: number | undefined, logger: Logger, hostGone: () => boolean): ConnectorCache {
+  return {
+    async read(scope) {
+      if (maxBytes === undefined || hostGone()) return {};
+      try {
+        const entries = await peer.request('cache.read', { scope } satisfies CacheReadParams, undefined);
+        return typeof entries === 'object' && entries !== null ? entries as Record<string, string> : {};
+      } catch (e) {
+        logger.debug({ scope }, `connector cache not read: ${(e as Error).message}`);
+        return {};
+      }
+    },
+    async write(scope, entries) {
+      if (maxBytes === undefined || hostGone()) return;
+      const params: CacheWriteParams = { scope, entries: { ...entries } };
+      const bytes = Buffer.byteLength(JSON.stringify(params));
+      if (bytes > maxBytes) {
+        logger.debug({ scope, bytes, maxBytes }, 'connector cache write dropped: larger than the host accepts');
+        return;
+      }
+      try {
+        await peer.request('cache.write', params, undefined);
+      } catch (e) {
+        logger.debug({ scope }, `connector cache not written: ${(e as Error).message}`);
+      }
+    },
+  };
 }
 
 /** Keeps stdout for the protocol: console output and stray writes go to stderr. Returns the real stdout writer. */
@@ -73,14 +107,21 @@ export function runStdio<S>(definition: ConnectorDefinition<S>, options: RunStdi
     if (!connector) throw new JSONRPCErrorException('the connector is not initialized', JSONRPCErrorCode.InvalidRequest);
     return connector;
   };
+  let closing: Promise<void> | undefined;
+  /** Closes the watches and the connector, once. A connector's `close` may still ask the host (a cache write). */
+  const closeConnector = () => (closing ??= (async () => {
+    for (const handle of watches.values()) await handle.close().catch(() => undefined);
+    watches.clear();
+    await connector?.close?.().catch((e: unknown) => logger.warn({ err: e }, 'close failed'));
+  })());
   const finish = async () => {
     if (finished) return;
     finished = true;
     stopReading();
+    // The host is gone or done: requests to it would never be answered.
+    peer.rejectAllPendingRequests('the host closed the connection');
     controller.abort(new Error('the host closed the connection'));
-    for (const handle of watches.values()) await handle.close().catch(() => undefined);
-    watches.clear();
-    await connector?.close?.().catch((e: unknown) => logger.warn({ err: e }, 'close failed'));
+    await closeConnector();
     resolveDone();
     if (!options.output) setImmediate(() => process.exit(0));
   };
@@ -90,10 +131,11 @@ export function runStdio<S>(definition: ConnectorDefinition<S>, options: RunStdi
       throw new Error(`this connector speaks protocol ${PROTOCOL_VERSION}, the host ${String(p.protocolVersion)}`);
     }
     if (connector) throw new Error('already initialized');
+    const contextLogger = logger.child({ endpoint: p.endpoint });
     const context: ConnectorContext<S> = {
       endpoint: p.endpoint,
       settings: freeze(structuredClone(p.settings)) as Readonly<S>,
-      logger: logger.child({ endpoint: p.endpoint }),
+      logger: contextLogger,
       secrets: {
         get: async (key) => (await peer.request('secrets.get', { key } satisfies SecretParams, undefined)) as string,
         maybe: async (key) => ((await peer.request('secrets.maybe', { key } satisfies SecretParams, undefined)) ?? undefined) as string | undefined,
@@ -104,6 +146,7 @@ export function runStdio<S>(definition: ConnectorDefinition<S>, options: RunStdi
         write: async (text) => { await peer.request('credentials.write', { text } satisfies CredentialsWriteParams, undefined); },
         clear: async () => { await peer.request('credentials.clear', {}, undefined); },
       },
+      cache: remoteCache(peer, typeof p.cacheMaxBytes === 'number' ? p.cacheMaxBytes : undefined, contextLogger, () => finished),
       signal: controller.signal,
       baseDir: p.baseDir,
     };
@@ -150,7 +193,9 @@ export function runStdio<S>(definition: ConnectorDefinition<S>, options: RunStdi
     await handle?.close();
     return null;
   });
+  // The connector is closed before the answer, while the host still serves its requests.
   serve(peer, 'close', async () => {
+    await closeConnector();
     setImmediate(() => { void finish(); });
     return null;
   });

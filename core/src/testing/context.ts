@@ -1,5 +1,5 @@
 /** A connector context for tests: frozen settings, secrets from a plain object, a recording logger. */
-import type { ConnectorContext, CredentialStore, Logger } from '../sdk/connector.js';
+import type { ConnectorCache, ConnectorContext, CredentialStore, Logger } from '../sdk/connector.js';
 
 /** A logger that records `[level, message or object]` pairs instead of printing them. */
 export function recordingLogger(lines: [string, unknown][] = []): Logger {
@@ -18,6 +18,8 @@ export interface TestContextOptions {
   signal?: AbortSignal;
   /** The endpoint's credential file (default: kept in memory; use `credentialStore()` from the host for a real file). */
   credentials?: CredentialStore;
+  /** The endpoint's cache (default: a fresh one in memory; pass the same `memoryCache()` to two contexts to share it). */
+  cache?: ConnectorCache;
 }
 
 /** A credential store in memory, for tests. */
@@ -30,6 +32,19 @@ export function memoryCredentials(initial?: string): CredentialStore & { text?: 
     clear: async () => { store.text = undefined; },
   };
   return store;
+}
+
+/** A connector cache in memory, for tests: `scopes` shows what was written. */
+export function memoryCache(): ConnectorCache & { scopes: Map<string, Record<string, string>> } {
+  const scopes = new Map<string, Record<string, string>>();
+  return {
+    scopes,
+    read: async (scope) => ({ ...scopes.get(scope) }),
+    write: async (scope, entries) => {
+      if (Object.keys(entries).length === 0) scopes.delete(scope);
+      else scopes.set(scope, { ...entries });
+    },
+  };
 }
 
 /** The context the host would give a connector for `settings`; pass it to `definition.create`. */
@@ -50,5 +65,6 @@ export function testContext<S>(settings: S, options: TestContextOptions = {}): C
     signal: options.signal ?? new AbortController().signal,
     baseDir: options.baseDir ?? process.cwd(),
     credentials: options.credentials ?? memoryCredentials(),
+    cache: options.cache ?? memoryCache(),
   };
 }

@@ -8,8 +8,10 @@ import type { execa as Execa, ResultPromise } from 'execa';
 import { JSONRPCErrorException } from 'json-rpc-2.0';
 import { readLines } from '../../protocol/lines.js';
 import { createPeer, serve, type Peer } from '../../protocol/peer.js';
-import { errorFromWire, TYPED_ERROR_CODE, type CredentialsWriteParams, type SecretParams, type WatchChangedParams } from '../../protocol/messages.js';
-import type { CredentialStore, Logger, Secrets } from '../../sdk/connector.js';
+import {
+  errorFromWire, TYPED_ERROR_CODE, type CacheReadParams, type CacheWriteParams, type CredentialsWriteParams, type SecretParams, type WatchChangedParams,
+} from '../../protocol/messages.js';
+import type { ConnectorCache, CredentialStore, Logger, Secrets } from '../../sdk/connector.js';
 import { ConnectorCrashed } from './errors.js';
 import type { ProcessLimits } from './options.js';
 
@@ -31,6 +33,8 @@ export interface ChildHooks {
   secrets: Secrets;
   /** Answers the child's `credentials.read` / `write` / `clear` (the endpoint's credential file). */
   credentials: CredentialStore;
+  /** Answers the child's `cache.read` / `cache.write` (the endpoint's connector cache). */
+  cache: ConnectorCache;
   /** Told once when the child is gone; `crash` is false after `stop()`. */
   onExit(reason: string, crash: boolean): void;
   onWatchChanged?(watchId: string): void;
@@ -97,6 +101,8 @@ export class ConnectorChild {
     serve<Record<string, never>, string | null>(this.peer, 'credentials.read', async () => (await hooks.credentials.read()) ?? null);
     serve<CredentialsWriteParams, null>(this.peer, 'credentials.write', async (p) => { await hooks.credentials.write(String(p?.text ?? '')); return null; });
     serve<Record<string, never>, null>(this.peer, 'credentials.clear', async () => { await hooks.credentials.clear(); return null; });
+    serve<CacheReadParams, Record<string, string>>(this.peer, 'cache.read', (p) => hooks.cache.read(String(p?.scope)));
+    serve<CacheWriteParams, null>(this.peer, 'cache.write', async (p) => { await hooks.cache.write(String(p?.scope), p?.entries ?? {}); return null; });
     serve<WatchChangedParams, void>(this.peer, 'watch.changed', (p) => { hooks.onWatchChanged?.(String(p?.watchId)); });
 
     readLines(stdout, {

@@ -6,7 +6,7 @@
  * happened), so their crash fails the operation as `Unavailable`.
  */
 import type {
-  CheckResult, CollectionInfo, CollectionMetadata, CollectionSpec, Connector, ListOptions, ListResult, LoadOptions, LoadResult, Logger, Secrets, CredentialStore,
+  CheckResult, CollectionInfo, CollectionMetadata, CollectionSpec, Connector, ListOptions, ListResult, LoadOptions, LoadResult, Logger, Secrets, CredentialStore, ConnectorCache,
   WatchHandle, WriteOp, WriteResult,
 } from '../../sdk/connector.js';
 import {
@@ -32,6 +32,7 @@ export interface ProcessConnectorOptions {
   mask(text: string): string;
   secrets: Secrets;
   credentials: CredentialStore;
+  cache: ConnectorCache;
   /** The activation's signal: aborting it tells the child (`$/cancel`). */
   signal: AbortSignal;
 }
@@ -100,7 +101,7 @@ export class ProcessConnector implements Connector {
     await sleep(o.ledger.backoffMs(o.connectorId), o.signal);
     await loadChildRunner();
     const child: ConnectorChild = new ConnectorChild(o.command, o.limits, {
-      connectorId: o.connectorId, logger: o.logger, mask: o.mask, secrets: o.secrets, credentials: o.credentials,
+      connectorId: o.connectorId, logger: o.logger, mask: o.mask, secrets: o.secrets, credentials: o.credentials, cache: o.cache,
       onWatchChanged: (id) => { for (const w of this.watches) if (w.child === child && w.childId === id) w.onChange(); },
       onExit: (reason, crash) => {
         if (!crash || this.closed) return;
