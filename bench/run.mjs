@@ -1,5 +1,5 @@
 // Runs every benchmark in sequence, one child process each (so one never warms or slows the next):
-// engine-plan, state-writes, folder-sync, caldav-sync (5,000 and 10,000 events, then Dovetail's initial-sync peak RSS at
+// engine-plan, state-writes, folder-sync (then its initial-sync peak RSS at 1,000 and 100,000 events), caldav-sync (5,000 and 10,000 events, then Dovetail's initial-sync peak RSS at
 // 1,000 and 100,000 events: ~20 min, Radicale's own cache build is most of it), carddav-sync (5,000 contacts), ical-feed
 // (a 10,000-event feed), exchange-sync (5,000 calendar items from the EWS simulator) and service (the runner
 // service's overhead per run and its memory with 1,000 pairings) and hanging-server (the run budget against a
@@ -25,6 +25,7 @@ const BENCHES = [
   { file: 'engine-plan.mjs', args: [] },
   { file: 'state-writes.mjs', args: [] },
   { file: 'folder-sync.mjs', args: process.argv.slice(2) },
+  { file: 'folder-sync.mjs', args: ['--rss-scale', '--rss-sizes', '1000,100000'] },
   { file: 'caldav-sync.mjs', args: ['--items', '5000'] },
   { file: 'caldav-sync.mjs', args: ['--items', '10000'] },
   { file: 'caldav-sync.mjs', args: ['--rss-scale', '--rss-sizes', '1000,100000'] },
