@@ -5,6 +5,7 @@
 import { stopsRun } from '../host/process/errors.js';
 import type { PairingConfig, SideConfig } from '../config/types.js';
 import type { CollectionMetadata, Connector, ListResult, LoadResult } from '../sdk/connector.js';
+import { canonicalJson } from '../model/canonical-json.js';
 import { carryCollectionMetadata, type StoredMetadata } from './collection-meta.js';
 import { parseDuration } from '../runner/settings.js';
 import type { ConnectorManifest } from '../sdk/manifest.js';
@@ -346,7 +347,11 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
     });
     for (const u of outcome.updates) (report.r.collections ??= []).push({ side: u.side, ...u.changes, ...(u.asked ? { asked: u.asked } : {}) });
     for (const message of outcome.errors) report.r.errors.push({ message });
-    if (!opts.dryRun) await state.commit({ meta: { collectionA: outcome.stored.a, collectionB: outcome.stored.b, metadataCheckedAt: outcome.stored.checkedAt } });
+    // Written only when it changed: a run that changes nothing makes one durable write (its run metadata), not two.
+    const held = (m: StoredMetadata) => canonicalJson([m.a ?? {}, m.b ?? {}, m.checkedAt ?? null]);
+    if (!opts.dryRun && held(outcome.stored) !== held(stored)) {
+      await state.commit({ meta: { collectionA: outcome.stored.a, collectionB: outcome.stored.b, metadataCheckedAt: outcome.stored.checkedAt } });
+    }
   }
 
   async function apply(
