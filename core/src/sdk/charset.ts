@@ -10,8 +10,16 @@
  * Decoding is iconv-lite's. ISO-8859-1 is read as windows-1252,
  * as browsers do (the two differ only in C1 control codes, which no calendar holds).
  */
-import { analyse } from 'chardet';
-import iconv from 'iconv-lite';
+import { createRequire } from 'node:module';
+import type * as Chardet from 'chardet';
+import type IconvLite from 'iconv-lite';
+
+// Loaded on first use: a run that decodes nothing (a no-change sync) does not pay for them.
+const require = createRequire(import.meta.url);
+let iconvLib: typeof IconvLite | undefined;
+let chardetLib: typeof Chardet | undefined;
+const iconvLite = (): typeof IconvLite => (iconvLib ??= require('iconv-lite') as typeof IconvLite);
+const chardet = (): typeof Chardet => (chardetLib ??= require('chardet') as typeof Chardet);
 import { Invalid } from './errors.js';
 
 export interface DecodeOptions {
@@ -39,7 +47,7 @@ function usable(label: string | undefined): string | undefined {
   if (!label) return undefined;
   const name = label.trim().replace(/^"|"$/g, '').toLowerCase();
   const mapped = name === 'iso-8859-1' || name === 'latin1' || name === 'iso8859-1' || name === 'us-ascii' || name === 'ascii' ? 'windows-1252' : name;
-  return iconv.encodingExists(mapped) ? mapped : undefined;
+  return iconvLite().encodingExists(mapped) ? mapped : undefined;
 }
 
 function isUtf8(name: string): boolean {
@@ -61,7 +69,7 @@ function decodeAs(bytes: Uint8Array, charset: string): string | undefined {
       return undefined;
     }
   }
-  const text = iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), charset, { stripBOM: true });
+  const text = iconvLite().decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), charset, { stripBOM: true });
   return text.includes('\uFFFD') ? undefined : text;
 }
 
@@ -74,7 +82,7 @@ function declaredInText(bytes: Uint8Array): string | undefined {
 
 /** Decodes with the detector's candidates when all likely ones agree on the text; the disagreeing names otherwise. */
 function detect(bytes: Uint8Array): DecodedText | { ambiguous: string[] } {
-  const results = analyse(bytes);
+  const results = chardet().analyse(bytes);
   const best = results[0]?.confidence ?? 0;
   const readings: { charset: string; label: string; text: string }[] = [];
   for (const r of results) {

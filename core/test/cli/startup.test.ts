@@ -62,6 +62,8 @@ describe('CLI start-up', () => {
       expect(modules.some((m) => m.includes('/node_modules/ajv/dist/runtime/'))).toBe(true);
       expect(modules.filter((m) => /\/node_modules\/ajv\/dist\/(compile|core|ajv|standalone)\b/.test(m))).toEqual([]);
       expect(pkgs.filter((p) => ['execa', 'html-to-text', 'htmlparser2'].includes(p))).toEqual([]);
+      // nothing is decoded (the folders are empty): the charset libraries stay unloaded
+      expect(pkgs.filter((p) => ['chardet', 'iconv-lite'].includes(p))).toEqual([]);
       // nothing is logged at the default level (warn): no logger is built
       expect(pkgs).not.toContain('pino');
       if (args[0] === 'validate') expect(pkgs.filter((p) => ['inversify', 'lowdb'].includes(p))).toEqual([]);
