@@ -64,6 +64,8 @@ describe('CLI start-up', () => {
       expect(pkgs.filter((p) => ['execa', 'html-to-text', 'htmlparser2'].includes(p))).toEqual([]);
       // nothing is decoded (the folders are empty): the charset libraries stay unloaded
       expect(pkgs.filter((p) => ['chardet', 'iconv-lite'].includes(p))).toEqual([]);
+      // the connectors run in process: the stdio protocol server and its JSON-RPC library stay unloaded
+      expect(pkgs).not.toContain('json-rpc-2.0');
       // nothing is logged at the default level (warn): no logger is built
       expect(pkgs).not.toContain('pino');
       if (args[0] === 'validate') expect(pkgs.filter((p) => ['inversify', 'lowdb'].includes(p))).toEqual([]);
