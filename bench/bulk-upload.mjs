@@ -5,7 +5,7 @@
 // is conditional (If-None-Match: *), and a second Dovetail run writes nothing. The target (≤ 0.5× vdirsyncer) is
 // reported, not asserted.
 //
-//   npx tsc -b && node bench/bulk-upload.mjs [--items 3000]
+//   npm run build && node bench/bulk-upload.mjs [--items 3000]
 import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';

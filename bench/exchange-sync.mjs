@@ -9,7 +9,7 @@
 // Fails (exit 1) when the initial sync does not leave N files, a no-change sync writes anything or sends other
 // than one SyncFolderItems request, or a sync after K changes loads or writes other than K items.
 //
-// Run: npx tsc -b && node bench/exchange-sync.mjs [--items N]
+// Run: npm run build && node bench/exchange-sync.mjs [--items N]
 import { spawn } from 'node:child_process';
 import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';

@@ -5,7 +5,7 @@
 // Peer measured in the same run: vdirsyncer with two `filesystem` storages over copies of the same
 // data (skipped with a note when `vdirsyncer` is not on PATH), and `node -e 0` for process start-up.
 //
-// Run: npx tsc -b && node bench/folder-sync.mjs [--items 10000]
+// Run: npm run build && node bench/folder-sync.mjs [--items 10000]
 //      node bench/folder-sync.mjs --rss-scale [--rss-sizes 1000,100000]   (Dovetail's initial-sync peak RSS only,
 //      one fresh pair of folders per size; no peer)
 // Exits non-zero when the no-change run writes anything or a run writes other than what was edited.
@@ -41,7 +41,7 @@ const NODE_START_REPEATS = 5;
 const COLLECTION = 'work';
 
 if (!existsSync(path.join(repoRoot, 'core', 'dist', 'cli'))) {
-  console.error('core/dist is missing: run `npx tsc -b` first');
+  console.error('core/dist is missing: run `npm run build` first');
   process.exit(2);
 }
 const vdirsyncer = which('vdirsyncer');

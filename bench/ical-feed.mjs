@@ -11,7 +11,7 @@
 // read-only `http` storage into a `filesystem` storage (skipped with a note when not on PATH), `curl` fetching
 // the feed once (the raw download cost), and `node -e 0` (process start-up).
 //
-// Run: npx tsc -b && node bench/ical-feed.mjs [--items 10000]
+// Run: npm run build && node bench/ical-feed.mjs [--items 10000]
 // Exits non-zero when a run does not behave as listed above.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -37,7 +37,7 @@ if (!Number.isInteger(ITEMS) || ITEMS < 100) {
 const CHANGED = 10;
 const REPEATS = 3; // short runs are noisy: median of 3
 if (!existsSync(path.join(repoRoot, 'core', 'dist', 'cli')) || !existsSync(path.join(repoRoot, 'connectors', 'ical-feed', 'dist'))) {
-  console.error('dist is missing: run `npx tsc -b` first');
+  console.error('dist is missing: run `npm run build` first');
   process.exit(2);
 }
 const vdirsyncer = which('vdirsyncer');

@@ -11,7 +11,7 @@
 // Exits non-zero when a benchmark fails (a broken build, or an assertion such as "a no-change sync
 // writes nothing").
 //
-// Run: npx tsc -b && node bench/run.mjs      (npm run bench)
+// Run: npm run build && node bench/run.mjs      (npm run bench)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -39,7 +39,7 @@ const BENCHES = [
 ];
 
 if (!existsSync(path.join(here, '..', 'core', 'dist', 'engine', 'plan.js'))) {
-  console.error('core/dist is missing: run `npx tsc -b` (or `npm run build`) first');
+  console.error('core/dist is missing: run `npm run build` first');
   process.exit(2);
 }
 

@@ -4,7 +4,7 @@
 // what scheduling, the queue, metrics, the in-memory records and the log line cost. (2) Memory of the service with
 // 1,000 pairings, beside 1 pairing: heap used and RSS once every pairing has run.
 //
-// Run: npx tsc -b && node bench/service.mjs [--seconds 30]
+// Run: npm run build && node bench/service.mjs [--seconds 30]
 // Exits non-zero when a run fails or the service does not start or stop cleanly.
 import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';

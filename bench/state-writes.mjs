@@ -2,7 +2,7 @@
 // changes, not with the size of the collection. Compares LowdbStateStore (snapshot + journal)
 // with a naive peer that rewrites the whole state as JSON once per run.
 //
-// Run after building: `npx tsc -b && node bench/state-writes.mjs`
+// Run after building: `npm run build && node bench/state-writes.mjs`
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

@@ -2,7 +2,8 @@
  * The inversify wiring of an activation: one child container per endpoint binds the parts of the
  * ConnectorContext; `ConnectorContextProvider` (bound in the host's root container) assembles them.
  */
-import { Container, decorate, inject, injectable } from 'inversify';
+// The one-file bundle of inversify (scripts/build-vendor.mjs): its 247 modules cost ~150 ms to load per activation.
+import { Container, decorate, inject, injectable } from '#inversify';
 import type { ConnectorCache, ConnectorContext, CredentialStore, Logger, Secrets } from '../sdk/connector.js';
 
 /** Injection tokens for the parts of a ConnectorContext (bound per activation). */

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Container } from 'inversify';
+import type { Container } from '#inversify';
 import type { Logger } from '../sdk/connector.js';
 import type { LoadedConfig } from '../config/types.js';
 import { createSecretsAccessor } from '../config/secrets.js';

@@ -1,8 +1,8 @@
 /**
  * What the CLI loads before it runs a command: `--version` and `--help` load none of the command code and no
  * package, a folder-only `validate` or `sync` loads no process runner (execa), no HTML converter and no JSON-Schema
- * compiler (its validators were generated at build time) and no logger when nothing is logged, and `validate` no DI
- * container or state store.
+ * compiler (its validators were generated at build time) and no logger when nothing is logged, a sync loads the DI
+ * container as one bundled module, and `validate` no DI container or state store.
  * Measured by a module-load hook in a real `dovetail` process.
  */
 import { spawnSync } from 'node:child_process';
@@ -68,7 +68,15 @@ describe('CLI start-up', () => {
       expect(pkgs).not.toContain('json-rpc-2.0');
       // nothing is logged at the default level (warn): no logger is built
       expect(pkgs).not.toContain('pino');
-      if (args[0] === 'validate') expect(pkgs.filter((p) => ['inversify', 'lowdb'].includes(p))).toEqual([]);
+      // the DI container is the one-file bundle (scripts/build-vendor.mjs), never inversify's hundreds of modules
+      expect(pkgs.filter((p) => p === 'inversify' || p.startsWith('@inversifyjs/'))).toEqual([]);
+      const container = modules.filter((m) => m.endsWith('/dist/vendor/inversify.js'));
+      if (args[0] === 'validate') {
+        expect(container).toEqual([]);
+        expect(pkgs).not.toContain('lowdb');
+      } else {
+        expect(container).toHaveLength(1);
+      }
     }
     // every schema these commands use was compiled at build time (npm run build): none was compiled into the user cache
     expect(existsSync(path.join(cacheHome, 'dovetail', 'validators')), 'validators were compiled at run time: was `npm run build` (scripts/build-validators.mjs) run?').toBe(false);
