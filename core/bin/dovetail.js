@@ -11,6 +11,21 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 main(process.argv.slice(2)).then(
-  (code) => { process.exitCode = code; },
-  (err) => { console.error(`dovetail: ${err?.stack ?? err}`); process.exitCode = 3; },
+  (code) => exitWhenFlushed(code),
+  (err) => { console.error(`dovetail: ${err?.stack ?? err}`); exitWhenFlushed(3); },
 );
+
+/**
+ * A command has finished once `main` settles (`serve` settles when the service has stopped), and everything it
+ * writes is awaited: state, caches and logs (written synchronously). Waiting for the event loop to drain on its own
+ * adds the runtime's clean-up after a large run (0.1–0.2 s after a 5,000-event CalDAV sync), so the process exits
+ * as soon as stdout and stderr have taken what was written to them.
+ */
+function exitWhenFlushed(code) {
+  let open = 2;
+  const flushed = () => { if (--open === 0) process.exit(code); };
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.destroyed || stream.writableEnded) flushed();
+    else stream.write('', flushed);
+  }
+}
