@@ -4,8 +4,17 @@
  * Amsterdam, Berlin, …") come from windows-display-names.ts, then from a city match. One table for the project:
  * the Exchange connector uses these through the SDK.
  */
-import { findWindows, WINDOWS_TO_IANA_MAP } from 'windows-iana';
+import { createRequire } from 'node:module';
 import { DISPLAY_NAMES } from './windows-display-names.js';
+
+/**
+ * windows-iana, required on first use: it is CommonJS, so a synchronous require works, and its 90 KB of tables
+ * (about 30 ms to load) are paid only by a run that meets a Windows zone id, not by every command that loads the model.
+ */
+let windowsIana: typeof import('windows-iana') | undefined;
+function windowsIanaLib(): typeof import('windows-iana') {
+  return (windowsIana ??= createRequire(import.meta.url)('windows-iana') as typeof import('windows-iana'));
+}
 
 /**
  * Windows ids Windows itself retired (older Outlook and Exchange servers still write them) → the id that
@@ -26,7 +35,7 @@ let primary: Map<string, string> | undefined;
 function primaryZones(): Map<string, string> {
   if (!primary) {
     primary = new Map();
-    for (const e of WINDOWS_TO_IANA_MAP) if (e.territory === '001' && e.iana[0]) primary.set(e.windowsName.toLowerCase(), e.iana[0]);
+    for (const e of windowsIanaLib().WINDOWS_TO_IANA_MAP) if (e.territory === '001' && e.iana[0]) primary.set(e.windowsName.toLowerCase(), e.iana[0]);
   }
   return primary;
 }
@@ -43,6 +52,7 @@ function ianaOfWindowsId(id: string): string | undefined {
  */
 export function ianaToWindows(iana: string): string | undefined {
   if (iana === 'UTC' || iana === 'Etc/UTC') return 'UTC';
+  const { findWindows } = windowsIanaLib();
   const direct = findWindows(iana)[0];
   if (direct) return direct;
   try {

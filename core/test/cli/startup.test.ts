@@ -62,8 +62,8 @@ describe('CLI start-up', () => {
       expect(modules.some((m) => m.includes('/node_modules/ajv/dist/runtime/'))).toBe(true);
       expect(modules.filter((m) => /\/node_modules\/ajv\/dist\/(compile|core|ajv|standalone)\b/.test(m))).toEqual([]);
       expect(pkgs.filter((p) => ['execa', 'html-to-text', 'htmlparser2'].includes(p))).toEqual([]);
-      // nothing is decoded (the folders are empty): the charset libraries stay unloaded
-      expect(pkgs.filter((p) => ['chardet', 'iconv-lite'].includes(p))).toEqual([]);
+      // nothing is decoded (the folders are empty): the charset libraries stay unloaded, and no Windows zone id is met
+      expect(pkgs.filter((p) => ['chardet', 'iconv-lite', 'windows-iana'].includes(p))).toEqual([]);
       // the connectors run in process: the stdio protocol server and its JSON-RPC library stay unloaded
       expect(pkgs).not.toContain('json-rpc-2.0');
       // nothing is logged at the default level (warn): no logger is built
