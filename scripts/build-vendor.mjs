@@ -1,29 +1,58 @@
 #!/usr/bin/env node
-// Build step before `tsc -b` (run by `npm run build`, `prepare` and `npm test`): bundles dependencies that ship as
-// hundreds of small ES modules into one file each under core/dist/vendor, so a command that activates a connector
-// loads one module instead of hundreds. inversify 8 is 247 modules (about 150 ms to resolve and link on every
-// activation); bundled, about 15 ms. core/package.json maps `#inversify` to the bundle (and its types to the package's).
+// Build step before `tsc -b` (run by `npm run build`, `prepare` and `npm test`): bundles dependencies whose module
+// graphs cost more to load than to run into one file each, under PACKAGE/dist/vendor, mapped by that package's
+// `imports` field (`#inversify`, `#undici`); their types stay the dependency's own. Measured on Node 20:
+// - inversify 8 is 247 ES modules, ~150 ms on every activation; bundled ~15 ms.
+// - undici 7's index loads every dispatcher, mock, cache, WebSocket and EventSource module (~120 ms); the HTTP
+//   transport uses Agent, ProxyAgent, DecoratorHandler and fetch, bundled from their own files (~60 ms). Those are
+//   undici's internal paths: when an update moves them, this build fails naming the file.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const out = path.join(root, 'core', 'dist', 'vendor');
-const VENDORED = ['inversify'];
 
-mkdirSync(out, { recursive: true });
-for (const name of VENDORED) {
+/** What is bundled: the package that imports it, the `#name` it imports, the bundle's entry, its type declarations. */
+const VENDORED = [
+  {
+    pkg: 'core',
+    name: 'inversify',
+    entry: "export * from 'inversify';",
+    types: "export * from 'inversify';",
+  },
+  {
+    pkg: 'packages/http',
+    name: 'undici',
+    entry: [
+      // As undici's index does: the request API (request, stream, pipeline, connect, upgrade) on every dispatcher.
+      "import Dispatcher from 'undici/lib/dispatcher/dispatcher.js';",
+      "import api from 'undici/lib/api/index.js';",
+      'Object.assign(Dispatcher.prototype, api);',
+      "export { default as Agent } from 'undici/lib/dispatcher/agent.js';",
+      "export { default as ProxyAgent } from 'undici/lib/dispatcher/proxy-agent.js';",
+      "export { default as DecoratorHandler } from 'undici/lib/handler/decorator-handler.js';",
+      "export { fetch } from 'undici/lib/web/fetch/index.js';",
+    ].join('\n'),
+    types: "export { Agent, ProxyAgent, DecoratorHandler, fetch } from 'undici';",
+  },
+];
+
+for (const v of VENDORED) {
+  const out = path.join(root, v.pkg, 'dist', 'vendor');
+  mkdirSync(out, { recursive: true });
   await build({
-    stdin: { contents: `export * from '${name}';`, resolveDir: path.join(root, 'core'), sourcefile: `${name}-vendor.js` },
+    stdin: { contents: v.entry, resolveDir: path.join(root, v.pkg), sourcefile: `${v.name}-vendor.js` },
     bundle: true,
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    outfile: path.join(out, `${name}.js`),
+    outfile: path.join(out, `${v.name}.js`),
+    // CommonJS inside an ES module bundle requires Node's built-ins through a real require.
+    banner: { js: "import { createRequire as __vendorRequire } from 'node:module';\nconst require = __vendorRequire(import.meta.url);" },
     legalComments: 'inline',
     logLevel: 'warning',
   });
-  writeFileSync(path.join(out, `${name}.d.ts`), `// Types of the bundle beside this file: the package's own.\nexport * from '${name}';\n`);
+  writeFileSync(path.join(out, `${v.name}.d.ts`), `// Types of the bundle beside this file: the package's own.\n${v.types}\n`);
 }
-console.log(`build-vendor: ${VENDORED.join(', ')} bundled into ${path.relative(root, out)}`);
+console.log(`build-vendor: ${VENDORED.map((v) => `${v.pkg}/dist/vendor/${v.name}.js`).join(', ')}`);

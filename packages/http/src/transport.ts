@@ -11,7 +11,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createGunzip } from 'node:zlib';
-import { Agent, DecoratorHandler, ProxyAgent, fetch as undiciFetch, type Dispatcher } from 'undici';
+// The parts of undici used here, bundled at build time (scripts/build-vendor.mjs): its index loads every module it has.
+import { Agent, DecoratorHandler, ProxyAgent, fetch as undiciFetch } from '#undici';
+import type { Dispatcher } from 'undici';
 import { AuthFailed, charsetOfContentType, currentRunBudget, decodeText, HostSkipped, Invalid, isDovetailError, RateLimited, Unavailable, type Logger } from '@dovetail/core/sdk';
 import { DigestSession, parseWwwAuthenticate } from './digest.js';
 import { NtlmSession } from './ntlm.js';
