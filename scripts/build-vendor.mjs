@@ -3,6 +3,7 @@
 // graphs cost more to load than to run into one file each, under PACKAGE/dist/vendor, mapped by that package's
 // `imports` field (`#inversify`, `#undici`); their types stay the dependency's own. Measured on Node 20:
 // - inversify 8 is 247 ES modules, ~150 ms on every activation; bundled ~15 ms.
+// - jsonc-parser (every command reads the config with it) loads its UMD build file by file, ~30 ms; bundled ~10 ms.
 // - undici 7's index loads every dispatcher, mock, cache, WebSocket and EventSource module (~120 ms); the HTTP
 //   transport uses Agent, ProxyAgent, DecoratorHandler and fetch, bundled from their own files (~60 ms). Those are
 //   undici's internal paths: when an update moves them, this build fails naming the file.
@@ -20,6 +21,12 @@ const VENDORED = [
     name: 'inversify',
     entry: "export * from 'inversify';",
     types: "export * from 'inversify';",
+  },
+  {
+    pkg: 'core',
+    name: 'jsonc-parser',
+    entry: "export * from 'jsonc-parser';",
+    types: "export * from 'jsonc-parser';",
   },
   {
     pkg: 'packages/http',
@@ -47,6 +54,8 @@ for (const v of VENDORED) {
     format: 'esm',
     platform: 'node',
     target: 'node20',
+    // A package's ES module build where it has one (jsonc-parser's main is a UMD build that loads module by module).
+    mainFields: ['module', 'main'],
     outfile: path.join(out, `${v.name}.js`),
     // CommonJS inside an ES module bundle requires Node's built-ins through a real require.
     banner: { js: "import { createRequire as __vendorRequire } from 'node:module';\nconst require = __vendorRequire(import.meta.url);" },

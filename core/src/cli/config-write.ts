@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { applyEdits, modify } from 'jsonc-parser';
+import { applyEdits, modify } from '#jsonc-parser';
 import { parseJsoncText } from '../config/json-text.js';
 import type { PairingConfig } from '../config/types.js';
 

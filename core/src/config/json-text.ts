@@ -5,7 +5,7 @@
  * commas (what editors write, as VS Code's settings): jsonc-parser finds those, they are blanked out in place, and
  * the rest is parsed by `JSON.parse` — so positions stay exact and values mean what they mean in plain JSON.
  */
-import { parse as parseLoosely, visit, type ParseError } from 'jsonc-parser';
+import { parse as parseLoosely, visit, type ParseError } from '#jsonc-parser';
 import { joinPointer } from './json-pointer.js';
 
 /** JSON text could not be parsed; `line`/`column` are 1-based when known. */
