@@ -4,6 +4,7 @@
 // `imports` field (`#inversify`, `#undici`); their types stay the dependency's own. Measured on Node 20:
 // - inversify 8 is 247 ES modules, ~150 ms on every activation; bundled ~15 ms.
 // - jsonc-parser (every command reads the config with it) loads its UMD build file by file, ~30 ms; bundled ~10 ms.
+// - semver: the seven functions the manifest checks use require ~20 of its CommonJS files, ~40 ms; bundled ~8 ms.
 // - undici 7's index loads every dispatcher, mock, cache, WebSocket and EventSource module (~120 ms); the HTTP
 //   transport uses Agent, ProxyAgent, DecoratorHandler and fetch, bundled from their own files (~60 ms). Those are
 //   undici's internal paths: when an update moves them, this build fails naming the file.
@@ -13,6 +14,12 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The semver functions the manifest checks use (core/src/host/manifest.ts). */
+const SEMVER = [
+  ['gt', 'functions/gt'], ['parse', 'functions/parse'], ['satisfies', 'functions/satisfies'], ['valid', 'functions/valid'],
+  ['intersects', 'ranges/intersects'], ['minVersion', 'ranges/min-version'], ['validRange', 'ranges/valid'],
+];
 
 /** What is bundled: the package that imports it, the `#name` it imports, the bundle's entry, its type declarations. */
 const VENDORED = [
@@ -27,6 +34,12 @@ const VENDORED = [
     name: 'jsonc-parser',
     entry: "export * from 'jsonc-parser';",
     types: "export * from 'jsonc-parser';",
+  },
+  {
+    pkg: 'core',
+    name: 'semver',
+    entry: SEMVER.map(([name, file]) => `export { default as ${name} } from 'semver/${file}.js';`).join('\n'),
+    types: SEMVER.map(([name, file]) => `export { default as ${name} } from 'semver/${file}.js';`).join('\n'),
   },
   {
     pkg: 'packages/http',

@@ -3,14 +3,8 @@
  * `engines.dovetail` against the host API version, and that entry/settings paths stay inside the package.
  */
 import path from 'node:path';
-// semver's functions one by one: its index loads all 47 of its modules, these 24.
-import gt from 'semver/functions/gt.js';
-import parse from 'semver/functions/parse.js';
-import satisfies from 'semver/functions/satisfies.js';
-import valid from 'semver/functions/valid.js';
-import intersects from 'semver/ranges/intersects.js';
-import minVersion from 'semver/ranges/min-version.js';
-import validRange from 'semver/ranges/valid.js';
+// The seven semver functions used here, bundled into one module at build time (scripts/build-vendor.mjs).
+import { gt, intersects, minVersion, parse, satisfies, valid, validRange } from '#semver';
 import type { ConnectorManifest } from '../sdk/manifest.js';
 import { schemaValidator } from '../config/schema-validator.js';
 import type { SchemaIssue } from '../config/schema-issues.js';
