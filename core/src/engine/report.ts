@@ -1,4 +1,9 @@
-/** Run reports: counts per side, conflicts, skipped and failed items, item-level detail for `--json`. */
+/**
+ * Run reports: counts per side, conflicts, skipped and failed items, item-level detail for `--json`. The item lines
+ * are bounded: every failed, conflicting, repaired or altered item has one, other items only the first
+ * `MAX_ROUTINE_ITEMS` (the rest are counted in `itemsOmitted`), so a run's report — held in memory, printed and kept
+ * in the run history — does not grow with the size of a collection.
+ */
 import type { Alteration } from '../sdk/connector.js';
 import type { ActionOutcome } from './apply.js';
 import { ownString } from './own-string.js';
@@ -65,8 +70,17 @@ export interface RunReport {
   /** Changes never sent because the run gave up their host; left for the next run, without a retry penalty. */
   notAttempted?: number;
   errors: { uid?: string; side?: Side; message: string }[];
+  /**
+   * Item lines: every item that failed, is in conflict, or was repaired or altered; of the others (written, skipped,
+   * not synced on purpose) the first `MAX_ROUTINE_ITEMS`. The counts above cover every item.
+   */
   items: ReportItem[];
+  /** Item lines left out of `items` past the first `MAX_ROUTINE_ITEMS` routine ones; absent when none were. */
+  itemsOmitted?: number;
 }
+
+/** How many item lines of routine items (written, skipped or held, without a problem) a report keeps. */
+export const MAX_ROUTINE_ITEMS = 1000;
 
 /** How many distinct reasons a report keeps one copy of (most runs have a handful; some name items in theirs). */
 const MAX_SHARED_REASONS = 1000;
@@ -112,16 +126,16 @@ export class ReportBuilder {
       this.fail(o.action, o.error?.code ?? 'Error', o.error?.message ?? 'failed');
       return;
     }
-    this.count(o.action);
-    const item = this.r.items[this.r.items.length - 1]!;
+    const notes: Pick<ReportItem, 'repaired' | 'altered'> = {};
     if (o.repaired?.length) {
-      item.repaired = o.repaired;
+      notes.repaired = o.repaired;
       this.r.repaired = (this.r.repaired ?? 0) + 1;
     }
     if (o.altered?.length) {
-      item.altered = o.altered;
+      notes.altered = o.altered;
       this.r.altered = (this.r.altered ?? 0) + 1;
     }
+    this.count(o.action, notes);
   }
 
   fail(a: Action, code: string, message: string): void {
@@ -136,19 +150,33 @@ export class ReportBuilder {
     this.r.errors.push({ message });
   }
 
-  private count(a: Action): void {
+  private count(a: Action, notes: Pick<ReportItem, 'repaired' | 'altered'> = {}): void {
     const c = this.r[a.target];
     if (a.kind === 'create') c.created++;
     else if (a.kind === 'update') c.updated++;
     else c.deleted++;
-    this.item({ action: a.kind, side: a.target, uid: a.uid, title: a.title, reason: a.reason, ok: true });
+    this.item({ action: a.kind, side: a.target, uid: a.uid, title: a.title, reason: a.reason, ok: true, ...notes });
   }
+
+  /** Routine item lines kept so far (see `MAX_ROUTINE_ITEMS`). */
+  private routine = 0;
 
   /** Reasons met so far, each kept once ("new on a" repeats for every item of an initial sync). */
   private readonly reasons = new Map<string, string>();
 
-  /** Adds an item line; its UID and title are copied, so the report holds no item's raw text. */
+  /**
+   * Adds an item line — or, for a routine item past the first `MAX_ROUTINE_ITEMS`, counts it in `itemsOmitted`. Its
+   * UID and title are copied, so the report holds no item's raw text.
+   */
   private item(i: ReportItem): void {
+    const notable = !i.ok || i.action === 'conflict' || !!i.repaired?.length || !!i.altered?.length;
+    if (!notable) {
+      if (this.routine >= MAX_ROUTINE_ITEMS) {
+        this.r.itemsOmitted = (this.r.itemsOmitted ?? 0) + 1;
+        return;
+      }
+      this.routine++;
+    }
     let reason = this.reasons.get(i.reason);
     if (reason === undefined) {
       reason = ownString(i.reason);
