@@ -27,7 +27,7 @@ export interface ListFilesOptions {
 }
 
 /** Components of a file; an unreadable file counts as "unknown" so it is listed and its load reports why. */
-async function sniff(cache: ComponentCache, dir: string, name: string, file: string, version: string): Promise<Set<ComponentKind>> {
+async function sniff(cache: ComponentCache, dir: string, name: string, file: string, version: string): Promise<ReadonlySet<ComponentKind>> {
   try {
     return await cache.kindsOf(dir, name, file, version);
   } catch (e) {
