@@ -338,10 +338,12 @@ function applyBatch(map: Map<string, Relation>, meta: PairingMeta, batch: Journa
 
 /**
  * A relation read from JSON holds its own copy of every string; equal ones are made one (the UID is usually the key,
- * and both sides usually hold the same hash), which keeps a large state in memory about a tenth smaller.
+ * both sides usually hold the same hash, and two folders the same file name), which keeps a large state in memory
+ * about a tenth smaller.
  */
 function shareStrings(relation: Relation): Relation {
   if (relation.uid === relation.key) relation.uid = relation.key;
   if (relation.a && relation.b && relation.a.hash === relation.b.hash) relation.b.hash = relation.a.hash;
+  if (relation.a && relation.b && relation.a.id === relation.b.id) relation.b.id = relation.a.id; // same file name both sides
   return relation;
 }
