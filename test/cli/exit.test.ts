@@ -29,13 +29,16 @@ function runSlowReader(args: string[], cwd: string, stallMs: number): Promise<{ 
 it('a --json report of 1,200 items reaches a slow reader whole, with the exit code of the run', async () => {
   ws = new Workspace();
   ws.pairing();
-  for (let i = 0; i < 1200; i++) ws.put('left', { uid: `exit-${i}@test`, summary: `Event ${i}` });
+  // Long titles: a report keeps the lines of the first 1,000 routine items, and these make them ~300 KiB.
+  for (let i = 0; i < 1200; i++) ws.put('left', { uid: `exit-${i}@test`, summary: `Event ${i} ${'long title '.repeat(20)}` });
   const r = await runSlowReader(['sync', '--json'], ws.dir, 500);
   expect(r.code, r.stderr).toBe(0);
   expect(r.stdout.length).toBeGreaterThan(192 * 1024); // three times a pipe's buffer (64 KiB)
-  const report = JSON.parse(r.stdout) as { runs: Array<{ ok: boolean; b: { created: number } }> };
+  const report = JSON.parse(r.stdout) as { runs: Array<{ ok: boolean; b: { created: number }; items: unknown[]; itemsOmitted?: number }> };
   expect(report.runs[0].ok).toBe(true);
   expect(report.runs[0].b.created).toBe(1200);
+  expect(report.runs[0].items).toHaveLength(1000);
+  expect(report.runs[0].itemsOmitted).toBe(200);
   expect(ws.items('right').size).toBe(1200);
 
   // a usage error still exits 2 with its message on stderr
