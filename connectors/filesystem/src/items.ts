@@ -5,7 +5,7 @@
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import {
-  createExclusive, decodeText, Invalid, mapLimit, NotFound, PreconditionFailed, replaceAtomic, Unavailable,
+  createExclusiveFile, decodeText, Invalid, mapLimit, NotFound, PreconditionFailed, replaceAtomic, Unavailable,
   type EntityType, type LoadResult, type WriteOp, type WriteResult,
 } from '@dovetail/core/sdk';
 import { toDovetailError } from './fs-errors.js';
@@ -84,11 +84,12 @@ async function applyOp(dir: string, op: WriteOp, settings: FilesystemSettings, l
     const extension = extensionFor(settings, op.item.type);
     const content = serializeItem(op.item, settings.vcardVersion);
     const preferred = preferredFileName(extension, op.item.uid, op.hint);
-    const name = await createExclusive(dir, candidateNames(preferred, extension), content);
-    if (name === undefined) throw new Unavailable(`no free file name near ${preferred} in ${dir}`);
-    const version = await checkVersion(path.join(dir, name), name);
-    await onStored?.(name, version, content);
-    return { ok: true, id: name, version };
+    const created = await createExclusiveFile(dir, candidateNames(preferred, extension), content);
+    if (created === undefined) throw new Unavailable(`no free file name near ${preferred} in ${dir}`);
+    // The version of the content written (another writer's later change is then seen as a change).
+    const version = versionOf(created.stat);
+    await onStored?.(created.name, version, content);
+    return { ok: true, id: created.name, version };
   }
   assertSafeName(op.id, 'item');
   const file = path.join(dir, op.id);
@@ -98,11 +99,11 @@ async function applyOp(dir: string, op: WriteOp, settings: FilesystemSettings, l
   if (op.op === 'update') {
     await checkVersion(where.path, op.id, op.ifVersion);
     const content = serializeItem(op.item, settings.vcardVersion);
-    await replaceAtomic(path.dirname(where.path), path.basename(where.path), content, async () => {
+    const written = await replaceAtomic(path.dirname(where.path), path.basename(where.path), content, async () => {
       if (where.link !== (await fsp.lstat(file)).isSymbolicLink()) throw new PreconditionFailed(`item ${op.id} was replaced since it was read`);
       await checkVersion(where.path, op.id, op.ifVersion);
     });
-    const version = await checkVersion(where.path, op.id);
+    const version = versionOf(written);
     await onStored?.(op.id, version, content);
     return { ok: true, id: op.id, version };
   }

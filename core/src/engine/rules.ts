@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { PairingConfig } from '../config/types.js';
 import type { Entity } from '../sdk/entities.js';
-import { contentHash, parseICalendarShared, parseVCardShared, serializeICalendar, serializeVCard, toEpochMs } from '../model/index.js';
+import { contentHash, parseICalendarShared, parseRawShared, parseVCardShared, serializeICalendar, serializeVCard, toEpochMs } from '../model/index.js';
 import { compileFilters, type FilterContext } from './filters.js';
 import { compileMapping } from './mapping.js';
 import type { PlanRules, Side } from './plan-types.js';
@@ -65,7 +65,9 @@ export function compileRules(p: PairingConfig, now: Date, context: FilterContext
   const hashWritten = (e: Entity): string => {
     try {
       if (e.raw?.format === 'icalendar' && e.type !== 'contact') {
-        const back = parseICalendarShared(serializeICalendar(e)).items[0];
+        // An item written as it was read reads back as it was read: the parse kept with its raw answers.
+        const text = serializeICalendar(e);
+        const back = (text === e.raw.text ? parseRawShared(e.raw) : parseICalendarShared(text)).items[0];
         if (back) return contentHash(back);
       } else if (e.raw?.format === 'vcard' && e.type === 'contact') {
         const back = parseVCardShared(serializeVCard(e)).items[0];

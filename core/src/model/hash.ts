@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import ICAL from 'ical.js';
-import type { Entity, EventOverride, TimeValue } from '../sdk/entities.js';
+import type { Entity, EventOverride, RawSource, TimeValue } from '../sdk/entities.js';
 import { pruneEmpty } from './canonical-json.js';
 import { splitCalendar } from './ical-split.js';
 import { TextMemo } from './text-memo.js';
@@ -51,8 +51,11 @@ const FINGERPRINTS_HELD = 1024;
 const icalendarFingerprints = new TextMemo<readonly string[]>(FINGERPRINTS_HELD);
 const vcardFingerprints = new TextMemo<readonly string[]>(FINGERPRINTS_HELD);
 
-function icalendarFingerprint(text: string): readonly string[] {
-  return icalendarFingerprints.get(text, computeIcalendarFingerprint);
+/** Fingerprints known from the parse that made a raw object (see `rememberIcalendarFingerprint`). */
+const keptIcalendarFingerprints = new WeakMap<RawSource, readonly string[]>();
+
+function icalendarFingerprint(raw: RawSource): readonly string[] {
+  return keptIcalendarFingerprints.get(raw) ?? icalendarFingerprints.get(raw.text, computeIcalendarFingerprint);
 }
 
 function computeIcalendarFingerprint(text: string): string[] {
@@ -65,6 +68,14 @@ function computeIcalendarFingerprint(text: string): string[] {
     }
   }
   return out.sort();
+}
+
+/**
+ * Remembers the fingerprint of `raw` (iCalendar) from the jCal of its top-level components other than VTIMEZONEs, as
+ * just parsed from `raw.text` by the caller — for a caller that knows reading `raw.text` again gives these components.
+ */
+export function rememberIcalendarFingerprint(raw: RawSource, components: readonly unknown[]): void {
+  keptIcalendarFingerprints.set(raw, components.map((c) => normalizeComponent(c as JCal)).sort());
 }
 
 /** A vCard line in a normalised form: group, name, parameters (sorted, case-folded) and decoded value. */
@@ -128,7 +139,7 @@ export function contentHash(entity: Entity): string {
     fields[k] = normalizeFields(k === 'overrides' && Array.isArray(v) ? sortedOverrides(v as EventOverride[]) : v);
   }
   let raw: readonly string[] = [];
-  if (entity.raw?.format === 'icalendar') raw = icalendarFingerprint(entity.raw.text);
+  if (entity.raw?.format === 'icalendar') raw = icalendarFingerprint(entity.raw);
   else if (entity.raw?.format === 'vcard') raw = vcardFingerprint(entity.raw.text, entity.raw.version ?? '3.0');
   const canonical = JSON.stringify(pruneEmpty({ fields, raw }));
   return createHash('sha256').update(canonical).digest('hex');

@@ -97,23 +97,31 @@ export function cloneWithSources(comp: ICAL.Component): ICAL.Component {
 
 /** The line a property was read from (unfolded), when it was read from text and is unchanged. */
 export function lineOf(prop: JCalProp): string | undefined {
-  const origin = origins.get(prop);
-  return origin && origin.snapshot === JSON.stringify(prop) ? origin.source.replace(/\r\n[ \t]/g, '') : undefined;
+  return sourceOf(prop)?.replace(/\r\n[ \t]/g, '');
 }
 
 const stringifyProperty = (ICAL.stringify as unknown as { property(p: unknown, designSet?: unknown, noFold?: boolean): string }).property;
 
-/** A property as text: its source when unchanged, else ical.js's (folded) form. */
-function renderProperty(prop: JCalProp): string {
+/** The physical lines a property was read from, when it is unchanged since. */
+function sourceOf(prop: JCalProp): string | undefined {
   const origin = origins.get(prop);
-  if (origin && origin.snapshot === JSON.stringify(prop)) return origin.source;
-  return stringifyProperty(prop);
+  return origin && origin.snapshot === JSON.stringify(prop) ? origin.source : undefined;
 }
 
-function renderInto(jcal: JCalComp, out: string[], order?: (subs: JCalComp[]) => JCalComp[]): void {
+/** Counts properties below the top level that could not be written as read (changed, added, or never read). */
+interface Rewrites { below: number }
+
+function renderInto(jcal: JCalComp, out: string[], order?: (subs: JCalComp[]) => JCalComp[], rewrites?: Rewrites, depth = 0): void {
   out.push(`BEGIN:${jcal[0].toUpperCase()}`);
-  for (const prop of jcal[1]) out.push(renderProperty(prop));
-  for (const sub of order ? order(jcal[2]) : jcal[2]) renderInto(sub, out);
+  for (const prop of jcal[1]) {
+    const source = sourceOf(prop);
+    if (source !== undefined) out.push(source);
+    else {
+      out.push(stringifyProperty(prop));
+      if (rewrites && depth > 0) rewrites.below += 1;
+    }
+  }
+  for (const sub of order ? order(jcal[2]) : jcal[2]) renderInto(sub, out, undefined, rewrites, depth + 1);
   out.push(`END:${jcal[0].toUpperCase()}`);
 }
 
@@ -125,6 +133,18 @@ export function renderComponent(comp: ICAL.Component, order?: (subs: JCalComp[])
   const out: string[] = [];
   renderInto(comp.jCal as unknown as JCalComp, out, order);
   return `${out.join('\r\n')}\r\n`;
+}
+
+/**
+ * `renderComponent`, and whether every property of the sub-components (at any depth) was written exactly as it was
+ * read — the component's own properties (a VCALENDAR's VERSION, PRODID) may be new. Reading such a text again gives
+ * the sub-components it was rendered from.
+ */
+export function renderSubcomponentsAsRead(comp: ICAL.Component): { text: string; asRead: boolean } {
+  const out: string[] = [];
+  const rewrites: Rewrites = { below: 0 };
+  renderInto(comp.jCal as unknown as JCalComp, out, undefined, rewrites);
+  return { text: `${out.join('\r\n')}\r\n`, asRead: rewrites.below === 0 };
 }
 
 export type { JCalComp, JCalProp };

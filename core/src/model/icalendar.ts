@@ -14,10 +14,11 @@
  */
 import { createHash } from 'node:crypto';
 import ICAL from 'ical.js';
-import type { EventEntity, EventOverride, TaskEntity } from '../sdk/entities.js';
+import type { EventEntity, EventOverride, RawSource, TaskEntity } from '../sdk/entities.js';
 import { canonicalJson } from './canonical-json.js';
 import { readEvent, readOverride, readTask } from './ical-read.js';
-import { cloneWithSources, parseWithSources, recordSources, renderComponent, type JCalComp } from './ical-source.js';
+import { rememberIcalendarFingerprint } from './hash.js';
+import { cloneWithSources, parseWithSources, recordSources, renderComponent, renderSubcomponentsAsRead, type JCalComp } from './ical-source.js';
 import { splitCalendar, usedTzids, type ComponentChunk } from './ical-split.js';
 import { EVENT_WRITERS, TASK_WRITERS, writeOverride, writeText } from './ical-write.js';
 import { ZoneReader, ZoneWriter } from './ical-zones.js';
@@ -118,7 +119,10 @@ export function parseICalendar(text: string): Parsed<EventEntity | TaskEntity> {
       const entity = group.name === 'vevent'
         ? readEvent(group.uid, master, overrides, zones)
         : readTask(group.uid, master ?? group.components[0], zones);
-      entity.raw = { format: 'icalendar', text: renderComponent(itemCalendar(group, split)) };
+      const rendered = renderSubcomponentsAsRead(itemCalendar(group, split));
+      const raw: RawSource = { format: 'icalendar', text: rendered.text };
+      entity.raw = raw;
+      if (rendered.asRead && !group.uidMissing) keepParse(entity, raw, group.components);
       items.push(entity);
     } catch (err) {
       errors.push({ index: group.index, uid: group.uid, component: group.name, message: `unreadable ${group.name.toUpperCase()}: ${(err as Error).message}` });
@@ -136,6 +140,36 @@ const sharedParses = new TextMemo<Parsed<EventEntity | TaskEntity>>(64);
  */
 export function parseICalendarShared(text: string): Readonly<Parsed<EventEntity | TaskEntity>> {
   return sharedParses.get(text, parseICalendar);
+}
+
+/** What reading a raw text again gives, kept with the raw object when `parseICalendar` made it (see `keepParse`). */
+interface KeptParse {
+  parsed: Readonly<Parsed<EventEntity | TaskEntity>>;
+  /** Every component carries a UTC DTSTAMP: a patch that changes no field leaves the text as it is. */
+  stamped: boolean;
+}
+const keptParses = new WeakMap<RawSource, KeptParse>();
+
+/**
+ * Keeps, with an item's new raw object, what parsing its text again would give — a copy of the item as read
+ * (sharing `raw`) — and the fingerprint its hash needs, so patching, hashing and writing the item later parse
+ * nothing again. Only for a text that reads back the same for certain: every property of its components (and of
+ * the VTIMEZONEs they use) written exactly as read, and every component carrying its UID.
+ */
+function keepParse(entity: EventEntity | TaskEntity, raw: RawSource, components: ICAL.Component[]): void {
+  const { raw: _raw, ...fields } = entity;
+  void _raw;
+  const copy = { ...structuredClone(fields), raw } as EventEntity | TaskEntity;
+  keptParses.set(raw, { parsed: { items: [copy], errors: [] }, stamped: components.every(hasValidDtstamp) });
+  rememberIcalendarFingerprint(raw, components.map((c) => c.jCal));
+}
+
+/**
+ * `parseICalendarShared(raw.text)` for an iCalendar raw, answered from what `parseICalendar` kept with `raw` when it
+ * made it. The result is shared: read-only.
+ */
+export function parseRawShared(raw: RawSource): Readonly<Parsed<EventEntity | TaskEntity>> {
+  return keptParses.get(raw)?.parsed ?? parseICalendarShared(raw.text);
 }
 
 function hasValidDtstamp(comp: ICAL.Component): boolean {
@@ -208,33 +242,41 @@ function finishCalendar(cal: ICAL.Component): string {
 
 type AnyWriter = (comp: ICAL.Component, e: EventEntity | TaskEntity, old: EventEntity | TaskEntity, zones: ZoneWriter) => void;
 
-/** Writes every field whose canonical value differs between `entity` and `old`; true when anything changed. */
-function applyFields(master: ICAL.Component, entity: EventEntity | TaskEntity, old: EventEntity | TaskEntity, zones: ZoneWriter): boolean {
-  const writers = (entity.type === 'event' ? EVENT_WRITERS : TASK_WRITERS) as Record<string, AnyWriter>;
-  let changed = false;
-  for (const [field, write] of Object.entries(writers)) {
-    const now = (entity as unknown as Record<string, unknown>)[field];
-    if (canonicalJson(now) === canonicalJson((old as unknown as Record<string, unknown>)[field])) continue;
-    write(master, entity, old, zones);
-    changed = true;
-  }
-  return changed;
+const writersOf = (e: EventEntity | TaskEntity) => (e.type === 'event' ? EVENT_WRITERS : TASK_WRITERS) as Record<string, AnyWriter>;
+
+/** The fields (of those the writers know) whose canonical value differs between `entity` and `old`. */
+function changedFields(entity: EventEntity | TaskEntity, old: EventEntity | TaskEntity): string[] {
+  return Object.keys(writersOf(entity)).filter((field) =>
+    canonicalJson((entity as unknown as Record<string, unknown>)[field]) !== canonicalJson((old as unknown as Record<string, unknown>)[field]));
+}
+
+/** Writes `fields` (default: every field whose canonical value differs between `entity` and `old`); true when any. */
+function applyFields(master: ICAL.Component, entity: EventEntity | TaskEntity, old: EventEntity | TaskEntity, zones: ZoneWriter, fields = changedFields(entity, old)): boolean {
+  const writers = writersOf(entity);
+  for (const field of fields) writers[field]!(master, entity, old, zones);
+  return fields.length > 0;
 }
 
 function patchRaw(entity: EventEntity | TaskEntity): string | undefined {
-  const parsed = parseICalendarShared(entity.raw?.text ?? '');
+  if (entity.raw?.format !== 'icalendar') return undefined;
+  const kept = keptParses.get(entity.raw);
+  const parsed = kept?.parsed ?? parseICalendarShared(entity.raw.text);
   const old = parsed.items.find((i) => i.type === entity.type && i.uid === entity.uid)
     ?? parsed.items.find((i) => i.type === entity.type);
   if (!old?.raw) return undefined;
+  const fields = changedFields(entity, old);
+  const overridesChanged = entity.type === 'event' && canonicalJson(entity.overrides) !== canonicalJson((old as EventEntity).overrides);
+  // Nothing to write and nothing to repair (UID and DTSTAMP in place): the text as read.
+  if (kept?.stamped && !fields.length && !overridesChanged && old.uid === entity.uid) return old.raw.text;
   const cal = parseWithSources(old.raw.text);
   const name = entity.type === 'event' ? 'vevent' : 'vtodo';
   const comps = cal.getAllSubcomponents(name);
   // Without a master (an invitation for single instances) the first component carries the top-level fields.
   const master = comps.find((c) => !isOverride(c)) ?? comps[0];
   const zones = new ZoneWriter(cal);
-  let changed = applyFields(master, entity, old, zones);
-  if (entity.type === 'event' && canonicalJson(entity.overrides) !== canonicalJson((old as EventEntity).overrides)) {
-    patchOverrides(cal, entity, zones);
+  let changed = applyFields(master, entity, old, zones, fields);
+  if (overridesChanged) {
+    patchOverrides(cal, entity as EventEntity, zones);
     changed = true;
   }
   for (const comp of cal.getAllSubcomponents(name)) {

@@ -3,7 +3,7 @@
  * carries `raw` patches only the fields that differ from what `raw` holds.
  */
 export type { ItemError, Parsed } from './types.js';
-export { parseICalendar, parseICalendarShared, serializeICalendar } from './icalendar.js';
+export { parseICalendar, parseICalendarShared, parseRawShared, serializeICalendar } from './icalendar.js';
 export { parseVCard, parseVCardShared, serializeVCard } from './vcard.js';
 export { contentHash } from './hash.js';
 export { ianaToWindows, windowsToIana } from './windows-zones.js';

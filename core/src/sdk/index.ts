@@ -10,7 +10,7 @@ export { decodeText, charsetOfContentType, isKnownCharset, type DecodeOptions, t
 export * from './settings-migration.js';
 export { runStdio, DEFAULT_MAX_MESSAGE_BYTES, type RunStdioOptions } from './stdio.js';
 export { canonicalJson } from '../model/canonical-json.js';
-export { createExclusive, removeStaleTempFiles, replaceAtomic, syncDirectory } from './atomic-write.js';
+export { createExclusive, createExclusiveFile, removeStaleTempFiles, replaceAtomic, syncDirectory, type WrittenFile } from './atomic-write.js';
 export {
   parseICalendar, serializeICalendar, parseVCard, serializeVCard, contentHash, windowsToIana, ianaToWindows, toEpochMs, overlaps, ruleInstants,
 } from '../model/index.js';

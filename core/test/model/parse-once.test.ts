@@ -1,16 +1,19 @@
 /**
- * What the engine parses per item: hashing what it will write parses nothing again when the written text is the
- * one just patched (the shared parses and fingerprints), and shared results never change what a hash says.
+ * What the engine parses per item: an item copied unchanged is parsed once (reading it); its hash, the patch and the
+ * hash of what is written use the parse kept with its raw. Hashing what it will write parses nothing again when the
+ * written text is the one just patched (the shared parses and fingerprints), and shared results never change what a
+ * hash says.
  */
 import ICAL from 'ical.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { compileRules } from '../../src/engine/rules.js';
-import { contentHash, parseICalendar, parseVCard, serializeICalendar } from '../../src/model/index.js';
+import { contentHash, parseICalendar, parseRawShared, parseVCard, serializeICalendar } from '../../src/model/index.js';
+import { corpusFiles, readCorpus } from './helpers.js';
 import { TextMemo } from '../../src/model/text-memo.js';
-import type { EventEntity } from '../../src/sdk/entities.js';
+import type { Entity, EventEntity } from '../../src/sdk/entities.js';
 import type { PairingConfig } from '../../src/config/types.js';
 
-const pairing = (entity: 'event' | 'contact'): PairingConfig =>
+const pairing = (entity: 'event' | 'task' | 'contact'): PairingConfig =>
   ({ entity, a: { endpoint: 'a', collection: 'x' }, b: { endpoint: 'b', collection: 'y' } }) as PairingConfig;
 
 const event = (uid: string, summary: string) => [
@@ -75,4 +78,67 @@ describe('hashing what will be written', () => {
     expect(rules.hashWritten(rules.compose('aToB', b, undefined))).toBe(contentHash(b));
     expect(contentHash(a)).not.toBe(contentHash(b));
   });
+
+  it('parses an item copied unchanged once in all: its hash, the patch and the hash of what is written parse nothing', () => {
+    const rules = compileRules(pairing('event'), new Date());
+    const text = event('once-3', 'Retro');
+    parses = 0;
+    const read = parseICalendar(text).items[0];
+    expect(parses).toBe(1);
+    const readHash = contentHash(read);
+    const composed = rules.compose('aToB', read, undefined);
+    const written = serializeICalendar(composed);
+    expect(rules.hashWritten(composed)).toBe(readHash);
+    expect(parses).toBe(1);
+    expect(written).toBe(read.raw!.text); // nothing to patch: the text as read
+  });
+
+  it('patches an item whose DTSTAMP is not UTC even when no field changed (the kept parse does not skip the repair)', () => {
+    const rules = compileRules(pairing('event'), new Date());
+    const read = parseICalendar(event('once-4', 'Demo').replace('DTSTAMP:20260101T000000Z', 'DTSTAMP;VALUE=DATE:20260101')).items[0];
+    const written = serializeICalendar(rules.compose('aToB', read, undefined));
+    expect(written).not.toContain('DTSTAMP;VALUE=DATE');
+    expect(written).toMatch(/^DTSTAMP:\d{8}T\d{6}Z\r$/m);
+  });
 });
+
+describe('the parse kept with an item\'s raw (iCalendar corpus)', () => {
+  /** The item with a raw object of its own: nothing kept, so everything is computed from the text. */
+  const unkept = <T extends Entity>(e: T): T => ({ ...e, raw: { ...e.raw! } });
+  const json = (v: unknown) => JSON.parse(JSON.stringify(v)) as unknown;
+  const items = corpusFiles('ical').flatMap((file) => parseICalendar(readCorpus('ical', file)).items.map((item) => ({ file, item })));
+
+  it('is what reading the raw text again gives, with the same hash, and an unchanged copy is written as the full patch writes it', () => {
+    const rules = { event: compileRules(pairing('event'), new Date()), task: compileRules(pairing('task'), new Date()) };
+    let parses = 0;
+    const original = ICAL.parse;
+    ICAL.parse = ((...args: Parameters<typeof original>) => { parses += 1; return original(...args); }) as typeof original;
+    let kept = 0;
+    try {
+      for (const { file, item } of items) {
+        parses = 0;
+        const shared = parseRawShared(item.raw!);
+        if (parses === 0) kept += 1;
+        ICAL.parse = original;
+        expect(json(shared), file).toEqual(json(parseICalendar(item.raw!.text)));
+        expect(contentHash(item), file).toBe(contentHash(unkept(item)));
+        const r = rules[item.type as 'event' | 'task'];
+        const copy = r.compose('aToB', item, undefined);
+        const plain = unkept(copy);
+        const text = serializeICalendar(copy);
+        const full = serializeICalendar(plain);
+        // Both re-stamp a DTSTAMP that is not UTC (with the time of writing); the text as read must be what the full patch writes.
+        const unstamped = (t: string) => t.replace(/^DTSTAMP[;:].*\r\n/gm, '');
+        expect(unstamped(text), file).toBe(unstamped(full));
+        if (text === item.raw!.text) expect(full, file).toBe(text);
+        expect(r.hashWritten(copy), file).toBe(r.hashWritten(plain));
+        ICAL.parse = ((...args: Parameters<typeof original>) => { parses += 1; return original(...args); }) as typeof original;
+      }
+    } finally {
+      ICAL.parse = original;
+    }
+    expect(items.length).toBeGreaterThan(50);
+    expect(kept).toBeGreaterThan(items.length / 2);
+  });
+});
+

@@ -4,7 +4,7 @@ import { chmod, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createExclusive, replaceAtomic } from '../../src/sdk/atomic-write.js';
+import { createExclusive, createExclusiveFile, replaceAtomic } from '../../src/sdk/atomic-write.js';
 
 let dir: string;
 beforeEach(() => { dir = mkdtempSync(path.join(os.tmpdir(), 'dovetail-atomic-')); });
@@ -36,7 +36,26 @@ describe('createExclusive', () => {
   });
 });
 
+describe('createExclusiveFile', () => {
+  it('gives the stat of the file it created: the inode, size and mtime a later stat of the name reports', async () => {
+    await writeFile(path.join(dir, 'b.ics'), 'existing');
+    const created = await createExclusiveFile(dir, ['b.ics', 'b-1.ics'], 'new content é');
+    expect(created?.name).toBe('b-1.ics');
+    const now = statSync(path.join(dir, 'b-1.ics'), { bigint: true });
+    expect([created!.stat.ino, created!.stat.size, created!.stat.mtimeNs]).toEqual([now.ino, now.size, now.mtimeNs]);
+    expect(created!.stat.size).toBe(BigInt(Buffer.byteLength('new content é')));
+    expect(readdirSync(dir).sort()).toEqual(['b-1.ics', 'b.ics']);
+  });
+});
+
 describe('replaceAtomic', () => {
+  it('gives the stat of the file as written', async () => {
+    await writeFile(path.join(dir, 'y.ics'), 'old');
+    const written = await replaceAtomic(dir, 'y.ics', 'newer');
+    const now = statSync(path.join(dir, 'y.ics'), { bigint: true });
+    expect([written.ino, written.size, written.mtimeNs]).toEqual([now.ino, now.size, now.mtimeNs]);
+  });
+
   it('replaces the content, keeps the permission bits and leaves no temp file', async () => {
     const file = path.join(dir, 'x.vcf');
     await writeFile(file, 'old');
