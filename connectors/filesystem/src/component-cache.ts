@@ -26,7 +26,7 @@ function versionIn(entry: string): string {
   return space < 0 ? entry : entry.slice(0, space);
 }
 
-/** Kinds per distinct kinds text ("VEVENT", "VEVENT,VTODO", …; at most 32), shared by every entry that names them. */
+/** Kinds per distinct kinds text ("VEVENT", "VEVENT,VTODO", …: 32 valid ones; at most 64 texts kept), shared by every entry that names them. */
 const kindSets = new Map<string, ReadonlySet<ComponentKind> | undefined>();
 
 /** The kinds an entry names; undefined when it is not an entry (a corrupt entry is read again, never trusted). */
