@@ -28,14 +28,18 @@ function innermostCoded(e: unknown): { code: string; message?: string } | undefi
   return found;
 }
 
-/** "DNS: no such host dav.example.com", "connection refused by 127.0.0.1:5232", "TLS: ...", "timed out after ...". */
-export function describeNetworkError(e: unknown, url: string): string {
+/**
+ * "DNS: no such host dav.example.com", "connection refused by 127.0.0.1:5232", "TLS: ...", "timed out talking to
+ * … after 120 s ...". `timeoutMs`: the request's own time-out, named when it is what fired.
+ */
+export function describeNetworkError(e: unknown, url: string, timeoutMs?: number): string {
   const u = new URL(url);
   const coded = innermostCoded(e);
   const code = coded?.code;
   const name = (e as { name?: string })?.name;
   if (name === 'TimeoutError' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
-    return `timed out talking to ${u.host} (server slow or unreachable; see "timeoutMs")`;
+    const after = name === 'TimeoutError' && timeoutMs !== undefined ? ` after ${formatSeconds(timeoutMs)}` : '';
+    return `timed out talking to ${u.host}${after} (server slow or unreachable; see "timeoutMs")`;
   }
   if (name === 'AbortError') return `request to ${u.host} was cancelled`;
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return `DNS: cannot resolve ${u.hostname} (check the URL or your network)`;
@@ -55,4 +59,9 @@ export function describeNetworkError(e: unknown, url: string): string {
   // undici's own message is just "fetch failed": the coded cause says what happened.
   const msg = coded?.message || ((e as Error)?.message ?? String(e));
   return `request to ${u.host} failed: ${code ? `${code} ` : ''}${msg}`;
+}
+
+/** 120000 → "120 s", 1500 → "1.5 s". */
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
 }

@@ -163,7 +163,8 @@ export class Transport {
   private readonly makeDispatcher: (connections: number) => Dispatcher;
   /** NTLM signs in connections, not requests: once it is in use, one connection carries everything. */
   private singleConnection: boolean;
-  private readonly timeoutMs: number;
+  /** The per-request timeout in force (`timeoutMs`, or the 30 s default). */
+  readonly timeoutMs: number;
   private readonly maxRetries: number;
   private readonly maxRetryWaitMs: number;
   private readonly maxResponseBytes: number;
@@ -234,7 +235,7 @@ export class Transport {
           await this.sleep(backoffMs(attempt));
           continue;
         }
-        throw new Unavailable(describeNetworkError(e, url), { cause: e });
+        throw new Unavailable(describeNetworkError(e, url, this.timeoutMs), { cause: e });
       }
       if (req.passStatuses?.includes(res.status)) return res;
       const ntlm = res.status === 401 && !authRetried ? this.ntlmCredentials(res) : undefined;
@@ -344,7 +345,7 @@ export class Transport {
       return await this.send(url, req, authorization);
     } catch (e) {
       if (this.options.signal?.aborted || isDovetailError(e) || e instanceof SinkStopped) throw unwrapSink(e);
-      throw new Unavailable(describeNetworkError(e, url), { cause: e });
+      throw new Unavailable(describeNetworkError(e, url, this.timeoutMs), { cause: e });
     }
   }
 
@@ -379,7 +380,7 @@ export class Transport {
       res = await this.exchange(url, req, authorization);
     } catch (e) {
       const answered = isDovetailError(e) || e instanceof SinkStopped;
-      if (gate && !this.options.signal?.aborted && !answered) gate.failed(startedAt, describeNetworkError(e, url));
+      if (gate && !this.options.signal?.aborted && !answered) gate.failed(startedAt, describeNetworkError(e, url, this.timeoutMs));
       if (answered) gate?.answered();
       throw e;
     }

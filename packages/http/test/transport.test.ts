@@ -375,7 +375,7 @@ describe('Transport: network failures', () => {
     const err = await rejection(t.request(srv.url, { method: 'GET' }));
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(err.code).toBe('Unavailable');
-    expect(err.message).toMatch(/^timed out talking to 127\.0\.0\.1:\d+/);
+    expect(err.message).toMatch(/^timed out talking to 127\.0\.0\.1:\d+ after 0\.2 s \(server slow or unreachable; see "timeoutMs"\)$/);
   });
 
   it('a host that does not resolve is a DNS error', async () => {
@@ -730,7 +730,10 @@ describe('describeNetworkError', () => {
   it('timeouts: AbortSignal.timeout and undici timeout codes', () => {
     expect(describeNetworkError(new DOMException('The operation was aborted due to timeout', 'TimeoutError'), url))
       .toMatch(/^timed out talking to dav\.example\.com:8443/);
-    expect(describeNetworkError(wrapped('UND_ERR_CONNECT_TIMEOUT'), url)).toMatch(/^timed out/);
+    expect(describeNetworkError(new DOMException('The operation was aborted due to timeout', 'TimeoutError'), url, 120_000))
+      .toBe('timed out talking to dav.example.com:8443 after 120 s (server slow or unreachable; see "timeoutMs")');
+    // undici's own connect time-out is not the request's timeoutMs: no figure is named for it.
+    expect(describeNetworkError(wrapped('UND_ERR_CONNECT_TIMEOUT'), url, 120_000)).toBe('timed out talking to dav.example.com:8443 (server slow or unreachable; see "timeoutMs")');
     expect(describeNetworkError(new DOMException('aborted', 'AbortError'), url)).toBe('request to dav.example.com:8443 was cancelled');
   });
 
