@@ -8,6 +8,8 @@
 // - undici 7's index loads every dispatcher, mock, cache, WebSocket and EventSource module (~120 ms); the HTTP
 //   transport uses Agent, ProxyAgent, DecoratorHandler and fetch, bundled from their own files (~60 ms). Those are
 //   undici's internal paths: when an update moves them, this build fails naming the file.
+// - tsdav (every DAV request is built by its davRequest) loads debug, xml-js and sax as ~15 CommonJS files beside its
+//   own: ~100 ms on a no-change CalDAV sync; its four request helpers bundled ~40 ms (measured under load, interleaved).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +57,12 @@ const VENDORED = [
       "export { fetch } from 'undici/lib/web/fetch/index.js';",
     ].join('\n'),
     types: "export { Agent, ProxyAgent, DecoratorHandler, fetch } from 'undici';",
+  },
+  {
+    pkg: 'packages/dav',
+    name: 'tsdav',
+    entry: "export { createObject, davRequest, deleteObject, updateObject } from 'tsdav';",
+    types: "export { createObject, davRequest, deleteObject, updateObject } from 'tsdav';",
   },
 ];
 
