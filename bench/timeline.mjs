@@ -1,11 +1,11 @@
 // Timeline of one `dovetail` run: when Node started, when each module group loaded, the points the CLI publishes
 // on the `dovetail:timeline` diagnostics channel (config read, connectors discovered, state open, endpoints active,
-// listed, planned, run recorded) and when each HTTP request
-// went out and came back (undici's diagnostics_channel), in ms since the process started; then the modules loaded,
-// by package, with the time spent between the first and last of each.
+// listed, planned, run recorded) and when each HTTP request went out and came back (undici's diagnostics channels),
+// in ms since the process started; then the modules loaded, by package, with the times of the first and the last.
+// The hooks slow module loading a little: read the gaps, not the absolute times.
 //
-//   npm run build && node bench/timeline.mjs [--cwd DIR] [--modules] -- sync --json   (dovetail's arguments after --;
-//   --modules lists every module with its time)
+//   npm run build && node bench/timeline.mjs [--cwd DIR] [--cli OTHER/core/bin/dovetail.js] [--modules] -- sync --json
+//   (dovetail's arguments after --; --modules lists every module with its time)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -14,11 +14,15 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { table } from './lib/report.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const cli = path.join(here, '..', 'core', 'bin', 'dovetail.js');
 const dash = process.argv.indexOf('--');
+const option = (name) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 && (dash < 0 || i < dash) ? process.argv[i + 1] : undefined;
+};
+// --cli: another build's core/bin/dovetail.js (an older build publishes no points of its own; its requests show).
+const cli = path.resolve(option('--cli') ?? path.join(here, '..', 'core', 'bin', 'dovetail.js'));
 const args = dash > 0 ? process.argv.slice(dash + 1) : ['validate'];
-const cwdArg = process.argv.indexOf('--cwd');
-const cwd = cwdArg > 0 && (dash < 0 || cwdArg < dash) ? path.resolve(process.argv[cwdArg + 1]) : process.cwd();
+const cwd = path.resolve(option('--cwd') ?? '.');
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'dovetail-timeline-'));
 const out = path.join(scratch, 'timeline.json');
 try {
