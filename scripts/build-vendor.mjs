@@ -9,7 +9,7 @@
 //   transport uses Agent, ProxyAgent, DecoratorHandler and fetch, bundled from their own files (~60 ms). Those are
 //   undici's internal paths: when an update moves them, this build fails naming the file.
 // - tsdav (every DAV request is built by its davRequest) loads debug, xml-js and sax as ~15 CommonJS files beside its
-//   own: ~100 ms on a no-change CalDAV sync; its four request helpers bundled ~40 ms (measured under load, interleaved).
+//   own: fastest of 9 imports 53 ms; its four request helpers bundled 27 ms (measured on a loaded machine).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
