@@ -3,7 +3,7 @@
  * package, a folder-only `validate` or `sync` loads no process runner (execa), no HTML converter and no JSON-Schema
  * compiler (its validators were generated at build time) and no logger when nothing is logged, a sync loads the DI
  * container as one bundled module, and `validate` no DI container or state store; neither loads ical.js before it
- * parses or writes iCalendar. The DAV plumbing loads tsdav as one bundled module. A sync publishes its points
+ * parses or writes iCalendar. A DAV request loads tsdav as one bundled module and not Node's internal undici. A sync publishes its points
  * (config read, state open, endpoints active, …) on the dovetail:timeline diagnostics channel.
  * Measured by a module-load hook in a real `dovetail` process.
  */
@@ -104,11 +104,23 @@ describe('CLI start-up', () => {
     expect(existsSync(path.join(cacheHome, 'dovetail', 'connector-index.json'))).toBe(true);
   });
 
-  it('the DAV plumbing loads tsdav as its one-file bundle, not tsdav with debug, xml-js and sax', () => {
+  it('a DAV request loads tsdav as its one-file bundle (not tsdav with debug, xml-js and sax) and not Node\'s own copy of undici', () => {
+    // One PROPFIND through @dovetail/dav's client to a real server on 127.0.0.1 that answers 207.
     const probe = path.join(dir, 'dav-probe.mjs');
-    writeFileSync(probe, `await import(${JSON.stringify(pathToFileURL(fileURLToPath(new URL('../../../packages/dav/dist/index.js', import.meta.url))).href)});\n`);
+    const dav = pathToFileURL(fileURLToPath(new URL('../../../packages/dav/dist/index.js', import.meta.url))).href;
+    writeFileSync(probe, [
+      "import http from 'node:http';",
+      `const { DavClient, Transport } = await import(${JSON.stringify(dav)});`,
+      "const server = http.createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(207, { 'content-type': 'application/xml' }); res.end('<?xml version=\"1.0\"?><d:multistatus xmlns:d=\"DAV:\"><d:response><d:href>/c/</d:href><d:propstat><d:prop><d:getetag>\"1\"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>'); }); });",
+      "await new Promise((r) => server.listen(0, '127.0.0.1', r));",
+      "const client = new DavClient(new Transport({ auth: { type: 'none' }, maxRetries: 0, timeoutMs: 5000 }), `http://127.0.0.1:${server.address().port}/`);",
+      "const res = await client.xml('PROPFIND', '/c/', { 'd:propfind': { 'd:prop': { 'd:getetag': {} } } }, { Depth: '0' });",
+      'server.close();',
+      "process.stdout.write(JSON.stringify({ status: res.status, internalUndici: process.moduleLoadList.some((m) => m.includes('internal/deps/undici')) }));",
+    ].join('\n'));
     const r = spawnSync(process.execPath, ['--import', pathToFileURL(path.join(dir, 'register.mjs')).href, probe], { encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ status: 207, internalUndici: false });
     const modules = r.stderr.split('\n').filter((l) => l.startsWith('LOADED ')).map((l) => l.slice(7));
     expect(modules.filter((m) => m.endsWith('/packages/dav/dist/vendor/tsdav.js'))).toHaveLength(1);
     expect(packages(modules).filter((p) => ['tsdav', 'xml-js', 'sax', 'debug'].includes(p))).toEqual([]);
