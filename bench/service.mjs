@@ -6,13 +6,13 @@
 //
 // Run: npm run build && node bench/service.mjs [--seconds 30]
 // Exits non-zero when a run fails or the service does not start or stop cleanly.
-import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { eventText } from './lib/events.mjs';
 import { exitOnFailures, inWorkDir, table } from './lib/report.mjs';
+import { serve } from './lib/serve.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repoRoot = path.resolve(here, '..');
@@ -47,26 +47,6 @@ function metric(text, name) {
 /** Sum of every series of a counter. */
 function total(text, name) {
   return [...text.matchAll(new RegExp(`^${name}\\{[^}]*\\} ([0-9.e+-]+)$`, 'gm'))].reduce((s, m) => s + Number(m[1]), 0);
-}
-
-/** Starts `dovetail serve` in `dir`; resolves with { url, metrics(), stop() }. */
-function serve(dir) {
-  const child = spawn(process.execPath, [cli, 'serve'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  return new Promise((resolve, reject) => {
-    child.on('exit', (code) => reject(new Error(`dovetail serve exited (${code}):\n${err.slice(0, 2000)}`)));
-    child.stderr.on('data', (d) => {
-      err += d;
-      const m = /serving \d+ pairings? on (http:\/\/\S+) /.exec(err);
-      if (!m) return;
-      const url = m[1];
-      resolve({
-        url,
-        metrics: async () => (await fetch(`${url}/metrics`, { headers: { Authorization: `Bearer ${TOKEN}` } })).text(),
-        stop: () => new Promise((done) => { child.removeAllListeners('exit'); child.once('exit', (code) => done(code)); child.kill('SIGTERM'); }),
-      });
-    });
-  });
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -104,7 +84,7 @@ await inWorkDir(work, async () => {
   const directCpu = (cpu.user + cpu.system) / 1000 / directRuns;
   await host.dispose();
 
-  const svc = await serve(dir);
+  const svc = await serve(cli, dir, TOKEN);
   await sleep(5000); // warm-up: every pairing has run a few times
   const m0 = await svc.metrics();
   await sleep(SECONDS * 1000);
@@ -131,7 +111,7 @@ await inWorkDir(work, async () => {
   for (const n of [1, 1000]) {
     const d = path.join(work, `memory-${n}`);
     await workspace(d, n, '1h');
-    const s = await serve(d);
+    const s = await serve(cli, d, TOKEN);
     const t = performance.now();
     for (;;) {
       const text = await s.metrics();

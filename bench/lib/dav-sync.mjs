@@ -2,7 +2,8 @@
 // child process per run) pulling one Radicale collection of N items (default 5,000) into a local vdir
 // folder: initial sync, no-change sync, and a sync after 10 items were changed on the server by another
 // client. Per run: wall time, peak RSS of the child and the HTTP requests it sent (counted by a small
-// reverse proxy in this script that every client goes through).
+// reverse proxy in this script that every client goes through). The no-change run is also measured through the
+// runner service (`dovetail serve` on the same workspace, runs asked for through its HTTP API).
 // Measured in the same run against the same server: vdirsyncer (caldav/carddav → filesystem), raw curl
 // requests (sync-collection with an empty token, with a token, the kind's multiget) and `node -e 0`.
 //
@@ -22,6 +23,7 @@ import { gnuTime, median, runChild as runInScratch, which } from './processes.mj
 import { exitOnFailures, inWorkDir, syncReport, table } from './report.mjs';
 import { reportTargets } from './targets.mjs';
 import { startRadicale as startRadicaleAt } from './radicale.mjs';
+import { serve } from './serve.mjs';
 
 /**
  * What differs between a calendar and an address book bench; everything else is shared.
@@ -59,6 +61,8 @@ const CHANGE_ROUNDS = 2; // round 1: vdirsyncer syncs first; round 2: Dovetail f
 const NO_CHANGE_REPEATS = 3; // median of 3, the two tools alternating
 const REPEATS = 3; // curl references: median of 3
 const NODE_START_REPEATS = 5;
+const SERVICE_REPEATS = 7; // no-change runs through the service's HTTP API, median
+const SERVICE_TOKEN = 'bench-service-token-0123456789';
 const USER = 'user';
 const PASSWORD = 'pw';
 const COLLECTION = 'coll';
@@ -245,8 +249,11 @@ function dovetailTool(root, proxyUrl, extraSettings = {}) {
         pairings: {
           p: { entity: K.entity, a: { endpoint: 'dav', collection: COLLECTION_HREF }, b: { endpoint: 'local', collection: COLLECTION, create: true }, mode: 'two-way' },
         },
+        // For `dovetail serve` (serviceNoChange); `dovetail sync` does not read it. No schedule: runs only when asked.
+        service: { host: '127.0.0.1', port: 0, token: SERVICE_TOKEN },
       }, null, 2));
     },
+    root,
     async sync(proxy, label, extraNodeArgs = []) {
       const before = await folderState(folder);
       const counter = proxy.begin();
@@ -261,6 +268,51 @@ function dovetailTool(root, proxyUrl, extraSettings = {}) {
       };
     },
   };
+}
+
+/**
+ * No-change runs through the runner service: `dovetail serve` on the same workspace and state, each run asked for
+ * through its HTTP API (`POST /api/pairings/p/sync`, loopback, bearer token) and timed from that request until
+ * `GET /api/pairings` shows the run finished (polled every 5 ms). The first run after the start (connectors
+ * activated, modules loaded) is reported apart; then `repeats` runs, median. Each must send one request and write nothing.
+ */
+async function serviceNoChange(dt, proxy, repeats) {
+  const svc = await serve(cli, dt.root, SERVICE_TOKEN);
+  const lastRun = async () => {
+    const r = await svc.api('GET', '/api/pairings');
+    const p = r.body?.pairings?.find((x) => x.pairing === 'p');
+    return { busy: !p || p.running || p.queued, startedAt: p?.lastRun?.startedAt, durationMs: p?.lastRun?.durationMs, ok: p?.lastRun?.ok };
+  };
+  const once = async (label) => {
+    const before = await folderState(dt.folder);
+    const prev = (await lastRun()).startedAt;
+    const counter = proxy.begin();
+    const t = performance.now();
+    const posted = await svc.api('POST', '/api/pairings/p/sync');
+    if (posted.status !== 202) throw new Error(`POST /api/pairings/p/sync answered ${posted.status}: ${JSON.stringify(posted.body)}`);
+    let run;
+    for (;;) {
+      run = await lastRun();
+      if (!run.busy && run.startedAt !== prev) break;
+      if (performance.now() - t > 120_000) throw new Error(`the service's run (${label}) did not finish within 120 s`);
+      await sleep(5);
+    }
+    const ms = performance.now() - t;
+    proxy.begin();
+    const folderWrites = folderChanges(before, await folderState(dt.folder));
+    check(run.ok === true, `service ${label}: the run did not end ok`);
+    check(counter.requests === 1 && folderWrites === 0, `service ${label}: sent ${counter.requests} requests (${methods(counter)}) and changed ${folderWrites} files; expected 1 and 0`);
+    return { label, ms, engineMs: run.durationMs, http: counter };
+  };
+  try {
+    const first = await once('first run after start');
+    const runs = [];
+    for (let k = 0; k < repeats; k += 1) runs.push(await once(`no-change #${k + 1}`));
+    return { first, runs, ms: median(runs.map((r) => r.ms)), engineMs: median(runs.map((r) => r.engineMs)) };
+  } finally {
+    const code = await svc.stop();
+    check(code === 0, `dovetail serve exited ${code} on SIGTERM`);
+  }
 }
 
 /** Dovetail's initial sync pointed at Radicale itself (no proxy, nothing counted); a failure is recorded. */
@@ -469,6 +521,9 @@ async function compare() {
       check(r.http.requests === 1, `dovetail ${r.label}: sent ${r.http.requests} requests (${methods(r.http)}), expected 1`);
     }
 
+    // The same no-change run through the running service (no process start per run).
+    const svc = await serviceNoChange(dt, proxy, SERVICE_REPEATS);
+
     // Changes by another client: round 1 vdirsyncer syncs first, round 2 Dovetail first.
     const rounds = [];
     for (let round = 1; round <= CHANGE_ROUNDS; round += 1) {
@@ -521,6 +576,7 @@ async function compare() {
       [
         ['initial sync', fmtS(d.initial.ms), fmtS(v.initial.ms), fmtRatio(d.initial.ms, v.initial.ms), `${fmtS(curlInitial + rawWrite.ms)} (a)+(c)+(w)`, d.initial.http.requests, v.initial.http.requests, fmtMiB(d.initial.rssKiB), fmtMiB(v.initial.rssKiB)],
         [`no change (median of ${NO_CHANGE_REPEATS})`, fmtS(d.noChange.ms), fmtS(v.noChange.ms), fmtRatio(d.noChange.ms, v.noChange.ms), `${fmtS(noChangeRef)} (b0)+node`, d.noChange.http.requests, v.noChange.http.requests, fmtMiB(d.noChange.rssKiB), fmtMiB(v.noChange.rssKiB)],
+        [`no change via the service's HTTP API (median of ${SERVICE_REPEATS})`, fmtS(svc.ms), '', '', `${fmtS(curlDelta0.ms)} (b0)`, svc.runs[0].http.requests, '', '', ''],
         [`${CHANGED} changed (mean of ${CHANGE_ROUNDS})`, fmtS(d.changed.ms), fmtS(v.changed.ms), fmtRatio(d.changed.ms, v.changed.ms), `${fmtS(curlDelta.ms + curlMg10.ms)} (b)+(d)`, d.changed.http.requests, v.changed.http.requests, fmtMiB(d.changed.rssKiB), fmtMiB(v.changed.rssKiB)],
       ],
     );
@@ -556,6 +612,8 @@ async function compare() {
     console.log(direct.ok
       ? `Dovetail initial sync straight to Radicale (no proxy, fresh folder): ${fmtS(direct.ms)} s, ${direct.files} files (through the proxy: ${fmtS(d.initial.ms)} s = ${fmtRatio(d.initial.ms, direct.ms)}).`
       : `Dovetail initial sync straight to Radicale (no proxy): FAILED — ${direct.error}`);
+    console.log(`Service (dovetail serve, POST /api/pairings/p/sync until GET /api/pairings shows it done): first run after start ${fmtS(svc.first.ms)} s; ` +
+      `no change ${svc.runs.map((r) => fmtS(r.ms)).join(' / ')} s, in-engine (durationMs) median ${fmtS(svc.engineMs)} s; the CLI's ${fmtS(d.noChange.ms)} s.`);
     console.log('Order: initial Dovetail first; no-change runs alternate (vdirsyncer first); change round 1 vdirsyncer first, round 2 Dovetail first.');
 
     const scale = `${ITEMS.toLocaleString('en')} ${K.noun}`;
@@ -570,6 +628,8 @@ async function compare() {
         measured: `${dNc.map((r) => r.http.requests).join(', ')} request(s)` },
       { target: 'no change ≤ 1.5× raw ((b0) + node -e 0)', scale, ratio: d.noChange.ms / noChangeRef, limit: 1.5,
         measured: `${fmtS(d.noChange.ms)} s vs ${fmtS(noChangeRef)} s = ${fmtS(curlDelta0.ms)} + ${fmtS(nodeStart.ms)}` },
+      { target: 'no change via the service\'s HTTP API ≤ 1.5× raw ((b0); a resident service starts no process)', scale, ratio: svc.ms / curlDelta0.ms, limit: 1.5,
+        measured: `${fmtS(svc.ms)} s vs ${fmtS(curlDelta0.ms)} s (the CLI: ${fmtS(d.noChange.ms)} s)` },
       { target: 'no change ≤ 0.1× vdirsyncer', scale, ratio: d.noChange.ms / v.noChange.ms, limit: 0.1,
         measured: `${fmtS(d.noChange.ms)} s vs ${fmtS(v.noChange.ms)} s` },
       { target: `${CHANGED} changed items load exactly ${CHANGED}`, scale, holds: rounds.every((x) => x.d.http.multigetHrefs === CHANGED && !x.d.http.byMethod.GET),

@@ -12,6 +12,7 @@ import type { RunEntry, RunSummary } from '../runner/run-entry.js';
 import type { PairingStatus } from '../runner/pairing-record.js';
 import { planTable, summary, table } from './format.js';
 import { UsageError } from './errors.js';
+import { timelinePoint } from '../timeline.js';
 import type { PairOptions } from './discover-pair.js';
 import type { ConformanceOptions } from './conformance.js';
 
@@ -60,7 +61,9 @@ function logger(loaded?: LoadedConfig) {
 /** Config + host, validated (exit 2 with every problem). */
 async function prepare(ctx: CommandContext): Promise<{ loaded: LoadedConfig; host: PluginHost }> {
   const loaded = await readConfig(ctx);
+  timelinePoint('config read');
   const host = await PluginHost.create({ loaded, logger: logger(loaded) });
+  timelinePoint('connectors discovered');
   const issues = validateConfig(loaded, host);
   if (issues.length) {
     await host.dispose();
@@ -202,7 +205,11 @@ const auth: Command = async (ctx) => {
 };
 
 const sync: Command = async (ctx) => {
+  // The state store and the runner load while the config is read and checked: neither waits for the other.
+  const modules = Promise.all([import('../state/index.js'), import('../runner/run-once.js')]);
+  modules.catch(() => undefined); // awaited below; a config error ends the command first
   const { loaded, host } = await prepare(ctx);
+  timelinePoint('config valid');
   const all = Object.keys(loaded.config.pairings);
   // Without names, pairings with `enabled: false` are skipped; naming one runs it anyway.
   const names = ctx.args.length ? ctx.args : all.filter((n) => loaded.config.pairings[n].enabled !== false);
@@ -210,7 +217,8 @@ const sync: Command = async (ctx) => {
   const skipped = all.filter((n) => !names.includes(n));
   if (!ctx.args.length && skipped.length && !ctx.json) ctx.io.err(`dovetail: skipped (enabled: false): ${skipped.join(', ')}`);
   const log = logger(loaded);
-  const [{ openStateStore }, { runOnce }] = await Promise.all([import('../state/index.js'), import('../runner/run-once.js')]);
+  const [{ openStateStore }, { runOnce }] = await modules;
+  timelinePoint('runner loaded');
   const store = openStateStore(loaded.stateDir, { warn: (m) => log.warn(m) });
   const abort = new AbortController();
   const onSignal = () => abort.abort();

@@ -10,6 +10,7 @@ import type { CommandContext } from './commands.js';
 import type { PairOptions } from './discover-pair.js';
 import type { ConformanceOptions } from './conformance.js';
 import { UsageError } from './errors.js';
+import { timelinePoint } from '../timeline.js';
 
 const HELP = `dovetail — sync calendars, tasks and contacts between any two endpoints
 
@@ -100,6 +101,7 @@ export async function main(argv: string[], io: { out: (s: string) => void; err: 
   const [name, ...args] = positionals;
   if (values.help || !name || name === 'help') { io.out(HELP); return name || values.help ? 0 : 2; }
   const { commands } = await import('./commands.js');
+  timelinePoint('commands loaded');
   const command = commands[name];
   if (!command) {
     io.err(`dovetail: unknown command '${name}'. Commands: ${Object.keys(commands).join(', ')}.\nRun 'dovetail --help' for usage.`);

@@ -21,6 +21,7 @@ import { compileRules } from './rules.js';
 import type { FilterContext } from './filters.js';
 import { ownString } from './own-string.js';
 import { ReportBuilder, type RunReport } from './report.js';
+import { timelinePoint } from '../timeline.js';
 
 export interface EndpointHandle {
   connector: Connector;
@@ -127,6 +128,7 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
 
   // ---- List.
   const [la, lb] = await Promise.all([listSide('a'), listSide('b')]);
+  timelinePoint('listed', opts.name);
   // `once` is a one-off import: every run pairs afresh by UID. With `add` and `update` it remembers what earlier
   // runs imported (their relations stay in state), so a copy deleted on B since is not imported again.
   const relations = policy.mode === 'once' ? [] : [...state.relations()];
@@ -171,6 +173,7 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
 
   // ---- Plan.
   const thePlan = makePlan(planInput(inputs.a, inputs.b, relations));
+  timelinePoint('planned', opts.name);
   report.countPlan(thePlan);
   if (thePlan.blocked) {
     report.r.blocked = thePlan.blocked;

@@ -11,7 +11,7 @@
  * only the canonical fields count for it.
  */
 import { createHash } from 'node:crypto';
-import ICAL from 'ical.js';
+import { ICAL } from './ical-lib.js';
 import type { Entity, EventOverride, RawSource, TimeValue } from '../sdk/entities.js';
 import { pruneEmpty } from './canonical-json.js';
 import { splitCalendar } from './ical-split.js';

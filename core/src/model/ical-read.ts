@@ -1,5 +1,5 @@
 /** Reads the canonical fields of a VEVENT/VTODO (ical.js component) into an EventEntity/TaskEntity. */
-import ICAL from 'ical.js';
+import { ICAL } from './ical-lib.js';
 import type {
   Attendee, EventEntity, EventOverride, Person, Recurrence, Reminder, TaskEntity, TimeValue,
 } from '../sdk/entities.js';

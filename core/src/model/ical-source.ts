@@ -5,7 +5,7 @@
  * property whose content is still what was read; only properties a writer changed (or added) are formatted by
  * ical.js. Line endings become CRLF (RFC 5545); folds, parameter order, quoting and unknown parameters stay.
  */
-import ICAL from 'ical.js';
+import { ICAL } from './ical-lib.js';
 import { tolerantLine } from './ical-split.js';
 
 type JCalProp = [string, Record<string, unknown>, string, ...unknown[]];
@@ -100,7 +100,9 @@ export function lineOf(prop: JCalProp): string | undefined {
   return sourceOf(prop)?.replace(/\r\n[ \t]/g, '');
 }
 
-const stringifyProperty = (ICAL.stringify as unknown as { property(p: unknown, designSet?: unknown, noFold?: boolean): string }).property;
+/** A jCal property as ical.js writes it (`noFold`: on one line). ical.js is read at the call: it loads on first use. */
+export const stringifyProperty = (p: unknown, noFold?: boolean): string =>
+  (ICAL.stringify as unknown as { property(p: unknown, designSet?: unknown, noFold?: boolean): string }).property(p, undefined, noFold);
 
 /** The physical lines a property was read from, when it is unchanged since. */
 function sourceOf(prop: JCalProp): string | undefined {

@@ -3,7 +3,7 @@
  * is parsed on its own, so one broken component is one per-item error. Tolerates BOM, CRLF/LF/CR, a missing
  * VCALENDAR wrapper, several VCALENDARs in one text and a missing final END line.
  */
-import ICAL from 'ical.js';
+import { ICAL } from './ical-lib.js';
 import { recordSources, type SourcedLine } from './ical-source.js';
 
 /** A top-level VEVENT/VTODO (or other) component as text, with its position among the item components. */

@@ -1,5 +1,5 @@
 /** Writes canonical fields into a VEVENT/VTODO (ical.js component), touching only the properties of that field. */
-import ICAL from 'ical.js';
+import { ICAL } from './ical-lib.js';
 import type { Attendee, EventEntity, EventOverride, Person, Reminder, TaskEntity, TimeValue } from '../sdk/entities.js';
 import { MODELLED_X_PROPS, parentRelation, readAttendee, readReminder } from './ical-read.js';
 import type { ZoneWriter } from './ical-zones.js';

@@ -1,5 +1,5 @@
 /** Per-calendar time zone bookkeeping: resolving TZIDs when reading, choosing TZIDs and adding VTIMEZONEs when writing. */
-import ICAL from 'ical.js';
+import { ICAL } from './ical-lib.js';
 import type { TimeValue } from '../sdk/entities.js';
 import { ianaForTzid, resolveTzid, vtimezoneFor } from './timezones.js';
 

@@ -13,7 +13,7 @@
  *   such files as they are; refusing the item would lose it).
  */
 import { createHash } from 'node:crypto';
-import ICAL from 'ical.js';
+import { ICAL } from './ical-lib.js';
 import type { EventEntity, EventOverride, RawSource, TaskEntity } from '../sdk/entities.js';
 import { canonicalJson } from './canonical-json.js';
 import { readEvent, readOverride, readTask } from './ical-read.js';

@@ -3,7 +3,7 @@
  * ical.js's RRULE iterator, and each instance is converted to an instant in the start's zone. Expansion stops past
  * the window's end; a rule that needs more than MAX_INSTANCES steps to get there counts as in range.
  */
-import ICAL from 'ical.js';
+import { ICAL } from './ical-lib.js';
 import type { EventEntity, EventOverride, TaskEntity, TimeValue } from '../sdk/entities.js';
 import { epochToWallLike, formatWall, toEpochMs, wallMs } from './time-value.js';
 

@@ -4,10 +4,9 @@
  * quoted-printable vs plain); properties the server adds are not reported, nor the volatile ones (DTSTAMP, PRODID,
  * LAST-MODIFIED, REV, VERSION) nor VTIMEZONE definitions (their zones count through the times that use them).
  */
-import ICAL from 'ical.js';
 import type { Alteration } from '../sdk/connector.js';
 import { vcardLineKey } from './hash.js';
-import { lineOf, parseWithSources } from './ical-source.js';
+import { lineOf, parseWithSources, stringifyProperty } from './ical-source.js';
 import { splitCards, type ContentLine } from './vcard-lines.js';
 
 /** At most this many alterations are reported per item. */
@@ -17,8 +16,6 @@ const VOLATILE_VCARD = new Set(['VERSION', 'PRODID', 'REV']);
 
 type JCalProp = [string, Record<string, unknown>, string, ...unknown[]];
 type JCalComp = [string, JCalProp[], JCalComp[]];
-
-const stringifyProperty = (ICAL.stringify as unknown as { property(p: unknown, designSet?: unknown, noFold?: boolean): string }).property;
 
 function propKey(p: JCalProp): string {
   const params = Object.keys(p[1]).sort().map((k) => [k.toLowerCase(), p[1][k]]);
@@ -73,7 +70,7 @@ function icalAlterations(sent: string, stored: string): Alteration[] {
       out.push({ property: path, sent: `the whole ${path} component (${props.length} properties)` });
       continue;
     }
-    out.push(...compare(props, other, propKey, (p) => p[0].toUpperCase(), (p) => lineOf(p) ?? stringifyProperty(p, undefined, true), where));
+    out.push(...compare(props, other, propKey, (p) => p[0].toUpperCase(), (p) => lineOf(p) ?? stringifyProperty(p, true), where));
   }
   return out;
 }

@@ -1,5 +1,5 @@
 /** TimeValue ↔ epoch ms and ↔ iCalendar date/date-time values. */
-import ICAL from 'ical.js';
+import { ICAL } from './ical-lib.js';
 import type { TimeValue } from '../sdk/entities.js';
 import { epochToWallInCustomZone, epochToWallInZone, wallToEpochInCustomZone, wallToEpochInZone } from './timezones.js';
 

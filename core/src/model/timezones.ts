@@ -2,8 +2,8 @@
  * Time zone resolution and arithmetic. IANA zones are computed with Node's Intl (ICU tz data); zones that exist
  * only as a VTIMEZONE in the source (non-IANA, non-Windows TZID) are computed from that definition with ical.js.
  */
-import ICAL from 'ical.js';
-import { tzlib_get_ical_block } from 'timezones-ical-library';
+import { ICAL } from './ical-lib.js';
+import { createRequire } from 'node:module';
 import { windowsToIana } from './windows-zones.js';
 
 /** The outcome of resolving a TZID: an IANA zone, a zone defined only by its VTIMEZONE, or an error message. */
@@ -11,6 +11,13 @@ export type ZoneResolution =
   | { tz: string; tzDefinition?: undefined; error?: undefined }
   | { tz: string; tzDefinition: string; error?: undefined }
   | { error: string; tz?: undefined; tzDefinition?: undefined };
+
+type ZoneLibrary = typeof import('timezones-ical-library');
+let zoneLibrary: ZoneLibrary | undefined;
+/** timezones-ical-library (its data is 30 kB of source), loaded when a VTIMEZONE is first written. */
+function zoneBlocks(): ZoneLibrary {
+  return (zoneLibrary ??= createRequire(import.meta.url)('timezones-ical-library') as ZoneLibrary);
+}
 
 const canonicalCache = new Map<string, string | undefined>();
 
@@ -172,7 +179,7 @@ export function vtimezoneFor(tz: string): string {
   const aliases = [tz, canonicalIana(tz), tz === 'Europe/Kiev' ? 'Europe/Kyiv' : undefined, tz === 'Asia/Calcutta' ? 'Asia/Kolkata' : undefined]
     .filter((z): z is string => Boolean(z));
   for (const name of aliases) {
-    const block = tzlib_get_ical_block(name);
+    const block = zoneBlocks().tzlib_get_ical_block(name);
     if (Array.isArray(block) && block[0]?.startsWith('BEGIN:VTIMEZONE')) {
       return block[0].replace(/^TZID:.*$/m, `TZID:${tz}`).replace(/^X-LIC-LOCATION:.*$/m, `X-LIC-LOCATION:${tz}`)
         .replace(/^LAST-MODIFIED:.*\r?\n/m, '');

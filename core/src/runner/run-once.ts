@@ -17,6 +17,7 @@ import type { ConnectorManifest } from '../sdk/manifest.js';
 import { StateCorrupt, StateLocked, type PairingState, type RunRecord, type StateStore } from '../state/types.js';
 import type { PendingWork, RunEntry, RunFailure, RunTrigger } from './run-entry.js';
 import { resolveRunBudget } from './settings.js';
+import { timelinePoint } from '../timeline.js';
 
 /** What `runOnce` needs from the plugin host (a PluginHost satisfies it). */
 export interface EndpointActivator {
@@ -120,10 +121,20 @@ export async function runOnce(o: RunOnceOptions): Promise<RunOnceResult> {
   let result: RunOnceResult;
   try {
     if (!pairing) throw new Error(`unknown pairing '${o.name}'`);
+    // The endpoints activate (their connectors load) while the lock is taken and the state read: neither needs the
+    // other. Their failures are thrown after the state's, in the order a, b, so a run fails the same way every time.
+    const activation = Promise.allSettled([o.host.activate(pairing.a.endpoint), o.host.activate(pairing.b.endpoint)]);
     // Dry runs take the lock too: opening the state cuts a torn journal tail, which must never race a run's append.
-    lock = await o.store.lock(o.name);
-    state = await o.store.open(o.name);
-    const [a, b] = [await o.host.activate(pairing.a.endpoint), await o.host.activate(pairing.b.endpoint)];
+    try {
+      lock = await o.store.lock(o.name);
+      timelinePoint('locked', o.name);
+      state = await o.store.open(o.name);
+      timelinePoint('state open', o.name);
+    } finally {
+      await activation; // settled before the run ends either way (the host disposes what it activated)
+    }
+    const [a, b] = (await activation).map((s) => { if (s.status === 'rejected') throw s.reason; return s.value; });
+    timelinePoint('endpoints active', o.name);
     const filterContext = await filterLists(o.loaded, o.name, o.store);
     const attendees = await attendeeIndexToKeep(o.loaded, o.name, o.store);
     const { report, plan } = await runPairing({
@@ -146,6 +157,7 @@ export async function runOnce(o: RunOnceOptions): Promise<RunOnceResult> {
   } finally {
     await state?.close().catch(() => undefined);
   }
+  timelinePoint('run done', o.name);
   try {
     if (!dryRun) await o.store.recordRun(o.name, result.entry as unknown as RunRecord);
   } catch (e) {
@@ -153,5 +165,6 @@ export async function runOnce(o: RunOnceOptions): Promise<RunOnceResult> {
   } finally {
     await lock?.release();
   }
+  timelinePoint('run recorded', o.name);
   return result;
 }

@@ -4,7 +4,8 @@
  * namespace-aware parser, because tsdav's own parsing drops namespaces, turns numeric ETags into numbers
  * and truncates unparsed bodies.
  */
-import { createObject, davRequest, deleteObject, updateObject } from 'tsdav';
+// tsdav's request helpers as one bundled file (scripts/build-vendor.mjs): its own import loads ~15 CommonJS files.
+import { createObject, davRequest, deleteObject, updateObject } from '#tsdav';
 import { AuthFailed, Invalid, isDovetailError, NotFound, Unavailable, type DovetailError, type Logger } from '@dovetail/core/sdk';
 import { hrefToUrl } from './href.js';
 import { MultistatusStream, parseMultistatus, type DavResponse, type Multistatus } from './multistatus.js';

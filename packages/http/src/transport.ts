@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { IncomingHttpHeaders } from 'node:http';
 import { createGunzip } from 'node:zlib';
 // The parts of undici used here, bundled at build time (scripts/build-vendor.mjs): its index loads every module it has.
-import { Agent, DecoratorHandler, ProxyAgent, fetch as undiciFetch } from '#undici';
+import { Agent, DecoratorHandler, Headers as UndiciHeaders, ProxyAgent, Response as UndiciResponse, fetch as undiciFetch } from '#undici';
 import type { Dispatcher } from 'undici';
 import { AuthFailed, charsetOfContentType, currentRunBudget, decodeText, HostSkipped, Invalid, isDovetailError, RateLimited, Unavailable, type Logger } from '@dovetail/core/sdk';
 import { DigestSession, parseWwwAuthenticate } from './digest.js';
@@ -277,14 +277,15 @@ export class Transport {
    * `stream` reads bodies as they arrive (see `HttpRequest.stream`).
    */
   fetchFor(sink: (res: HttpResponse) => void, stream?: HttpRequest['stream']): (input: string | URL | Request, init?: RequestInit) => Promise<Response> {
+    // The bundled undici's Headers and Response, not Node's globals: those load Node's own copy of undici.
     return async (input, init) => {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
       const headers: Record<string, string> = {};
-      new Headers(init?.headers).forEach((v, k) => { headers[k] = v; });
+      new UndiciHeaders(init?.headers as ConstructorParameters<typeof UndiciHeaders>[0]).forEach((v, k) => { headers[k] = v; });
       const res = await this.request(url, { method: init?.method ?? 'GET', headers, body: init?.body as string | Uint8Array | undefined, stream });
       sink(res);
       const nullBody = res.status === 204 || res.status === 304 || (res.status >= 100 && res.status < 200);
-      return new Response(nullBody ? null : res.text, { status: res.status, headers: res.headers });
+      return new UndiciResponse(nullBody ? null : res.text, { status: res.status, headers: res.headers as UndiciHeaders }) as unknown as Response;
     };
   }
 
