@@ -109,8 +109,26 @@ function formatter(tz: string): Intl.DateTimeFormat {
   return f;
 }
 
+/**
+ * Recent offsets by zone and instant: one item's times are converted several times in a run (read, hashed, planned,
+ * written), each conversion asking for the same few instants. Cleared when full, so memory stays bounded.
+ */
+const recentOffsets = new Map<string, number>();
+const RECENT_OFFSETS_HELD = 4096;
+
 /** Offset of `tz` from UTC in ms at the instant `epochMs`. */
 export function zoneOffsetMs(tz: string, epochMs: number): number {
+  const key = `${tz} ${epochMs}`;
+  const known = recentOffsets.get(key);
+  if (known !== undefined) return known;
+  const offset = offsetAt(tz, epochMs);
+  if (recentOffsets.size >= RECENT_OFFSETS_HELD) recentOffsets.clear();
+  recentOffsets.set(key, offset);
+  return offset;
+}
+
+/** Offset of `tz` from UTC in ms at `epochMs`, from the platform's time zone data (ICU). */
+function offsetAt(tz: string, epochMs: number): number {
   const parts: Record<string, string> = {};
   for (const p of formatter(tz).formatToParts(epochMs)) parts[p.type] = p.value;
   let year = Number(parts.year);
@@ -124,7 +142,7 @@ export function wallToEpochInZone(wallMs: number, tz: string): number {
   const day = 86_400_000;
   const before = zoneOffsetMs(tz, wallMs - day);
   const after = zoneOffsetMs(tz, wallMs + day);
-  const candidates = [wallMs - before, wallMs - after].filter((t) => zoneOffsetMs(tz, t) === wallMs - t).sort((a, b) => a - b);
+  const candidates = (before === after ? [wallMs - before] : [wallMs - before, wallMs - after]).filter((t) => zoneOffsetMs(tz, t) === wallMs - t).sort((a, b) => a - b);
   return candidates.length ? candidates[0] : wallMs - before;
 }
 

@@ -1,7 +1,7 @@
 /** Windows → IANA mapping, TZIDs without VTIMEZONE, custom zones, and the instants they produce. */
 import { describe, expect, it } from 'vitest';
 import { ianaToWindows, parseICalendar, serializeICalendar, toEpochMs, windowsToIana } from '../../src/model/index.js';
-import { vtimezoneForTzid } from '../../src/model/timezones.js';
+import { epochToWallInZone, vtimezoneForTzid, wallToEpochInZone, zoneOffsetMs } from '../../src/model/timezones.js';
 import type { EventEntity, TimeValue } from '../../src/sdk/entities.js';
 import { readCorpus } from './helpers.js';
 
@@ -191,5 +191,40 @@ describe('toEpochMs', () => {
   it('takes the first of two ambiguous wall times (fall back) like RFC 5545', () => {
     // 2024-10-27 02:30 happens twice in Berlin; the first is CEST (+02:00) → 00:30Z.
     expect(toEpochMs({ kind: 'zoned', value: '2024-10-27T02:30:00', tz: 'Europe/Berlin' })).toBe(Date.UTC(2024, 9, 27, 0, 30));
+  });
+});
+
+describe('zone arithmetic, asked again for the same instants (recent offsets are remembered)', () => {
+  /** Offset from Intl directly, the way an independent reader would compute it. */
+  const intlOffset = (tz: string, epochMs: number): number => {
+    const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
+      .formatToParts(epochMs).map((x) => [x.type, x.value]));
+    return Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second)) - Math.floor(epochMs / 1000) * 1000;
+  };
+
+  it('gives the same offsets every time, on both sides of transitions, in several zones', () => {
+    const zones = ['Europe/Berlin', 'America/New_York', 'Australia/Lord_Howe', 'Pacific/Apia', 'Asia/Kolkata'];
+    // Every 20 minutes across Berlin's and New York's spring and autumn changes of 2024, and Apia's skipped day (2011-12-30).
+    const spans = [[Date.UTC(2024, 2, 9), Date.UTC(2024, 2, 11)], [Date.UTC(2024, 2, 30), Date.UTC(2024, 3, 1)], [Date.UTC(2024, 9, 26), Date.UTC(2024, 10, 4)], [Date.UTC(2011, 11, 29), Date.UTC(2011, 11, 31)], [Date.UTC(2024, 3, 6), Date.UTC(2024, 3, 8)]];
+    for (let round = 0; round < 2; round++) {
+      for (const tz of zones) {
+        for (const [from, to] of spans) {
+          for (let t = from!; t < to!; t += 20 * 60_000) expect(zoneOffsetMs(tz, t + 1234)).toBe(intlOffset(tz, t + 1234));
+        }
+      }
+    }
+  });
+
+  it('maps wall times in gaps and overlaps the RFC 5545 way, however often asked', () => {
+    for (let round = 0; round < 3; round++) {
+      // Berlin, 2024-03-31 02:30 does not exist: shifted by the gap, 01:30Z (03:30 CEST).
+      expect(wallToEpochInZone(Date.UTC(2024, 2, 31, 2, 30), 'Europe/Berlin')).toBe(Date.UTC(2024, 2, 31, 1, 30));
+      // Berlin, 2024-10-27 02:30 happens twice: the first (CEST), 00:30Z.
+      expect(wallToEpochInZone(Date.UTC(2024, 9, 27, 2, 30), 'Europe/Berlin')).toBe(Date.UTC(2024, 9, 27, 0, 30));
+      // An ordinary summer and winter time.
+      expect(wallToEpochInZone(Date.UTC(2024, 6, 1, 9, 0), 'Europe/Berlin')).toBe(Date.UTC(2024, 6, 1, 7, 0));
+      expect(wallToEpochInZone(Date.UTC(2024, 0, 15, 9, 0), 'America/New_York')).toBe(Date.UTC(2024, 0, 15, 14, 0));
+      expect(epochToWallInZone(Date.UTC(2024, 0, 15, 14, 0), 'America/New_York')).toBe(Date.UTC(2024, 0, 15, 9, 0));
+    }
   });
 });

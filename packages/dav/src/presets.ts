@@ -65,12 +65,15 @@ export interface DavPreset {
   notes?: string;
 }
 
-/** Defaults used when no preset applies: all capabilities assumed, maxMultiget 100. */
+/**
+ * Defaults used when no preset applies: all capabilities assumed, maxMultiget 200 (the engine loads 200 items at a
+ * time, so one multiget per load; a server refusing that many is met by smaller multigets, see multiget.ts).
+ */
 export const DEFAULT_QUIRKS: Required<DavQuirks> = Object.freeze({
   syncCollection: true,
   timeRangeExpandsRecurrences: true,
   putReturnsEtag: true,
-  maxMultiget: 100,
+  maxMultiget: 200,
   rateLimited: false,
   uidClash: '409',
   colorProperty: 'apple',

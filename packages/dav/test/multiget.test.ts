@@ -2,14 +2,19 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DavClient } from '../src/client.js';
-import { multiget } from '../src/multiget.js';
+import { multiget, multigetChunkSize } from '../src/multiget.js';
 import { Transport } from '@dovetail/http';
 
-/** An address book server on loopback: answers addressbook-multiget after `delayMs`, or with a status. */
-async function bookServer(options: { delayMs: number; failOnRequest?: number }) {
+/**
+ * An address book server on loopback: answers addressbook-multiget after `delayMs`, or with a status. A multiget of
+ * more than `maxHrefs` hrefs is refused with `refuseStatus` (default 507). `maxResponseBytes` caps the client's answers.
+ */
+async function bookServer(options: { delayMs: number; failOnRequest?: number; maxHrefs?: number; refuseStatus?: number; maxResponseBytes?: number }) {
   let inFlight = 0;
   let maxInFlight = 0;
   let requests = 0;
+  /** Hrefs per request, in the order the requests arrived. */
+  const sizes: number[] = [];
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -25,10 +30,15 @@ async function bookServer(options: { delayMs: number; failOnRequest?: number }) 
           return;
         }
         const hrefs = [...body.matchAll(/<d:href>([^<]*)<\/d:href>/g)].map((m) => m[1]!);
+        sizes.push(hrefs.length);
+        if (options.maxHrefs !== undefined && hrefs.length > options.maxHrefs) {
+          res.writeHead(options.refuseStatus ?? 507, { 'content-type': 'text/plain' }).end('too many hrefs');
+          return;
+        }
         const responses = hrefs.map((h) => (h.includes('missing')
           ? `<d:response><d:href>${h}</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>`
           : `<d:response><d:href>${h}</d:href><d:propstat><d:prop><d:getetag>"e-${h.length}"</d:getetag>`
-            + `<card:address-data>BEGIN:VCARD\r\nVERSION:3.0\r\nUID:${h}\r\nFN:x\r\nEND:VCARD\r\n</card:address-data></d:prop>`
+            + `<card:address-data>BEGIN:VCARD\r\nVERSION:3.0\r\nUID:${h}\r\nFN:x\r\nNOTE:${'n'.repeat(900)}\r\nEND:VCARD\r\n</card:address-data></d:prop>`
             + '<d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>'));
         res.writeHead(207, { 'content-type': 'application/xml; charset=utf-8' })
           .end(`<?xml version="1.0"?><d:multistatus xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav">${responses.join('')}</d:multistatus>`);
@@ -37,10 +47,11 @@ async function bookServer(options: { delayMs: number; failOnRequest?: number }) 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-  const client = new DavClient(new Transport({ auth: { type: 'none' }, maxRetries: 0, timeoutMs: 5_000 }), base);
+  const client = new DavClient(new Transport({ auth: { type: 'none' }, maxRetries: 0, timeoutMs: 5_000, maxResponseBytes: options.maxResponseBytes }), base);
   return {
     client,
     stats: () => ({ requests, maxInFlight }),
+    sizes: () => [...sizes],
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
 }
@@ -77,5 +88,56 @@ describe('multiget', () => {
     await expect(multiget(s.client, '/book/', hrefsOf(20), 'addressbook', 2)).rejects.toMatchObject({ code: 'Unavailable' });
     // Of 10 chunks, at most the one in flight beside the failed request is sent after it.
     expect(s.stats().requests).toBeLessThanOrEqual(3);
+  });
+
+  it('splits a chunk the server refuses for its size (507) and keeps the smaller size for later calls', async () => {
+    const s = await bookServer({ delayMs: 1, maxHrefs: 3 });
+    close = s.close;
+    const hrefs = [...hrefsOf(11), '/book/missing.vcf'];
+    const out = await multiget(s.client, '/book/', hrefs, 'addressbook', 12);
+    expect([...out.keys()].sort()).toEqual([...hrefs].sort());
+    expect([...out.values()].filter((f) => f.ok)).toHaveLength(11);
+    expect(out.get('/book/missing.vcf')).toMatchObject({ ok: false, status: 404 });
+    // 12 refused, 6 refused, 3 + 3 answered, then the other 6 sent as 3 + 3 at once.
+    expect(s.sizes()).toEqual([12, 6, 3, 3, 3, 3]);
+    expect(multigetChunkSize(s.client, 100)).toBe(3);
+    const again = await multiget(s.client, '/book/', hrefsOf(7), 'addressbook', 100);
+    expect(again.size).toBe(7);
+    expect(s.sizes().slice(6)).toEqual([3, 3, 1]);
+  });
+
+  it('splits a chunk refused with 413 too', async () => {
+    const s = await bookServer({ delayMs: 1, maxHrefs: 2, refuseStatus: 413 });
+    close = s.close;
+    const out = await multiget(s.client, '/book/', hrefsOf(5), 'addressbook', 5);
+    expect([...out.values()].every((f) => f.ok)).toBe(true);
+    expect(out.size).toBe(5);
+    // 5 refused; 3 refused; 2 + 1 answered; the other 2.
+    expect(s.sizes()).toEqual([5, 3, 2, 1, 2]);
+  });
+
+  it('fails with the server\'s status when even one href is refused for its size', async () => {
+    const s = await bookServer({ delayMs: 1, maxHrefs: 0 });
+    close = s.close;
+    await expect(multiget(s.client, '/book/', hrefsOf(2), 'addressbook', 2)).rejects.toMatchObject({ code: 'Unavailable', message: expect.stringContaining('507') });
+    expect(s.sizes()).toEqual([2, 1]);
+  });
+
+  it('splits a chunk whose answer is over the transport\'s size cap', async () => {
+    // About 1.1 KB per card: 80 cards do not fit in 64 KiB, 40 do.
+    const s = await bookServer({ delayMs: 1, maxResponseBytes: 65_536 });
+    close = s.close;
+    const out = await multiget(s.client, '/book/', hrefsOf(80), 'addressbook', 80);
+    expect(out.size).toBe(80);
+    expect([...out.values()].every((f) => f.ok)).toBe(true);
+    expect(s.sizes()[0]).toBe(80);
+    expect(Math.max(...s.sizes().slice(1))).toBeLessThanOrEqual(40);
+  });
+
+  it('a single href over the transport\'s size cap fails the call with the cap\'s message', async () => {
+    const s = await bookServer({ delayMs: 1, maxResponseBytes: 500 });
+    close = s.close;
+    await expect(multiget(s.client, '/book/', hrefsOf(2), 'addressbook', 2)).rejects.toThrow(/maxResponseBytes/);
+    expect(s.sizes()).toEqual([2, 1]);
   });
 });

@@ -125,7 +125,7 @@ describe('presetUrl', () => {
 describe('effectiveQuirks', () => {
   it('assumes every capability without a preset', () => {
     expect(effectiveQuirks()).toEqual(DEFAULT_QUIRKS);
-    expect(DEFAULT_QUIRKS.maxMultiget).toBe(100);
+    expect(DEFAULT_QUIRKS.maxMultiget).toBe(200);
     expect(DEFAULT_QUIRKS.syncCollection).toBe(true);
     expect(DEFAULT_QUIRKS.timeRangeExpandsRecurrences).toBe(true);
     expect(DEFAULT_QUIRKS.createCollection).toBe(true);
@@ -136,7 +136,7 @@ describe('effectiveQuirks', () => {
     const shared = effectiveQuirks(google);
     expect(shared.rateLimited).toBe(true); // from the preset
     expect(shared.createCollection).toBe(true); // per-protocol quirk not applied without a protocol
-    expect(shared.maxMultiget).toBe(100); // default
+    expect(shared.maxMultiget).toBe(200); // default
 
     const caldav = effectiveQuirks(google, undefined, 'caldav');
     expect(caldav.createCollection).toBe(false);
