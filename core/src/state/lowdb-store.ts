@@ -48,7 +48,7 @@ const DEFAULT_COMPACT_LINES = 1000;
 
 /**
  * The embedded state store: one folder per pairing under `dir`, each holding `snapshot.json`
- * (written through lowdb), `journal.jsonl` (one checksummed line per committed batch),
+ * (written streamed, see snapshot.ts), `journal.jsonl` (one checksummed line per committed batch),
  * `runs.jsonl` (run history) and `run.lock` while a run holds the pairing.
  */
 export class LowdbStateStore implements StateStore {
