@@ -104,14 +104,25 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const AUTH = `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}`;
 const startRadicale = (storageDir) => startRadicaleAt(radicale, storageDir, AUTH);
 
-/** A DAV request straight to the server (not through the counting proxy): seeding, tokens, changes. */
-async function dav(base, method, href, body, headers = {}) {
-  const res = await fetch(`${base}${href}`, {
-    method,
-    headers: { Authorization: AUTH, ...(body && method !== 'PUT' ? { 'Content-Type': 'application/xml; charset=utf-8' } : {}), ...headers },
-    body,
+/**
+ * A DAV request straight to the server (not through the counting proxy): seeding, tokens, changes. Plain
+ * `node:http`, without a timeout: on a busy machine Radicale's first request on a 100,000-item collection outlasts
+ * fetch's 300 s header timeout.
+ */
+function dav(base, method, href, body, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(`${base}${href}`, {
+      method,
+      headers: { Authorization: AUTH, ...(body && method !== 'PUT' ? { 'Content-Type': 'application/xml; charset=utf-8' } : {}), ...headers },
+    }, (res) => {
+      const parts = [];
+      res.on('data', (d) => parts.push(d));
+      res.on('error', reject);
+      res.on('end', () => resolve({ status: res.statusCode, etag: res.headers.etag ?? null, text: Buffer.concat(parts).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end(body);
   });
-  return { status: res.status, etag: res.headers.get('etag'), text: await res.text() };
 }
 
 const syncCollectionBody = (token) =>

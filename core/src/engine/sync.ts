@@ -13,6 +13,7 @@ import { isDovetailError } from '../sdk/errors.js';
 import { isNotAttempted, RunBudget, withRunBudget, type RunBudgetLimits } from '../sdk/run-budget.js';
 import type { Entity, TimeValue } from '../sdk/entities.js';
 import type { PairingMeta, PairingState, Relation } from '../state/types.js';
+import { StringTable } from '../state/string-table.js';
 import { applyPlan, settledMeta, type ApplyResult } from './apply.js';
 import { effectivePolicy, type EffectivePolicy } from './policy.js';
 import { duplicateSkip, emptySideProblem, indexRelations, plan as makePlan } from './plan.js';
@@ -196,11 +197,11 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
    * The run's metadata, committed with its last write: config hash, item counts, run time, and each side's change
    * cursor, unless an item of that side failed to load or any item was skipped for an error (`unsettled`).
    */
-  function runMeta(failed: Record<Side, number>, unsettled: boolean): Partial<PairingMeta> {
+  function runMeta(failed: Record<Side, number>, unsettled: boolean, counts = { a: inputs.a.listing.size, b: inputs.b.listing.size }): Partial<PairingMeta> {
     const finalMeta: Partial<PairingMeta> = {
       configHash,
-      countA: inputs.a.listing.size,
-      countB: inputs.b.listing.size,
+      countA: counts.a,
+      countB: counts.b,
       lastRunAt: new Date().toISOString(),
     };
     if (la.cursor !== undefined && failed.a === 0 && !unsettled) finalMeta.cursorA = la.cursor;
@@ -280,13 +281,16 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
     const ids = [...inputs[from].listing.keys()];
     const merged: PlanOutline = { actions: [], skipped: [], held: [], unchanged: 0 };
     const failed = { a: 0, b: 0 };
-    /** First id seen per UID; every id of a UID met more than once. */
-    const seen = new Map<string, string>();
+    /** First id seen per UID (outside the heap: it grows with the collection); every id of a UID met more than once. */
+    const seen = new StringTable();
     const duplicates = new Map<string, Set<string>>();
     let skippedForError = false;
     const total: Applied = { notAttempted: 0, givenUp: {}, stale: [], unsettled: false };
     let done = 0;
     let written = 0;
+    /** Listed items of `from` whose chunk is done: dropped from the run's listing (it grows with the collection). */
+    let finished = 0;
+    const dropDone = (part: string[]) => { for (const id of part) if (inputs[from].listing.delete(id)) finished++; };
     for await (const loaded of loadChunks(from, ids)) {
       const sub = { a: emptySide(inputs.a.windowed), b: emptySide(inputs.b.windowed) };
       record(from, loaded, sub[from]);
@@ -294,7 +298,7 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
       for (const item of [...sub[from].loaded.values()]) {
         const uid = item.entity.uid;
         const first = seen.get(uid);
-        if (first === undefined) { seen.set(ownString(uid), item.id); continue; }
+        if (first === undefined) { seen.set(uid, item.id); continue; }
         if (first === item.id) continue;
         const all = duplicates.get(uid) ?? duplicates.set(ownString(uid), new Set([first])).get(uid)!;
         all.add(item.id);
@@ -311,7 +315,7 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
       merged.unchanged += p.unchanged;
       done += loaded.part.length;
       opts.onProgress?.(`load ${from}`, done, ids.length);
-      if (opts.dryRun) continue;
+      if (opts.dryRun) { dropDone(loaded.part); continue; }
       if (opts.attendees) recordAttendees(opts.attendees.index, p, sub);
       const r = await applyAndRetry(p, undefined, sub, (d) => opts.onProgress?.('write', written + d, Math.max(ids.length, written + p.actions.length)), total.givenUp);
       written += p.actions.length;
@@ -319,8 +323,11 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
       total.givenUp = { ...r.givenUp, ...total.givenUp };
       total.stale.push(...r.stale);
       total.unsettled ||= r.unsettled;
+      dropDone(loaded.part);
       if (r.aborted) { total.aborted = r.aborted; break; }
     }
+    const listed = { a: inputs.a.listing.size, b: inputs.b.listing.size };
+    listed[from] += finished;
     const dups = [...duplicates].map(([uid, copies]) => duplicateSkip(uid, from, [...copies].sort()));
     if (dups.length) {
       report.countPlan({ actions: [], after: new Map(), before: new Map(), skipped: dups, held: [], unchanged: 0 });
@@ -330,7 +337,7 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
       await carryMetadata();
       return finish(merged);
     }
-    if (!total.aborted) await state.commit({ meta: settledMeta(runMeta(failed, skippedForError || dups.length > 0), total.unsettled) });
+    if (!total.aborted) await state.commit({ meta: settledMeta(runMeta(failed, skippedForError || dups.length > 0, listed), total.unsettled) });
     await conclude(total);
     return finish(merged);
   }

@@ -8,6 +8,7 @@ import { readControl, updateControl } from './control-file.js';
 import { LIST_FILES, readAttendees, readSelection, updateSelection, writeAttendees } from './pairing-lists.js';
 import { readRuns, RunHistoryWriter, type HistoryWarning } from './run-history.js';
 import { foldRun, readStats } from './run-stats.js';
+import { RelationTable } from './relation-table.js';
 import { readSnapshot, SNAPSHOT_FORMAT, writeSnapshot } from './snapshot.js';
 import { metaProblem, relationProblem } from './state-shape.js';
 import {
@@ -47,7 +48,7 @@ const DEFAULT_COMPACT_LINES = 1000;
 
 /**
  * The embedded state store: one folder per pairing under `dir`, each holding `snapshot.json`
- * (written through lowdb), `journal.jsonl` (one checksummed line per committed batch),
+ * (written streamed, see snapshot.ts), `journal.jsonl` (one checksummed line per committed batch),
  * `runs.jsonl` (run history) and `run.lock` while a run holds the pairing.
  */
 export class LowdbStateStore implements StateStore {
@@ -169,10 +170,10 @@ function toJournalBatch(batch: StateBatch): JournalBatch | undefined {
 }
 
 /**
- * An open pairing: relations in a Map by key, made durable by journal appends and, from time to
- * time, a compacting snapshot. In a batch, puts are applied before deletes (a key in both is
- * deleted) and a meta key patched to `undefined` is removed. Committed relations are copied;
- * those returned by `get`/`relations` are the store's own objects: treat them as read-only.
+ * An open pairing: relations in a compact table by key (outside the JavaScript heap, see relation-table.ts), made
+ * durable by journal appends and, from time to time, a compacting snapshot. In a batch, puts are applied before
+ * deletes (a key in both is deleted) and a meta key patched to `undefined` is removed. Committed relations are
+ * copied in, and `get`/`relations` return fresh copies (changing one does not change the state).
  * Operations on one handle run one at a time; open a pairing once, and across processes hold
  * `StateStore.lock` while a handle is open for writing.
  */
@@ -187,7 +188,7 @@ export class LowdbPairingState implements PairingState {
     readonly pairing: string,
     readonly folder: string,
     private readonly options: Required<StateStoreOptions>,
-    private readonly map: Map<string, Relation>,
+    private readonly map: RelationTable,
     private metaData: PairingMeta,
     private seq: number,
     private snapshotBytes: number,
@@ -212,8 +213,15 @@ export class LowdbPairingState implements PairingState {
       const base = snapshot ? `the snapshot ends at sequence ${snapshotSeq}` : `${STATE_FILES.snapshot} is missing`;
       throw new StateCorrupt(journalFile, `it continues at sequence ${pending[0].seq} but ${base}: batches are missing`);
     }
-    const map = new Map<string, Relation>();
-    for (const relation of snapshot?.relations ?? []) map.set(relation.key, shareStrings(relation));
+    const map = new RelationTable();
+    if (snapshot) {
+      const { relations } = snapshot;
+      // Each relation is encoded into the table and its object dropped as the table fills.
+      for (let i = 0; i < relations.length; i++) {
+        map.set(relations[i]);
+        (relations as unknown[])[i] = undefined;
+      }
+    }
     const meta: PairingMeta = { ...snapshot?.meta };
     for (const entry of pending) applyBatch(map, meta, entry.batch);
     const seq = pending.length ? pending[pending.length - 1].seq : snapshotSeq;
@@ -266,8 +274,8 @@ export class LowdbPairingState implements PairingState {
       this.seq += 1;
       this.writes += 1;
       this.bytes += line.length;
-      // A private copy, exactly as a reopen would read it back.
-      applyBatch(this.map, this.metaData, JSON.parse(json) as JournalBatch);
+      // The table keeps its own encoded copy, as a reopen would read it back (the meta patch is copied through JSON).
+      applyBatch(this.map, this.metaData, journalBatch.meta ? { ...journalBatch, meta: JSON.parse(JSON.stringify(journalBatch.meta)) as Partial<PairingMeta> } : journalBatch);
       if (!this.journalTooLong()) return;
       try {
         await this.compact();
@@ -308,13 +316,11 @@ export class LowdbPairingState implements PairingState {
 
   /** Snapshot first, then empty the journal: a crash in between leaves lines the snapshot's seq makes replay skip. */
   private async compact(): Promise<void> {
-    const bytes = await writeSnapshot(path.join(this.folder, STATE_FILES.snapshot), {
-      format: SNAPSHOT_FORMAT,
-      pairing: this.pairing,
-      seq: this.seq,
-      meta: this.metaData,
-      relations: [...this.map.values()],
-    });
+    const bytes = await writeSnapshot(
+      path.join(this.folder, STATE_FILES.snapshot),
+      { format: SNAPSHOT_FORMAT, pairing: this.pairing, seq: this.seq, meta: this.metaData },
+      this.map.values(),
+    );
     this.writes += 1;
     this.bytes += bytes;
     this.snapshotBytes = bytes;
@@ -329,21 +335,9 @@ export class LowdbPairingState implements PairingState {
   }
 }
 
-function applyBatch(map: Map<string, Relation>, meta: PairingMeta, batch: JournalBatch): void {
-  for (const relation of batch.put ?? []) map.set(relation.key, shareStrings(relation));
+function applyBatch(map: RelationTable, meta: PairingMeta, batch: JournalBatch): void {
+  for (const relation of batch.put ?? []) map.set(relation);
   for (const key of batch.delete ?? []) map.delete(key);
   Object.assign(meta, batch.meta);
   for (const key of batch.unset ?? []) delete (meta as Record<string, unknown>)[key];
-}
-
-/**
- * A relation read from JSON holds its own copy of every string; equal ones are made one (the UID is usually the key,
- * both sides usually hold the same hash, and two folders the same file name), which keeps a large state in memory
- * about a tenth smaller.
- */
-function shareStrings(relation: Relation): Relation {
-  if (relation.uid === relation.key) relation.uid = relation.key;
-  if (relation.a && relation.b && relation.a.hash === relation.b.hash) relation.b.hash = relation.a.hash;
-  if (relation.a && relation.b && relation.a.id === relation.b.id) relation.b.id = relation.a.id; // same file name both sides
-  return relation;
 }

@@ -1,8 +1,7 @@
-import { rename } from 'node:fs/promises';
+import { open, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { Low } from 'lowdb';
-import { DataFile, TextFile } from 'lowdb/node';
-import { syncDirectory, syncFile } from './durable-fs.js';
+import { TextFile } from 'lowdb/node';
+import { syncDirectory, writeFully } from './durable-fs.js';
 import { metaProblem, relationProblem } from './state-shape.js';
 import { StateCorrupt, type PairingMeta, type Relation } from './types.js';
 
@@ -18,25 +17,6 @@ export interface SnapshotData {
   seq: number;
   meta: PairingMeta;
   relations: Relation[];
-}
-
-/**
- * A lowdb data file (steno underneath: write to a temp file, then rename over the target) holding
- * compact JSON — lowdb's `JSONFile` pretty-prints, which makes a large state a third bigger and
- * twice as slow to write. Records the size of the last write.
- */
-class CompactJSONFile<T> extends DataFile<T> {
-  lastBytes = 0;
-  constructor(file: string) {
-    super(file, {
-      parse: JSON.parse,
-      stringify: (data: T) => {
-        const text = JSON.stringify(data);
-        this.lastBytes = Buffer.byteLength(text, 'utf8');
-        return text;
-      },
-    });
-  }
 }
 
 function shapeProblem(value: unknown, pairing: string): string | undefined {
@@ -75,18 +55,45 @@ export async function readSnapshot(file: string, pairing: string): Promise<Snaps
   return data as SnapshotData;
 }
 
+/** A snapshot's header: everything but its relations. */
+export type SnapshotHeader = Omit<SnapshotData, 'relations'>;
+
+/** Relations serialised per write while a snapshot is streamed out (a few hundred KiB of text at a time). */
+const RELATIONS_PER_WRITE = 512;
+
 /**
- * Writes a snapshot atomically and durably; returns the bytes written. lowdb writes `<file>.next`
- * (steno: temp file + rename), which is flushed to disk before it is renamed over `file`: steno does
- * not fsync, and a rename that overtakes the data could leave an empty snapshot after a power cut.
+ * Writes a snapshot atomically and durably; returns the bytes written. The JSON text is streamed into
+ * `<file>.next` a few hundred relations at a time (never the whole state as one string), flushed to disk, then
+ * renamed over `file` and the directory flushed: a crash at any point leaves the old snapshot or the new one,
+ * never a torn one — a rename that overtook unflushed data could leave an empty snapshot after a power cut.
  */
-export async function writeSnapshot(file: string, data: SnapshotData): Promise<number> {
+export async function writeSnapshot(file: string, header: SnapshotHeader, relations: Iterable<Relation>): Promise<number> {
   const next = `${file}.next`;
-  const adapter = new CompactJSONFile<SnapshotData>(next);
-  const db = new Low<SnapshotData>(adapter, data);
-  await db.write();
-  await syncFile(next);
+  const handle = await open(next, 'w');
+  let bytes = 0;
+  try {
+    const write = async (text: string) => {
+      const data = Buffer.from(text, 'utf8');
+      await writeFully(handle, data);
+      bytes += data.length;
+    };
+    const head = JSON.stringify({ format: header.format, pairing: header.pairing, seq: header.seq, meta: header.meta, relations: [] });
+    await write(head.slice(0, -2)); // up to and including `"relations":[`
+    let batch: string[] = [];
+    let first = true;
+    for (const relation of relations) {
+      batch.push(JSON.stringify(relation));
+      if (batch.length < RELATIONS_PER_WRITE) continue;
+      await write((first ? '' : ',') + batch.join(','));
+      first = false;
+      batch = [];
+    }
+    await write((first || batch.length === 0 ? '' : ',') + batch.join(',') + ']}');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
   await rename(next, file);
   await syncDirectory(path.dirname(file));
-  return adapter.lastBytes;
+  return bytes;
 }

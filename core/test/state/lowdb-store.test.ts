@@ -281,6 +281,35 @@ describe('compaction', () => {
   });
 });
 
+describe('streamed snapshot', () => {
+  it('writes a snapshot spanning several write batches that reads back as the same state, leaving no temp file', async () => {
+    const store = new LowdbStateStore(dir);
+    const state = await store.open('p');
+    const odd = { ...relation(7), key: 'ünï "quoted" \\ 😀', uid: 'another uid', lastError: 'line 1\nline 2', range: [1, null] as [number, null] };
+    const { b: _b, ...oneSided } = relation(8);
+    await state.commit({ put: [...Array.from({ length: 1300 }, (_, i) => relation(100 + i)), odd, oneSided], meta: { cursorA: 'tok', countA: 1302 } });
+    await state.commit({ delete: [relation(100).key] });
+    await state.compactNow();
+    const expected = [...state.relations()];
+    await state.close();
+
+    const { snapshot } = files(store, 'p');
+    const text = await readFile(snapshot, 'utf8');
+    const parsed = JSON.parse(text) as { format: number; seq: number; relations: unknown[] };
+    expect(parsed.format).toBe(1);
+    expect(parsed.seq).toBe(2);
+    expect(parsed.relations).toEqual(expected);
+    expect(parsed.relations).toHaveLength(1301);
+    await expect(stat(`${snapshot}.next`)).rejects.toMatchObject({ code: 'ENOENT' });
+    const reopened = await store.open('p');
+    expect([...reopened.relations()]).toEqual(expected);
+    expect(reopened.get(odd.key)).toEqual(odd);
+    expect(reopened.get(oneSided.key)).toEqual(oneSided);
+    expect(reopened.meta()).toEqual({ cursorA: 'tok', countA: 1302 });
+    await reopened.close();
+  });
+});
+
 describe('write cost at 100k relations', () => {
   it('opens quickly and commits 10 changes with one journal line, leaving the snapshot untouched', async () => {
     const store = new LowdbStateStore(dir);
