@@ -204,9 +204,10 @@ describe('schema defaults are the code\'s defaults', () => {
   it('network connector defaults: time-outs, size and listing caps', async () => {
     const { DEFAULT_MAX_RESPONSE_BYTES } = await import('../../../packages/http/src/transport.js');
     const { DEFAULT_MAX_LIST_ITEMS } = await import('../../../packages/dav/src/client.js');
+    const { DEFAULT_DAV_TIMEOUT_MS } = await import('../../../packages/dav/src/endpoint.js');
     const settings = (c: string) => JSON.parse(readFileSync(path.join(repoRoot, 'connectors', c, 'settings.schema.json'), 'utf8')).properties;
     for (const c of ['caldav', 'carddav']) {
-      expect(settings(c).timeoutMs.default, c).toBe(30_000); // the transport's default
+      expect(settings(c).timeoutMs.default, c).toBe(DEFAULT_DAV_TIMEOUT_MS); // the DAV endpoint's default, not the transport's
       expect(settings(c).maxResponseBytes.default, c).toBe(DEFAULT_MAX_RESPONSE_BYTES);
       expect(settings(c).maxListItems.default, c).toBe(DEFAULT_MAX_LIST_ITEMS);
     }
