@@ -7,8 +7,7 @@
 // - semver: the seven functions the manifest checks use require ~20 of its CommonJS files, ~40 ms; bundled ~8 ms.
 // - undici 7's index loads every dispatcher, mock, cache, WebSocket and EventSource module (~120 ms); the HTTP
 //   transport uses Agent, ProxyAgent, DecoratorHandler and fetch (with its Headers and Response), bundled from their
-//   own files (~60 ms). Those are
-//   undici's internal paths: when an update moves them, this build fails naming the file.
+//   own files (~60 ms). Those are undici's internal paths: when an update moves them, this build fails naming the file.
 // - tsdav (every DAV request is built by its davRequest) loads debug, xml-js and sax as ~15 CommonJS files beside its
 //   own: fastest of 9 imports 53 ms; its four request helpers bundled 27 ms (measured on a loaded machine).
 import { mkdirSync, writeFileSync } from 'node:fs';
