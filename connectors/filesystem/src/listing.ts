@@ -1,8 +1,8 @@
 /**
  * Lists the item files of one collection folder with their versions: one readdir, then one synchronous `lstat` per
- * file in batches that yield to the event loop between them. When the extension is shared by several entity types (`.ics` holds events and tasks) each file's
- * components are sniffed, cached by version in the endpoint's connector cache, so a listing reads only files that
- * changed since the last one (of this run or an earlier one).
+ * file in batches that yield to the event loop between them. When the extension is shared by several entity types
+ * (`.ics` holds events and tasks) each file's components are sniffed, cached by version in the endpoint's connector
+ * cache, so a listing reads only files that changed since the last one (of this run or an earlier one).
  */
 import { lstatSync, promises as fsp, type BigIntStats } from 'node:fs';
 import path from 'node:path';

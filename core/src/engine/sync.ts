@@ -139,9 +139,8 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
   // `once` is a one-off import: every run pairs afresh by UID. With `add` and `update` it remembers what earlier
   // runs imported (their relations stay in state), so a copy deleted on B since is not imported again.
   stored = policy.mode === 'once' ? undefined : storedRelations();
-  const [[la, lb], storedList] = await Promise.all([listings, stored ?? []]);
+  const [[la, lb], relations] = await Promise.all([listings, stored ?? []]);
   timelinePoint('listed', opts.name);
-  const relations = storedList;
   const imported = policy.mode === 'once' && policy.once !== 'recreate' ? importedUids(state) : undefined;
   const sideInput = (l: Listed): SideInput => ({ listing: l.listing, loaded: new Map(), failed: new Map(), windowed: l.windowed });
   const inputs = { a: sideInput(la), b: sideInput(lb) };
