@@ -1,7 +1,8 @@
 // Timeline of one `dovetail` run: when Node started, when each module group loaded, the points the CLI publishes
 // on the `dovetail:timeline` diagnostics channel (config read, connectors discovered, state open, endpoints active,
 // listed, planned, run recorded) and when each HTTP request went out and came back (undici's diagnostics channels),
-// in ms since the process started; then the modules loaded, by package, with the times of the first and the last.
+// in ms since the process started, with the process's CPU time (user + system) at each point; then the modules
+// loaded, by package, with the times of the first and the last.
 // The hooks slow module loading a little: read the gaps, not the absolute times.
 //
 //   npm run build && node bench/timeline.mjs [--cwd DIR] [--cli OTHER/core/bin/dovetail.js] [--modules] -- sync --json
@@ -39,7 +40,7 @@ try {
   };
   const loadedBy = (t) => modules.filter((m) => m.t <= t).length;
   console.log(`dovetail ${args.join(' ')} (exit ${r.status}), ms since the process started; modules = loaded so far\n`);
-  table(['ms', 'modules', 'event'], events.map((e) => [e.t.toFixed(1), loadedBy(e.t), e.what]));
+  table(['ms', 'cpu ms', 'modules', 'event'], events.map((e) => [e.t.toFixed(1), e.cpu?.toFixed(0) ?? '', loadedBy(e.t), e.what]));
   const groups = new Map();
   for (const m of modules) {
     const g = groups.get(group(m.url)) ?? { n: 0, first: m.t, last: m.t };

@@ -1,12 +1,12 @@
 /**
- * Lists the item files of one collection folder with their versions: one readdir, then stats in parallel
- * batches. When the extension is shared by several entity types (`.ics` holds events and tasks) each file's
- * components are sniffed, cached by version in the endpoint's connector cache, so a listing reads only files that
- * changed since the last one (of this run or an earlier one).
+ * Lists the item files of one collection folder with their versions: one readdir, then one synchronous `lstat` per
+ * file in batches that yield to the event loop between them. When the extension is shared by several entity types
+ * (`.ics` holds events and tasks) each file's components are sniffed, cached by version in the endpoint's connector
+ * cache, so a listing reads only files that changed since the last one (of this run or an earlier one).
  */
-import { promises as fsp } from 'node:fs';
+import { lstatSync, promises as fsp, type BigIntStats } from 'node:fs';
 import path from 'node:path';
-import { mapLimit, type EntityType, type ItemRef } from '@dovetail/core/sdk';
+import { mapLimit, nextTurn, type EntityType, type ItemRef } from '@dovetail/core/sdk';
 import type { ComponentCache } from './component-cache.js';
 import { holdsEntity, type ComponentKind } from './components.js';
 import { isIgnoredFileName } from './names.js';
@@ -14,8 +14,25 @@ import { hasExtension } from './settings.js';
 import type { LinkGuard } from './links.js';
 import { errnoCode, versionOf } from './versions.js';
 
-/** Parallel stats/reads in flight while listing. */
+/** Parallel link stats and sniffs in flight while listing. */
 const LIST_CONCURRENCY = 64;
+
+/**
+ * Files `lstat`ed synchronously per turn of the event loop. A synchronous `lstat` costs a third of the CPU of one
+ * through libuv's thread pool (5,000 files: 42–66 ms against 140–190 ms here); a batch blocks the loop ~2–4 ms, so a
+ * service running other pairings (or a request in flight) waits at most that long.
+ */
+const STAT_BATCH = 256;
+
+/** Each file's own `lstat` (undefined for a file deleted since the readdir), a batch per turn of the event loop. */
+async function lstatAll(dir: string, names: readonly string[]): Promise<(BigIntStats | undefined)[]> {
+  const stats: (BigIntStats | undefined)[] = [];
+  for (let from = 0; from < names.length; from += STAT_BATCH) {
+    if (from > 0) await nextTurn();
+    for (const name of names.slice(from, from + STAT_BATCH)) stats.push(lstatSync(path.join(dir, name), { bigint: true, throwIfNoEntry: false }));
+  }
+  return stats;
+}
 
 export interface ListFilesOptions {
   extension: string;
@@ -43,11 +60,13 @@ export async function listItemFiles(dir: string, options: ListFilesOptions): Pro
     .filter((e) => (e.isFile() || e.isSymbolicLink()) && !isIgnoredFileName(e.name) && hasExtension(e.name, options.extension))
     .map((e) => e.name)
     .sort();
-  const refs = await mapLimit(names, LIST_CONCURRENCY, async (name): Promise<ItemRef | undefined> => {
+  const stats = await lstatAll(dir, names);
+  const refs = await mapLimit(names, LIST_CONCURRENCY, async (name, i): Promise<ItemRef | undefined> => {
     const file = path.join(dir, name);
     try {
       // One stat for a file that is not a link (its lstat is its stat); a link goes through the guard.
-      const own = await fsp.lstat(file, { bigint: true });
+      const own = stats[i];
+      if (own === undefined) return undefined; // deleted since the readdir
       const where = own.isSymbolicLink() ? await options.links.item(file) : { path: file };
       // A refused link is listed (by the link's own stat, never its target's) so that loading it reports why.
       if ('refused' in where) return { id: name, version: `link:${versionOf(own)}` };

@@ -178,6 +178,29 @@ describe('list', () => {
     console.info(`10,000 files: plain listing ${ms.toFixed(0)} ms, listing with content sniffing ${sniffMs.toFixed(0)} ms`);
   });
 
+  it('keeps each file\'s own stat across stat batches: links, folders and files past the first few hundred', async () => {
+    const dir = path.join(root, 'batches');
+    await mkdir(dir);
+    const names = Array.from({ length: 700 }, (_, i) => `e-${String(i).padStart(3, '0')}.vcf`);
+    const links = new Set([names[5], names[300], names[611]]);
+    const folders = new Set([names[256], names[512]]);
+    for (const n of names) {
+      if (links.has(n)) await symlink('/etc/hostname', path.join(dir, n)); // refused (symlinks: refuse), listed by its own stat
+      else if (folders.has(n)) await mkdir(path.join(dir, n));
+      else await writeFile(path.join(dir, n), cardText(n, n));
+    }
+    const res = await connector.list('batches', { entity: 'contact' });
+    expect(res.kind).toBe('full');
+    const items = res.kind === 'full' ? res.items : [];
+    expect(items.map((i) => i.id)).toEqual(names.filter((n) => !folders.has(n)));
+    expect(items.filter((i) => i.version.startsWith('link:')).map((i) => i.id)).toEqual([...links]);
+    // A file's version is that of its own stat: editing the last one changes its version only.
+    writeFileSync(path.join(dir, names[699]), cardText(names[699], 'changed'));
+    const again = await connector.list('batches', { entity: 'contact' });
+    const changed = (again.kind === 'full' ? again.items : []).filter((i, k) => i.version !== items[k].version).map((i) => i.id);
+    expect(changed).toEqual([names[699]]);
+  });
+
   it('is NotFound for a missing collection', async () => {
     await expect(connector.list('nope', { entity: 'event' })).rejects.toMatchObject({ code: 'NotFound' });
   });

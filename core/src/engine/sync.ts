@@ -10,6 +10,7 @@ import { carryCollectionMetadata, type StoredMetadata } from './collection-meta.
 import { parseDuration } from '../runner/settings.js';
 import type { ConnectorManifest } from '../sdk/manifest.js';
 import { isDovetailError } from '../sdk/errors.js';
+import { nextTurn } from '../sdk/concurrency.js';
 import { isNotAttempted, RunBudget, withRunBudget, type RunBudgetLimits } from '../sdk/run-budget.js';
 import type { Entity, TimeValue } from '../sdk/entities.js';
 import type { PairingMeta, PairingState, Relation } from '../state/types.js';
@@ -78,6 +79,9 @@ function noteUnresolvedZones(entity: Entity, side: Side, debug: DebugLog | undef
   }
 }
 
+/** Relations decoded per turn of the event loop while the sides are listed (~1–2 ms each turn here). */
+const DECODE_STEP = 500;
+
 /** Raised when the run cannot start or must stop (collection missing, auth); the CLI maps it to exit 3. */
 export class RunFailed extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -124,15 +128,19 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
 
   /** Name and colour carried on creation, remembered with the run's metadata. */
   const created: StoredMetadata = {};
+  /** The state's relations, decoded once while the sides are listed (not for `once`, which plans without them). */
+  let stored: Promise<Relation[]> | undefined;
   await ensureCollection('a');
   await ensureCollection('b');
 
-  // ---- List.
-  const [la, lb] = await Promise.all([listSide('a'), listSide('b')]);
-  timelinePoint('listed', opts.name);
+  // ---- List. While the listings are in flight (a server's answer, a folder's stats), the state's relations are
+  // built and decoded in turns of the event loop; the plan and a change feed's listing use them.
+  const listings = Promise.all([listSide('a'), listSide('b')]);
   // `once` is a one-off import: every run pairs afresh by UID. With `add` and `update` it remembers what earlier
   // runs imported (their relations stay in state), so a copy deleted on B since is not imported again.
-  const relations = policy.mode === 'once' ? [] : [...state.relations()];
+  stored = policy.mode === 'once' ? undefined : storedRelations();
+  const [[la, lb], relations] = await Promise.all([listings, stored ?? []]);
+  timelinePoint('listed', opts.name);
   const imported = policy.mode === 'once' && policy.once !== 'recreate' ? importedUids(state) : undefined;
   const sideInput = (l: Listed): SideInput => ({ listing: l.listing, loaded: new Map(), failed: new Map(), windowed: l.windowed });
   const inputs = { a: sideInput(la), b: sideInput(lb) };
@@ -487,6 +495,21 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
 
   interface Listed { listing: Map<string, string>; cursor?: string; windowed: boolean; listedUntil?: string; metadata?: CollectionMetadata }
 
+  /** Every relation of the state, built (`prepare`) and decoded a few hundred per turn of the event loop. */
+  async function storedRelations(): Promise<Relation[]> {
+    await state.prepare?.();
+    const all: Relation[] = [];
+    const it = state.relations();
+    for (;;) {
+      for (let n = 0; n < DECODE_STEP; n++) {
+        const next = it.next();
+        if (next.done) return all;
+        all.push(next.value);
+      }
+      await nextTurn();
+    }
+  }
+
   async function listSide(side: Side): Promise<Listed> {
     const c = opts.endpoints[side].connector;
     const caps = opts.endpoints[side].manifest?.capabilities ?? [];
@@ -522,7 +545,7 @@ async function runWithinBudget(opts: RunPairingOptions): Promise<RunOutcome> {
     }
     // A change feed: start from what state knows about this side and apply the changes.
     const listing = new Map<string, string>();
-    for (const r of state.relations()) {
+    for (const r of stored ? await stored : state.relations()) {
       const rec = r[side];
       if (rec) listing.set(rec.id, rec.version);
     }

@@ -191,6 +191,9 @@ export class PluginHost {
     }
 
     const mode = runModeOf(endpoint.process, discovered.manifest);
+    // The context's module (inversify) loads beside the connector's own modules.
+    const contextModule = import('./context.js');
+    contextModule.catch(() => undefined); // awaited below, after the connector's import (whose failure comes first)
     let definition;
     if (mode.mode === 'in-process') {
       try {
@@ -215,7 +218,7 @@ export class PluginHost {
       onResolved: (value) => registry.add(value), env: this.options.env,
     });
     const cache = endpointCache({ stateDir: loaded.stateDir, endpoint: name, connectorId, logger });
-    const { ConnectorContextProvider, createActivationContainer, createRootContainer } = await import('./context.js');
+    const { ConnectorContextProvider, createActivationContainer, createRootContainer } = await contextModule;
     this.root ??= createRootContainer();
     const container = createActivationContainer(this.root, {
       endpoint: name,

@@ -11,3 +11,11 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
+
+/**
+ * Resolves on the next turn of the event loop (`setImmediate`), after pending I/O callbacks: long synchronous work
+ * split into steps awaits it between steps, so timers, sockets and other runs are served meanwhile.
+ */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

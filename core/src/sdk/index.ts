@@ -3,7 +3,7 @@ export * from './entities.js';
 export * from './errors.js';
 export * from './connector.js';
 export * from './run-budget.js';
-export { mapLimit } from './concurrency.js';
+export { mapLimit, nextTurn } from './concurrency.js';
 export type * from './manifest.js';
 export * from './time.js';
 export { decodeText, charsetOfContentType, isKnownCharset, type DecodeOptions, type DecodedText } from './charset.js';

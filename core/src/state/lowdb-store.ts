@@ -1,5 +1,6 @@
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { nextTurn } from '../sdk/concurrency.js';
 import { hasCode } from './durable-fs.js';
 import { encodeJournalLine, JournalAppender, readJournal, type JournalBatch } from './journal.js';
 import { pairingFolderName } from './pairing-folder.js';
@@ -188,7 +189,7 @@ export class LowdbPairingState implements PairingState {
     readonly pairing: string,
     readonly folder: string,
     private readonly options: Required<StateStoreOptions>,
-    private readonly map: RelationTable,
+    private readonly fill: TableFill,
     private metaData: PairingMeta,
     private seq: number,
     private snapshotBytes: number,
@@ -213,24 +214,28 @@ export class LowdbPairingState implements PairingState {
       const base = snapshot ? `the snapshot ends at sequence ${snapshotSeq}` : `${STATE_FILES.snapshot} is missing`;
       throw new StateCorrupt(journalFile, `it continues at sequence ${pending[0].seq} but ${base}: batches are missing`);
     }
-    const map = new RelationTable();
-    if (snapshot) {
-      const { relations } = snapshot;
-      // Each relation is encoded into the table and its object dropped as the table fills.
-      for (let i = 0; i < relations.length; i++) {
-        map.set(relations[i]);
-        (relations as unknown[])[i] = undefined;
-      }
-    }
+    // The meta (what a run's first request needs: the change cursors) is folded now; the relations are encoded into
+    // the table later (TableFill), in turns while the listings are in flight or at once on first use.
     const meta: PairingMeta = { ...snapshot?.meta };
-    for (const entry of pending) applyBatch(map, meta, entry.batch);
+    for (const entry of pending) applyMeta(meta, entry.batch);
+    const fill = new TableFill(new RelationTable(), snapshot?.relations ?? [], pending.map((entry) => entry.batch));
     const seq = pending.length ? pending[pending.length - 1].seq : snapshotSeq;
     // Lines all folded into the snapshot: a compaction stopped before emptying the journal.
     const allFolded = journal.entries.length > 0 && pending.length === 0;
     const appender = allFolded
       ? await JournalAppender.open(journalFile, 0, 0)
       : await JournalAppender.open(journalFile, journal.validBytes, journal.entries.length);
-    return new LowdbPairingState(pairing, folder, options, map, meta, seq, await fileSize(snapshotFile), appender);
+    return new LowdbPairingState(pairing, folder, options, fill, meta, seq, await fileSize(snapshotFile), appender);
+  }
+
+  /** The relation table, filled first if it is not yet. */
+  private get map(): RelationTable {
+    return this.fill.table();
+  }
+
+  /** Encodes the relations read at open into the table, a few hundred per turn of the event loop. */
+  async prepare(): Promise<void> {
+    while (!this.fill.step(FILL_STEP)) await nextTurn();
   }
 
   relations(): IterableIterator<Relation> {
@@ -338,6 +343,58 @@ export class LowdbPairingState implements PairingState {
 function applyBatch(map: RelationTable, meta: PairingMeta, batch: JournalBatch): void {
   for (const relation of batch.put ?? []) map.set(relation);
   for (const key of batch.delete ?? []) map.delete(key);
+  applyMeta(meta, batch);
+}
+
+function applyMeta(meta: PairingMeta, batch: JournalBatch): void {
   Object.assign(meta, batch.meta);
   for (const key of batch.unset ?? []) delete (meta as Record<string, unknown>)[key];
+}
+
+/** Relations encoded per turn by `prepare` (~1–2 ms of the event loop each turn here). */
+const FILL_STEP = 250;
+
+/**
+ * The relations read at open (the snapshot's, then the journal's batches in order: a batch's puts, then its deletes),
+ * still to be encoded into the table. Reading and checking the files happens at open; only the encoding waits.
+ */
+class TableFill {
+  private snapshotAt = 0;
+  private batchAt = 0;
+  private putAt = 0;
+
+  constructor(
+    private readonly map: RelationTable,
+    private snapshot: Relation[] | undefined,
+    private batches: JournalBatch[] | undefined,
+  ) {}
+
+  /** The table, with everything encoded. */
+  table(): RelationTable {
+    if (this.batches) this.step(Infinity);
+    return this.map;
+  }
+
+  /** Encodes up to `budget` relations (a batch's deletes count as one); true once everything is in. */
+  step(budget: number): boolean {
+    const snapshot = this.snapshot, batches = this.batches;
+    if (!batches) return true;
+    for (; budget > 0 && snapshot && this.snapshotAt < snapshot.length; budget--) {
+      this.map.set(snapshot[this.snapshotAt]);
+      (snapshot as unknown[])[this.snapshotAt++] = undefined; // its object dropped as the table fills
+    }
+    while (budget > 0 && this.batchAt < batches.length) {
+      const batch = batches[this.batchAt];
+      const puts = batch.put ?? [];
+      for (; budget > 0 && this.putAt < puts.length; budget--) this.map.set(puts[this.putAt++]);
+      if (this.putAt < puts.length) break;
+      for (const key of batch.delete ?? []) this.map.delete(key);
+      budget--;
+      this.batchAt++;
+      this.putAt = 0;
+    }
+    if (this.batchAt < batches.length || (snapshot && this.snapshotAt < snapshot.length)) return false;
+    this.snapshot = this.batches = undefined;
+    return true;
+  }
 }

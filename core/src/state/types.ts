@@ -93,6 +93,12 @@ export interface PairingState {
   get(key: string): Relation | undefined;
   size(): number;
   meta(): Readonly<PairingMeta>;
+  /**
+   * Optional: finishes building what `open` read (the relations) in turns of the event loop, so that work started
+   * before it (a listing request) goes on meanwhile. Without it, or before it resolves, `relations`, `get`, `size` and
+   * `commit` finish it at once; `meta` never waits for it.
+   */
+  prepare?(): Promise<void>;
   /** Applies and persists a batch atomically: after a crash either all of it is there or none. */
   commit(batch: StateBatch): Promise<void>;
   /** How many durable writes (commits + compactions) this handle made, for benchmarks. */

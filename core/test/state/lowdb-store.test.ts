@@ -340,3 +340,64 @@ describe('write cost at 100k relations', () => {
     await reopened.close();
   });
 });
+
+describe('relations built after open (prepare)', () => {
+  /** A pairing with a snapshot of 600 relations and a journal after it: updates, deletes, a meta key set and unset. */
+  async function seeded(store: LowdbStateStore): Promise<{ relations: ReturnType<typeof sortedRelations>; meta: object }> {
+    const state = await store.open('p');
+    await state.commit({ put: Array.from({ length: 600 }, (_, i) => relation(i)), meta: { cursorA: 'c0', countA: 600 } });
+    await state.compactNow();
+    await state.commit({ put: Array.from({ length: 300 }, (_, i) => relation(i, 1)), delete: [relation(5).key, relation(400).key], meta: { cursorA: 'c1' } });
+    await state.commit({ put: [relation(5, 2), relation(700)], delete: [relation(6).key], meta: { cursorB: 'b1', countA: undefined } });
+    const out = { relations: sortedRelations(state.relations()), meta: state.meta() };
+    await state.close();
+    return out;
+  }
+
+  it('reads the same relations and meta through prepare, in several turns of the event loop, as through direct use', async () => {
+    const store = new LowdbStateStore(dir);
+    const expected = await seeded(store);
+    expect(expected.relations).toHaveLength(600 - 2 + 1); // 5 deleted then put again; 400 and 6 deleted; 700 new
+    expect(expected.meta).toEqual({ cursorA: 'c1', cursorB: 'b1' });
+
+    const direct = await store.open('p');
+    expect(direct.meta()).toEqual(expected.meta);
+    expect(direct.size()).toBe(expected.relations.length);
+    expect(sortedRelations(direct.relations())).toEqual(expected.relations);
+    await direct.close();
+
+    const prepared = await store.open('p');
+    expect(prepared.meta()).toEqual(expected.meta); // the meta needs no relations
+    let turns = 0;
+    let counting = true;
+    const count = () => { if (counting) { turns++; setImmediate(count); } };
+    setImmediate(count);
+    await prepared.prepare!();
+    counting = false;
+    expect(turns).toBeGreaterThanOrEqual(3); // 1,500 relations and batches, 250 per turn
+    expect(sortedRelations(prepared.relations())).toEqual(expected.relations);
+    expect(prepared.get(relation(5).key)).toEqual(relation(5, 2));
+    expect(prepared.get(relation(400).key)).toBeUndefined();
+    await prepared.close();
+  });
+
+  it('commits and compacts correctly when the relations were not built yet, and when prepare is still running', async () => {
+    const store = new LowdbStateStore(dir);
+    const expected = await seeded(store);
+    const state = await store.open('p');
+    await state.commit({ put: [relation(800)], delete: [relation(1).key], meta: { cursorA: 'c2' } });
+    const during = await store.open('p');
+    const preparing = during.prepare!();
+    expect(during.size()).toBe(expected.relations.length); // finishes the build at once
+    await preparing;
+    await during.close();
+    await state.compactNow();
+    await state.close();
+
+    const want = sortedRelations([...expected.relations.filter((r) => r.key !== relation(1).key), relation(800)]);
+    const reopened = await store.open('p');
+    expect(sortedRelations(reopened.relations())).toEqual(want);
+    expect(reopened.meta()).toEqual({ ...expected.meta, cursorA: 'c2' });
+    await reopened.close();
+  });
+});
