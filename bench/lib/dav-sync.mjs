@@ -12,7 +12,7 @@
 // than K items, Dovetail writes to the server, or an initial sync straight to Radicale (no proxy: HTTP/1.0,
 // connection closed after each answer) fails. Speed and memory targets are reported, not asserted.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -56,6 +56,11 @@ const argValue = (name) => {
 const RSS_SCALE = process.argv.includes('--rss-scale');
 const ITEMS = Number(argValue('--items') ?? 5000);
 const RSS_SIZES = (argValue('--rss-sizes') ?? '1000,100000').split(',').map(Number);
+// --rss-storage DIR: Radicale's seeded storage (with its on-disk item cache) and log kept per size in DIR/rss-N and
+// reused by the next run; building the cache takes Radicale ~9 min at 100,000 (a restart on a built cache ~1 min).
+const RSS_STORAGE = argValue('--rss-storage') ? path.resolve(argValue('--rss-storage')) : null;
+// --dovetail-node-args "ARGS": extra Node options for Dovetail's runs in --rss-scale (e.g. "--heap-growing-percent=50").
+const DOVETAIL_NODE_ARGS = (argValue('--dovetail-node-args') ?? '').split(/\s+/).filter(Boolean);
 const CHANGED = 10; // items changed by another client per change round
 const CHANGE_ROUNDS = 2; // round 1: vdirsyncer syncs first; round 2: Dovetail first
 const NO_CHANGE_REPEATS = 3; // median of 3, the two tools alternating
@@ -657,31 +662,69 @@ async function compare() {
 // ---------------------------------------------------------------------------------------------
 // --rss-scale: Dovetail's initial-sync peak RSS at each size (storage seeded directly).
 
+/** Radicale's peak RSS (VmHWM) in MiB, or '?' once it is gone. */
+function radicalePeakMiB(server) {
+  try {
+    const kib = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${server.pid}/status`, 'utf8'))?.[1]);
+    return fmtMiB(kib);
+  } catch {
+    return '?';
+  }
+}
+
+/** `e`, or when Radicale ended on its own meanwhile, an error that says how and shows the end of its log. */
+function radicaleGone(server, e) {
+  const how = server.exit();
+  if (!how) return e;
+  let log = '';
+  try { log = readFileSync(server.logFile, 'utf8').split('\n').slice(-30).join('\n'); } catch { /* no log */ }
+  return new Error(`Radicale ${how} (log ${server.logFile}); the request that failed: ${e.message}\n${log}`);
+}
+
 async function rssScale() {
   header(`${K.bench} bench --rss-scale: Dovetail's initial sync at ${RSS_SIZES.join(', ')} ${K.noun}`);
+  if (RSS_STORAGE) console.log(`Radicale's storage and log kept in ${RSS_STORAGE}/rss-N (seeded once, reused)`);
+  if (DOVETAIL_NODE_ARGS.length) console.log(`Dovetail runs as: node ${DOVETAIL_NODE_ARGS.join(' ')} dovetail.js sync`);
   console.log('');
   const rows = [];
   for (const n of RSS_SIZES) {
     const dir = path.join(work, `rss-${n}`);
-    const storage = path.join(dir, 'radicale', 'storage');
+    const kept = RSS_STORAGE ? path.join(RSS_STORAGE, `rss-${n}`) : null;
+    const storage = path.join(kept ?? dir, 'radicale', 'storage');
+    const seededMark = path.join(kept ?? dir, 'radicale', 'seeded');
     const t = performance.now();
-    await seedStorage(storage, n);
+    if (!existsSync(seededMark)) {
+      await seedStorage(storage, n);
+      await writeFile(seededMark, `${n}\n`);
+    }
     const seedMs = performance.now() - t;
     const server = await startRadicale(storage);
     const proxy = await startProxy(server.port);
     try {
-      const { warmMs, listMs } = await verifyAndWarm(server.url, n);
-      // The connector's per-request timeout (30 s by default) is raised where Radicale's own full listing
-      // takes a third of that, so the run measures memory rather than the timeout.
+      // A kept storage warmed by an earlier run has its item cache on disk: not warmed again (a full listing alone
+      // takes Radicale minutes at 100,000); the listing time is the one that run measured.
+      const warmedMark = kept && path.join(kept, 'radicale', 'warmed');
+      let listMs;
+      if (warmedMark && existsSync(warmedMark)) {
+        listMs = Number(await readFile(warmedMark, 'utf8'));
+        console.log(`${n}: kept storage, its cache built by an earlier run, whose full listing took the server ${fmtS(listMs)} s`);
+      } else {
+        const warm = await verifyAndWarm(server.url, n).catch((e) => { throw radicaleGone(server, e); });
+        listMs = warm.listMs;
+        if (warmedMark) await writeFile(warmedMark, `${Math.round(listMs)}\n`);
+        console.log(`${n}: seeded in ${fmtS(seedMs)} s, server cache built in ${fmtS(warm.warmMs)} s (Radicale's peak RSS so far ${radicalePeakMiB(server)} MiB), ` +
+          `a full listing takes the server ${fmtS(listMs)} s (not measured)`);
+      }
+      // The connector's per-request timeout (120 s by default) is raised to its most (600 s) where Radicale's own
+      // full listing takes over 10 s, so the run measures memory rather than the timeout (160–300 s at 100,000).
       const timeoutMs = listMs > 10_000 ? 600_000 : undefined;
-      console.log(`${n}: seeded in ${fmtS(seedMs)} s, server cache built in ${fmtS(warmMs)} s, a full listing takes the server ${fmtS(listMs)} s (not measured)` +
-        (timeoutMs ? `; connector setting "timeoutMs": ${timeoutMs}` : ''));
+      if (timeoutMs) console.log(`${n}: connector setting "timeoutMs": ${timeoutMs}`);
       const dt = dovetailTool(path.join(dir, 'dovetail'), proxy.url, { timeoutMs });
       await dt.setup();
-      const r = await dt.sync(proxy, `initial at ${n}`);
+      const r = await dt.sync(proxy, `initial at ${n}`, DOVETAIL_NODE_ARGS).catch((e) => { throw radicaleGone(server, e); });
       check(r.files === n && r.toFolder === n, `dovetail initial at ${n}: ${r.files} files, ${r.toFolder} written, expected ${n}`);
       rows.push({ n, ...r });
-      console.log(`${n}: dovetail initial ${fmtS(r.ms)} s, peak RSS ${fmtMiB(r.rssKiB)} MiB, ${methods(r.http)}`);
+      console.log(`${n}: dovetail initial ${fmtS(r.ms)} s, peak RSS ${fmtMiB(r.rssKiB)} MiB, ${methods(r.http)}; load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
     } finally {
       await proxy.close();
       await server.stop();

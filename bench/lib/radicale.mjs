@@ -21,7 +21,9 @@ export function freePort() {
 
 /**
  * Starts `radicale` (the program's path) on a free loopback port with `storageDir` as its storage, any Basic login
- * accepted (`auth` is one, for the readiness probe); resolves once it answers. `stop()` ends it (SIGTERM, then SIGKILL).
+ * accepted (`auth` is one, for the readiness probe); resolves once it answers. Its output goes to `radicale.log`
+ * beside the storage folder (`logFile`). `stop()` ends it (SIGTERM, then SIGKILL); `exit()` says how it ended on its
+ * own, or null while it runs (so a caller whose request failed can tell a dead server from a slow one).
  */
 export async function startRadicale(radicale, storageDir, auth) {
   const port = await freePort();
@@ -31,7 +33,13 @@ export async function startRadicale(radicale, storageDir, auth) {
     '--rights-type', 'owner_only', '--storage-filesystem-folder', storageDir], { stdio: ['ignore', fd, fd] });
   closeSync(fd);
   let exited = false;
-  const gone = new Promise((resolve) => child.once('exit', () => { exited = true; resolve(); }));
+  let exitStatus = null;
+  let stopping = false;
+  const gone = new Promise((resolve) => child.once('exit', (code, signal) => {
+    exited = true;
+    if (!stopping) exitStatus = signal ? `killed by ${signal}` : `exited with code ${code}`;
+    resolve();
+  }));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
@@ -47,11 +55,12 @@ export async function startRadicale(radicale, storageDir, auth) {
   }
   const stop = async () => {
     if (exited) return;
+    stopping = true;
     child.kill('SIGTERM');
     const timer = setTimeout(() => { if (!exited) child.kill('SIGKILL'); }, 5000);
     await gone;
     clearTimeout(timer);
   };
-  return { port, url, stop, pid: child.pid };
+  return { port, url, stop, pid: child.pid, logFile, exit: () => exitStatus };
 }
 

@@ -2,9 +2,11 @@
  * Listing a collection cheaply: RFC 6578 sync-collection (a delta since a token) where the server supports
  * it, otherwise every member's href + ETag. A stale or refused token is a `CursorInvalid`: the host then
  * asks for a full listing. Listings are parsed as they arrive, hold at most the client's `maxListItems`
- * members, and ignore hrefs outside the collection.
+ * members, and ignore hrefs outside the collection. What a listing keeps per member is its own memory: the XML
+ * parser hands out texts that are views into the answer's pieces, and one kept view would keep its whole piece
+ * (~16 KiB) alive, so a 100,000-member listing would hold the whole answer for as long as the run keeps the listing.
  */
-import { CursorInvalid, Invalid, Unavailable } from '@dovetail/core/sdk';
+import { CursorInvalid, Invalid, ownString, Unavailable } from '@dovetail/core/sdk';
 import { errorForStatus, type DavClient, type XmlBody } from './client.js';
 import { asCollectionHref, normalizeHref } from './href.js';
 import { okPropText, propKey, type DavResponse } from './multistatus.js';
@@ -45,14 +47,33 @@ function okPropAny(r: DavResponse, ns: string, local: string) {
   return undefined;
 }
 
+/** Distinct content types one listing keeps as shared strings; past that, each member keeps its own copy. */
+const MAX_SHARED_TYPES = 64;
+
 /**
- * Counts a listing's members against the client's `maxListItems`, and drops hrefs outside the collection (a server
- * that lists what it has no business listing), logging how many at the end.
+ * Counts a listing's members against the client's `maxListItems`, drops hrefs outside the collection (a server
+ * that lists what it has no business listing), logging how many at the end, and makes the members it keeps.
  */
 class ListingGuard {
   private count = 0;
   private outside = 0;
+  /** Content types met so far: nearly every member of a collection has the same one, kept once. */
+  private readonly types = new Map<string, string>();
   constructor(private readonly client: DavClient, private readonly collection: string, private readonly self: string) {}
+
+  /** The member kept for `r`: href, ETag and content type copied out of the answer's text (see the module comment). */
+  member(r: DavResponse, etag: string): Member {
+    return { href: ownString(r.href), etag: ownString(etag), contentType: this.contentType(okPropText(r, NS.DAV, 'getcontenttype')) };
+  }
+
+  private contentType(type: string | undefined): string | undefined {
+    if (type === undefined) return undefined;
+    const shared = this.types.get(type);
+    if (shared !== undefined) return shared;
+    const own = ownString(type);
+    if (this.types.size < MAX_SHARED_TYPES) this.types.set(own, own);
+    return own;
+  }
 
   /** True for the collection itself or an href outside it (to be skipped). */
   skip(href: string): boolean {
@@ -99,14 +120,15 @@ export async function syncCollection(client: DavClient, collection: string, toke
       if (guard.skip(r.href)) return;
       if (r.status === 404 || r.status === 410) {
         if (!changed.delete(r.href) && !deleted.has(r.href)) guard.add();
-        deleted.add(r.href);
+        deleted.add(ownString(r.href));
         return;
       }
       const etag = okPropText(r, NS.DAV, 'getetag');
       if (r.href.endsWith('/')) return; // a sub-collection
       if (!etag) return; // a member without an ETag cannot be tracked; a full listing reports it
       if (!deleted.delete(r.href) && !changed.has(r.href)) guard.add();
-      changed.set(r.href, { href: r.href, etag, contentType: okPropText(r, NS.DAV, 'getcontenttype') });
+      const member = guard.member(r, etag);
+      changed.set(member.href, member);
     };
     const { res, multistatus, syncToken } = await client.streamMultistatus('REPORT', collection, body, { Depth: '1' }, `sync-collection ${collection}`, onResponse);
     if (current && !multistatus && [400, 403, 409, 412, 500].includes(res.status)) {
@@ -116,7 +138,7 @@ export async function syncCollection(client: DavClient, collection: string, toke
     if (staleToken) throw new CursorInvalid('the server says the sync token is no longer valid');
     if (!syncToken) throw new Unavailable(`sync-collection ${collection}: the answer carries no sync-token`);
     const advanced = syncToken !== current;
-    current = syncToken;
+    current = ownString(syncToken); // kept in the cursor: its own memory, not a view into the answer
     if (!truncated || !advanced) break;
   }
   guard.done();
@@ -134,7 +156,7 @@ export async function listMembers(client: DavClient, collection: string, report?
     const etag = okPropText(r, NS.DAV, 'getetag');
     if (!etag) return;
     guard.add();
-    out.push({ href: r.href, etag, contentType: okPropText(r, NS.DAV, 'getcontenttype') });
+    out.push(guard.member(r, etag));
   };
   const body = report ?? { 'd:propfind': { 'd:prop': Object.fromEntries(Object.keys(MEMBER_PROPS).map((p) => [p, {}])) } };
   const { res, multistatus } = await client.streamMultistatus(report ? 'REPORT' : 'PROPFIND', collection, body, { Depth: '1' }, `listing ${collection}`, onResponse);

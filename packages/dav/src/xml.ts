@@ -47,7 +47,8 @@ export function parseXml(input: string): XmlElement {
 export interface XmlStreamOptions {
   /**
    * Called with each child of the root element once it is complete; the child is then NOT kept in the tree, so a
-   * listing of any length is held one `<response>` at a time. Without it, the whole tree is kept.
+   * listing of any length is held one `<response>` at a time (nor is the root's own text kept: its `text` stays '').
+   * Without it, the whole tree is kept.
    */
   onRootChild?: (el: XmlElement) => void;
   /** Called when the root element opens (before its children), e.g. to refuse a document of the wrong kind. */
@@ -100,6 +101,9 @@ export class XmlStreamParser {
       }
     });
     const addText = (t: string) => {
+      // A streamed root's own text (the whitespace between its children) is never read: not kept, as it would
+      // grow with every child handed over.
+      if (this.stack.length === 1 && this.options.onRootChild) return;
       const top = this.stack[this.stack.length - 1];
       if (top) top.text += t;
     };

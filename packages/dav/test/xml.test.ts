@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { child, children, childText, escapeXml, NS, parseXml, XmlError } from '../src/xml.js';
+import { child, children, childText, escapeXml, NS, parseXml, XmlError, XmlStreamParser } from '../src/xml.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 const corpusDir = process.env.CORPUS_DIR ?? path.resolve(repoRoot, '../shared/corpus');
@@ -185,5 +185,26 @@ describe('parseXml: byte order mark and leading whitespace', () => {
 
   it('a BOM in the middle of text is kept as a character', () => {
     expect(parseXml('<r>a\uFEFFb</r>').text).toBe('a\uFEFFb');
+  });
+});
+
+describe('XmlStreamParser: a streamed root', () => {
+  it('hands each child over as it completes, in any split, and keeps neither the children nor the text between them', () => {
+    const doc = '<?xml version="1.0"?>\n<d:multistatus xmlns:d="DAV:">\n  <d:response><d:href>/a</d:href></d:response>\n  ' +
+      '<d:response><d:href>/b</d:href></d:response>\n  root text\n</d:multistatus>\n';
+    const hrefs: string[] = [];
+    const parser = new XmlStreamParser({ onRootChild: (el) => hrefs.push(childText(el, NS.DAV, 'href')!) });
+    for (let i = 0; i < doc.length; i += 7) parser.write(doc.slice(i, i + 7));
+    const root = parser.close();
+    expect(hrefs).toEqual(['/a', '/b']);
+    expect(root.local).toBe('multistatus');
+    expect(root.children).toEqual([]);
+    expect(root.text).toBe('');
+  });
+
+  it('without onRootChild the whole tree and the root text are kept', () => {
+    const root = parseXml('<d:multistatus xmlns:d="DAV:"> <d:response/> x </d:multistatus>');
+    expect(children(root, NS.DAV, 'response')).toHaveLength(1);
+    expect(root.text).toBe('  x ');
   });
 });
