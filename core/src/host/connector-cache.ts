@@ -182,6 +182,8 @@ export function endpointCache(o: EndpointCacheOptions): EndpointCache {
 
     async save() {
       if (!dirty || !loaded) return;
+      // Cleared before writing: a change made while the pieces are written (the service runs pairings side by side)
+      // sets it again, and the next save writes it; the file holds each entry as it was when its piece was made.
       dirty = false;
       const all = await loaded;
       try {
