@@ -4,8 +4,8 @@
  * unreadable, too large, corrupt or written for another connector reads as empty: a cache never fails a run.
  *
  * Each scope is kept in a `StringTable` (UTF-8 outside the JavaScript heap, see sdk/string-table.ts): a scope with an
- * entry per file of a 100,000-file folder costs ~10 MB there instead of ~4 MiB of heap that V8 lets grow 3–4× before
- * it collects. `scope()` hands the connector that table itself; `save()` writes the file in pieces of a few hundred
+ * entry per file of a 100,000-file folder costs 10.5 MiB there instead of ~4 MiB of heap (plus the connector's own
+ * copy) that V8 lets grow 3–4× before it collects. `scope()` hands the connector that table itself; `save()` writes the file in pieces of a few hundred
  * entries, never as one string.
  */
 import { mkdir, readFile, stat } from 'node:fs/promises';
