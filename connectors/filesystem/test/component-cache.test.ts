@@ -7,7 +7,7 @@ import { promises as fsp } from 'node:fs';
 import { rename, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Connector, ConnectorCache } from '@dovetail/core/sdk';
+import { StringTable, type CacheScope, type Connector, type ConnectorCache } from '@dovetail/core/sdk';
 import { memoryCache, testContext } from '@dovetail/core/testing';
 import definition, { type FilesystemSettings } from '../src/index.js';
 import { eventText, taskText, tempDir, writeFiles } from './helpers.js';
@@ -163,5 +163,40 @@ describe('the filesystem connector\'s component cache', () => {
     expect(listed.kind === 'full' && listed.items.map((i) => i.id)).toEqual(['c.vcf']);
     await c.close?.();
     expect(cache.scopes.size).toBe(0);
+  });
+
+  it('hands its changes over where the cache needs a flush (out of process): after each listing and on close', async () => {
+    const dir = path.join(root, 'cal');
+    await writeFiles(dir, { 'a.ics': eventText('a', 'A') });
+    // Stands for the SDK's copy of a scope in a child process: changes reach `host` only through flush().
+    const host = memoryCache();
+    const flushed: string[] = [];
+    const remote: ConnectorCache = {
+      read: (scope) => host.read(scope),
+      write: (scope, entries) => host.write(scope, entries),
+      scope: async (scope) => {
+        const table = new StringTable();
+        for (const [k, v] of Object.entries(await host.read(scope))) table.set(k, v);
+        const handle: CacheScope = {
+          get size() { return table.size; },
+          get: (k) => table.get(k),
+          set: (k, v) => table.set(k, v),
+          delete: (k) => table.delete(k),
+          keys: () => table.keys(),
+          flush: async () => { flushed.push(scope); await host.write(scope, Object.fromEntries(table.entries())); },
+        };
+        return handle;
+      },
+    };
+    const c = await instance(remote);
+    expect(await ids(c, 'event')).toEqual(['a.ics']);
+    expect(Object.keys(host.scopes.get(dir)!)).toEqual(['a.ics']);
+    await c.write('cal', [{ op: 'create', item: { type: 'event', uid: 'w', summary: 'W', start: { kind: 'utc', value: '2026-03-02T09:00:00Z' } } }]);
+    expect(Object.keys(host.scopes.get(dir)!)).toEqual(['a.ics']);
+    await c.close?.();
+    expect(Object.keys(host.scopes.get(dir)!).sort()).toEqual(['a.ics', 'w.ics']);
+    expect(flushed).toEqual([dir, dir]);
+    const next = await instance(host);
+    expect(await itemFilesOpened(() => ids(next, 'event'))).toEqual([]);
   });
 });

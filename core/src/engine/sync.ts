@@ -14,7 +14,7 @@ import { nextTurn } from '../sdk/concurrency.js';
 import { isNotAttempted, RunBudget, withRunBudget, type RunBudgetLimits } from '../sdk/run-budget.js';
 import type { Entity, TimeValue } from '../sdk/entities.js';
 import type { PairingMeta, PairingState, Relation } from '../state/types.js';
-import { StringTable } from '../state/string-table.js';
+import { StringTable } from '../sdk/string-table.js';
 import { applyPlan, settledMeta, type ApplyResult } from './apply.js';
 import { effectivePolicy, type EffectivePolicy } from './policy.js';
 import { duplicateSkip, emptySideProblem, indexRelations, plan as makePlan } from './plan.js';

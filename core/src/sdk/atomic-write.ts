@@ -81,13 +81,15 @@ const closeFd = promisify(close);
  * written (bigint). The stat is taken from the open file (`fstat` of an inode just written asks nothing of the
  * disk, so it is taken synchronously): a link or a rename keeps the inode, size and mtime it reports.
  */
-async function writeTempFile(dir: string, target: string, content: string, mode: number): Promise<{ temp: string; stat: BigIntStats }> {
+async function writeTempFile(dir: string, target: string, content: string | Iterable<string>, mode: number): Promise<{ temp: string; stat: BigIntStats }> {
   const temp = path.join(dir, tempFileName(target));
   const fd = await openFd(temp, 'wx', mode);
   let stat: BigIntStats;
   try {
-    const bytes = Buffer.from(content, 'utf8');
-    for (let at = 0; at < bytes.length;) at += (await writeFd(fd, bytes, at, bytes.length - at)).bytesWritten;
+    for (const piece of typeof content === 'string' ? [content] : content) {
+      const bytes = Buffer.from(piece, 'utf8');
+      for (let at = 0; at < bytes.length;) at += (await writeFd(fd, bytes, at, bytes.length - at)).bytesWritten;
+    }
     await fsyncFd(fd);
     stat = fstatSync(fd, { bigint: true });
   } catch (e) {
@@ -155,12 +157,14 @@ async function placeWithoutClobbering(temp: string, target: string): Promise<'li
 
 /**
  * Atomically replaces `dir/name` with `content` (temp file, fsync, rename), keeping the old file's
- * permission bits. `beforeRename` runs after the new content is safely on disk and right before the rename,
+ * permission bits. `content` may be given in pieces (an iterable of strings, each written as it comes), so a large
+ * file is never one string; if the iterable throws, the temp file is removed and the old file stays as it was.
+ * `beforeRename` runs after the new content is safely on disk and right before the rename,
  * so a precondition checked there leaves the smallest window; if it throws, nothing changes. Returns the stat of
  * the file as written (bigint).
  */
 export async function replaceAtomic(
-  dir: string, name: string, content: string, beforeRename?: () => Promise<void>,
+  dir: string, name: string, content: string | Iterable<string>, beforeRename?: () => Promise<void>,
 ): Promise<BigIntStats> {
   const target = path.join(dir, name);
   const mode = await fsp.stat(target).then((s) => s.mode & 0o7777, () => 0o666);

@@ -42,7 +42,8 @@ export interface CredentialStore {
 /**
  * A small cache of the endpoint's own that outlives the process: facts that are slow to learn again and cheap to
  * check, such as what a local file holds at a given version (`mtime:size:inode`). Entries are strings under a key,
- * grouped in scopes (a collection, a folder); a connector reads and replaces a whole scope at a time.
+ * grouped in scopes (a collection, a folder); a connector reads and replaces a whole scope at a time (`read` /
+ * `write`), or opens a scope and changes entries one by one (`scope`, for a scope with an entry per item).
  *
  * The host keeps it in the state folder (`cache/ENDPOINT.json`), loads it on first use, and writes it after a run
  * (atomically, and only when a scope changed). It is a cache, never a store: a missing, corrupt or oversized file
@@ -58,6 +59,39 @@ export interface ConnectorCache {
    * host's bound (a 32 MiB file) is not saved, and out of process a write larger than the host accepts is dropped.
    */
   write(scope: string, entries: Readonly<Record<string, string>>): Promise<void>;
+  /**
+   * The entries under `scope`, opened to read and change one at a time (added 2026-12; `read` and `write` are
+   * unchanged). In process the handle is the host's own copy, kept compact outside the JavaScript heap: nothing is
+   * copied per call or per run, which matters for a scope with an entry per item (tens of thousands). Changes are the
+   * host's at once and saved after the run. Out of process (`runStdio`) the SDK reads the scope once (`cache.read`)
+   * into a table of the child's and sends it back whole (`cache.write`) on `flush()`: the messages between child and
+   * host are the same as before, so a connector using `scope` runs under an older host and the reverse.
+   * A `write` of the same scope replaces what an open handle holds. Never throws: an unavailable cache gives a handle
+   * that keeps its entries in memory only.
+   */
+  scope(scope: string): Promise<CacheScope>;
+}
+
+/**
+ * One scope of a `ConnectorCache`, opened with `scope()`: a map of strings. Keys and values are kept as UTF-8; a
+ * string with a lone surrogate (not valid Unicode) cannot be kept exactly and is ignored by `set`.
+ */
+export interface CacheScope {
+  /** Number of entries. */
+  readonly size: number;
+  get(key: string): string | undefined;
+  /** Sets an entry (a value equal to the one held changes nothing). */
+  set(key: string, value: string): void;
+  /** Removes an entry; true when there was one. */
+  delete(key: string): boolean;
+  /** The keys in first-insertion order; an entry may be deleted while iterating (drop entries of deleted files). */
+  keys(): IterableIterator<string>;
+  /**
+   * Hands the changes to the host where it is another process (one `cache.write` of the whole scope, dropped when
+   * larger than the host accepts); in process a no-op, the host holds the changes already. Call it where a `write`
+   * would go (after a listing, and in `close()`). Never throws.
+   */
+  flush(): Promise<void>;
 }
 
 /**

@@ -4,6 +4,8 @@ export * from './errors.js';
 export * from './connector.js';
 export * from './run-budget.js';
 export { mapLimit, nextTurn } from './concurrency.js';
+export { StringTable } from './string-table.js';
+export { memoryCacheScope } from './cache-scope.js';
 export type * from './manifest.js';
 export * from './time.js';
 export { decodeText, charsetOfContentType, isKnownCharset, type DecodeOptions, type DecodedText } from './charset.js';

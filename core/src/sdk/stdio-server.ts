@@ -14,7 +14,8 @@ import {
   type CacheReadParams, type CacheWriteParams, type CredentialsWriteParams, type SecretParams, type UnwatchParams, type WatchParams, type WatchResult, type WriteParams,
 } from '../protocol/messages.js';
 import { createPeer, serve, type Peer } from '../protocol/peer.js';
-import type { CollectionMetadata, Connector, ConnectorCache, ConnectorContext, ConnectorDefinition, Logger, WatchHandle } from './connector.js';
+import { tableOf, tableScope } from './cache-scope.js';
+import type { CacheScope, CollectionMetadata, Connector, ConnectorCache, ConnectorContext, ConnectorDefinition, Logger, WatchHandle } from './connector.js';
 
 const REQUIRED = ['check', 'discover', 'list', 'load', 'write'] as const;
 
@@ -29,10 +30,12 @@ function freeze<T>(value: T): T {
 /**
  * The connector cache of a child: kept by the host, reached with `cache.read` / `cache.write`. Unavailable (reads `{}`,
  * drops writes) when the host offers none (`maxBytes` undefined) or is gone; a failed request or an oversized write is
- * logged at debug level and otherwise ignored, as a cache never fails a run.
+ * logged at debug level and otherwise ignored, as a cache never fails a run. A scope opened with `scope()` is read
+ * once into a table of the child's and sent back whole by its `flush()` when it changed (the same two messages).
  */
 function remoteCache(peer: Peer, maxBytes: number | undefined, logger: Logger, hostGone: () => boolean): ConnectorCache {
-  return {
+  const opened = new Map<string, Promise<CacheScope>>();
+  const cache: ConnectorCache = {
     async read(scope) {
       if (maxBytes === undefined || hostGone()) return {};
       try {
@@ -57,7 +60,24 @@ function remoteCache(peer: Peer, maxBytes: number | undefined, logger: Logger, h
         logger.debug({ scope }, `connector cache not written: ${(e as Error).message}`);
       }
     },
+    scope(scope) {
+      let pending = opened.get(scope);
+      if (!pending) {
+        pending = cache.read(scope).then((entries) => {
+          const table = tableOf(Object.entries(entries));
+          let changed = false;
+          return tableScope(table, () => { changed = true; }, async () => {
+            if (!changed) return;
+            changed = false;
+            await cache.write(scope, Object.fromEntries(table.entries()));
+          });
+        });
+        opened.set(scope, pending);
+      }
+      return pending;
+    },
   };
+  return cache;
 }
 
 /** Keeps stdout for the protocol: console output and stray writes go to stderr. Returns the real stdout writer. */

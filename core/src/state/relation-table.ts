@@ -1,8 +1,8 @@
-import { StringTable } from './string-table.js';
+import { StringTable } from '../sdk/string-table.js';
 import type { Relation, SideRecord } from './types.js';
 
 /**
- * An open pairing's relations, kept outside the JavaScript heap (see string-table.ts): each relation is encoded as a
+ * An open pairing's relations, kept outside the JavaScript heap (see sdk/string-table.ts): each relation is encoded as a
  * short JSON array (field names left out, a UID equal to the key and a side's id or hash equal to the other side's
  * written once). A relation of a synced event takes ~200 bytes this way against ~560 bytes as objects in a Map —
  * at 100,000 relations ~22 MiB outside the heap instead of ~56 MiB inside it, which V8 let grow 3–4× before

@@ -1,5 +1,7 @@
 /** A connector context for tests: frozen settings, secrets from a plain object, a recording logger. */
 import type { ConnectorCache, ConnectorContext, CredentialStore, Logger } from '../sdk/connector.js';
+import { tableScope } from '../sdk/cache-scope.js';
+import { StringTable } from '../sdk/string-table.js';
 
 /** A logger that records `[level, message or object]` pairs instead of printing them. */
 export function recordingLogger(lines: [string, unknown][] = []): Logger {
@@ -34,16 +36,28 @@ export function memoryCredentials(initial?: string): CredentialStore & { text?: 
   return store;
 }
 
-/** A connector cache in memory, for tests: `scopes` shows what was written. */
-export function memoryCache(): ConnectorCache & { scopes: Map<string, Record<string, string>> } {
-  const scopes = new Map<string, Record<string, string>>();
+/**
+ * A connector cache in memory, for tests: `scopes` shows what it holds (non-empty scopes, each as an object). A
+ * handle from `scope()` works on the cache's own table, as the host's does in process.
+ */
+export function memoryCache(): ConnectorCache & { readonly scopes: Map<string, Record<string, string>> } {
+  const tables = new Map<string, StringTable>();
+  const tableFor = (scope: string) => {
+    let table = tables.get(scope);
+    if (!table) tables.set(scope, (table = new StringTable()));
+    return table;
+  };
   return {
-    scopes,
-    read: async (scope) => ({ ...scopes.get(scope) }),
-    write: async (scope, entries) => {
-      if (Object.keys(entries).length === 0) scopes.delete(scope);
-      else scopes.set(scope, { ...entries });
+    get scopes() {
+      return new Map([...tables].filter(([, t]) => t.size > 0).map(([scope, t]) => [scope, Object.fromEntries(t.entries())]));
     },
+    read: async (scope) => Object.fromEntries(tables.get(scope)?.entries() ?? []),
+    write: async (scope, entries) => {
+      const table = tableFor(scope);
+      table.clear();
+      for (const [key, value] of Object.entries(entries)) table.set(key, value);
+    },
+    scope: async (scope) => tableScope(tableFor(scope), () => undefined),
   };
 }
 

@@ -77,6 +77,41 @@ describe('replaceAtomic', () => {
     expect(readdirSync(dir)).toEqual(['x.ics']);
   });
 
+  it('writes content given in pieces, each as it comes (never joined into one string)', async () => {
+    const file = path.join(dir, 'cache.json');
+    await writeFile(file, 'old');
+    const given: number[] = [];
+    function* pieces() {
+      for (let i = 0; i < 300; i++) {
+        given.push(i);
+        yield `${i}:ä😀;`;
+      }
+    }
+    const written = await replaceAtomic(dir, 'cache.json', pieces());
+    const expected = Array.from({ length: 300 }, (_, i) => `${i}:ä😀;`).join('');
+    expect(readFileSync(file, 'utf8')).toBe(expected);
+    expect(Number(written.size)).toBe(Buffer.byteLength(expected));
+    expect(given).toHaveLength(300);
+    expect(readdirSync(dir)).toEqual(['cache.json']);
+  });
+
+  it('keeps the old file and leaves no temp file when the pieces fail midway (after some were written)', async () => {
+    const file = path.join(dir, 'cache.json');
+    await writeFile(file, 'old content');
+    let written = 0;
+    function* failing() {
+      for (;;) {
+        if (written === 50) throw new Error('source failed');
+        written += 1;
+        yield 'x'.repeat(10_000);
+      }
+    }
+    await expect(replaceAtomic(dir, 'cache.json', failing())).rejects.toThrow('source failed');
+    expect(written).toBe(50); // 500 kB went to the temp file before the failure
+    expect(readFileSync(file, 'utf8')).toBe('old content');
+    expect(readdirSync(dir)).toEqual(['cache.json']);
+  });
+
   it('readers never see a partial file while large contents are replaced', async () => {
     const file = path.join(dir, 'big.ics');
     const versions = ['A', 'B', 'C', 'D'].map((c) => c.repeat(2_000_000));

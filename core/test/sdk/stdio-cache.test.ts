@@ -72,4 +72,35 @@ describe('the connector cache of an out-of-process connector', () => {
     await child.cache().write('/small', { k: 'y' });
     expect(child.requests).toEqual([['cache.write', { scope: '/small', entries: { k: 'y' } }]]);
   });
+
+  it('opens a scope with one cache.read, and its flush sends one cache.write of the whole scope only after a change', async () => {
+    const child = serveChild({ cacheMaxBytes: 10_000 });
+    await child.initialize();
+    const scope = await child.cache().scope('/folder');
+    expect(await child.cache().scope('/folder')).toBe(scope); // read once per scope
+    expect(scope.get('a.ics')).toBe('1:2:3 VEVENT');
+    await scope.flush(); // nothing changed: nothing sent
+    scope.set('a.ics', '1:2:3 VEVENT'); // the value it holds: no change
+    await scope.flush();
+    scope.set('c.ics', '7:8:9 VEVENT');
+    scope.delete('a.ics');
+    expect(child.stored.get('/folder')).toEqual({ 'a.ics': '1:2:3 VEVENT' }); // not the host's until flushed
+    await scope.flush();
+    expect(child.stored.get('/folder')).toEqual({ 'c.ics': '7:8:9 VEVENT' });
+    await scope.flush();
+    expect(child.requests).toEqual([
+      ['cache.read', { scope: '/folder' }],
+      ['cache.write', { scope: '/folder', entries: { 'c.ics': '7:8:9 VEVENT' } }],
+    ]);
+  });
+
+  it('gives a scope kept in the child only when the host offers no cache', async () => {
+    const child = serveChild({});
+    await child.initialize();
+    const scope = await child.cache().scope('/folder');
+    scope.set('k', 'v');
+    await scope.flush();
+    expect(scope.get('k')).toBe('v');
+    expect(child.requests).toEqual([]);
+  });
 });

@@ -3,7 +3,10 @@
  * found through an open-addressing hash index in typed arrays. V8 multiplies its live heap (up to 4×) to decide
  * when to collect next; what is kept here is not in that live heap, and costs its bytes plus ~24 per entry, where a
  * Map costs ~30 per entry plus ~16-byte headers per string, all of it multiplied. For the large per-item tables of a
- * long run (a pairing's relations, the UIDs met so far).
+ * long run (a pairing's relations, the UIDs met so far, a connector cache's entries).
+ *
+ * Part of the SDK so that connectors and the engine share one implementation (connectors import only the SDK and
+ * `packages/`): `import { StringTable } from '@dovetail/core/sdk'`.
  *
  * Iteration follows first insertion (a key deleted and set again moves to the end) and sees changes made during it,
  * as a Map's does; values and keys come back as fresh strings.
@@ -95,6 +98,35 @@ export class StringTable {
     } finally {
       this.iterating -= 1;
     }
+  }
+
+  /** The keys in first-insertion order, live as `entries()` (deleting the key just given is allowed). */
+  *keys(): IterableIterator<string> {
+    this.iterating += 1;
+    try {
+      for (let entry = 0; entry < this.count; entry++) {
+        if (this.length[entry] === 0) continue;
+        yield this.keyAt(entry);
+      }
+    } finally {
+      this.iterating -= 1;
+    }
+  }
+
+  /** Removes every entry and gives back the memory (an iteration open meanwhile ends). */
+  clear(): void {
+    this.blocks = [];
+    this.fill = 0;
+    this.block = new Uint32Array(64);
+    this.offset = new Uint32Array(64);
+    this.length = new Uint32Array(64);
+    this.hashes = new Uint32Array(64);
+    this.count = 0;
+    this.live = 0;
+    this.slots = new Int32Array(128);
+    this.usedSlots = 0;
+    this.liveBytes = 0;
+    this.deadBytes = 0;
   }
 
   private valueAt(entry: number): string {
