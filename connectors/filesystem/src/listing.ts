@@ -24,16 +24,6 @@ const LIST_CONCURRENCY = 64;
  */
 const STAT_BATCH = 256;
 
-/** Each file's own `lstat` (undefined for a file deleted since the readdir), a batch per turn of the event loop. */
-async function lstatAll(dir: string, names: readonly string[]): Promise<(BigIntStats | undefined)[]> {
-  const stats: (BigIntStats | undefined)[] = [];
-  for (let from = 0; from < names.length; from += STAT_BATCH) {
-    if (from > 0) await nextTurn();
-    for (const name of names.slice(from, from + STAT_BATCH)) stats.push(lstatSync(path.join(dir, name), { bigint: true, throwIfNoEntry: false }));
-  }
-  return stats;
-}
-
 export interface ListFilesOptions {
   extension: string;
   entity: EntityType;
@@ -53,6 +43,26 @@ async function sniff(cache: ComponentCache, dir: string, name: string, file: str
   }
 }
 
+/** The listing entry of `name` from its own `lstat` (undefined: not an item file, or deleted since the readdir). */
+async function itemRef(dir: string, name: string, own: BigIntStats | undefined, options: ListFilesOptions): Promise<ItemRef | undefined> {
+  if (own === undefined) return undefined; // deleted since the readdir
+  const file = path.join(dir, name);
+  try {
+    // One stat for a file that is not a link (its lstat is its stat); a link goes through the guard.
+    const where = own.isSymbolicLink() ? await options.links.item(file) : { path: file };
+    // A refused link is listed (by the link's own stat, never its target's) so that loading it reports why.
+    if ('refused' in where) return { id: name, version: `link:${versionOf(own)}` };
+    const stat = own.isSymbolicLink() ? await fsp.stat(where.path, { bigint: true }) : own;
+    if (!stat.isFile()) return undefined;
+    const version = versionOf(stat);
+    if (options.sniff && !holdsEntity(await sniff(options.cache, dir, name, where.path, version), options.entity)) return undefined;
+    return { id: name, version };
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') return undefined; // deleted while listing
+    throw e;
+  }
+}
+
 /** Item files of the folder `dir` (not recursive), sorted by name; a file that vanishes mid-listing is skipped. */
 export async function listItemFiles(dir: string, options: ListFilesOptions): Promise<ItemRef[]> {
   const entries = await fsp.readdir(dir, { withFileTypes: true });
@@ -60,26 +70,15 @@ export async function listItemFiles(dir: string, options: ListFilesOptions): Pro
     .filter((e) => (e.isFile() || e.isSymbolicLink()) && !isIgnoredFileName(e.name) && hasExtension(e.name, options.extension))
     .map((e) => e.name)
     .sort();
-  const stats = await lstatAll(dir, names);
-  const refs = await mapLimit(names, LIST_CONCURRENCY, async (name, i): Promise<ItemRef | undefined> => {
-    const file = path.join(dir, name);
-    try {
-      // One stat for a file that is not a link (its lstat is its stat); a link goes through the guard.
-      const own = stats[i];
-      if (own === undefined) return undefined; // deleted since the readdir
-      const where = own.isSymbolicLink() ? await options.links.item(file) : { path: file };
-      // A refused link is listed (by the link's own stat, never its target's) so that loading it reports why.
-      if ('refused' in where) return { id: name, version: `link:${versionOf(own)}` };
-      const stat = own.isSymbolicLink() ? await fsp.stat(where.path, { bigint: true }) : own;
-      if (!stat.isFile()) return undefined;
-      const version = versionOf(stat);
-      if (options.sniff && !holdsEntity(await sniff(options.cache, dir, name, where.path, version), options.entity)) return undefined;
-      return { id: name, version };
-    } catch (e) {
-      if (errnoCode(e) === 'ENOENT') return undefined; // deleted while listing
-      throw e;
-    }
-  });
+  const refs: (ItemRef | undefined)[] = [];
+  // A batch of synchronous stats per turn of the event loop, each batch finished (links, sniffing) before the next
+  // is stated: only one batch's stats are held at a time (a BigIntStats is ~1 KB; 100,000 of them would be 100 MB).
+  for (let from = 0; from < names.length; from += STAT_BATCH) {
+    if (from > 0) await nextTurn();
+    const batch = names.slice(from, from + STAT_BATCH);
+    const stats = batch.map((name) => lstatSync(path.join(dir, name), { bigint: true, throwIfNoEntry: false }));
+    refs.push(...(await mapLimit(batch, LIST_CONCURRENCY, (name, i) => itemRef(dir, name, stats[i], options))));
+  }
   if (options.sniff) await options.cache.commit(dir, new Set(names));
   return refs.filter((r): r is ItemRef => r !== undefined);
 }
