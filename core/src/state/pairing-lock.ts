@@ -76,12 +76,21 @@ async function readIfPresent(file: string): Promise<{ raw: string; mtimeMs: numb
  * Removes a stale lock whose content is `staleRaw`. The removal is guarded by an O_EXCL claim
  * named after that content, so of several processes finding the same stale lock only one removes
  * it, and it re-reads the lock under the claim so a fresh lock taken meanwhile is never removed.
+ * The claim records its maker as a lock does (`claimRaw`): a claim left by a process of this host that
+ * died mid-takeover (SIGKILL) is removed at once, not after the grace period, so it never blocks the
+ * next runs; a claim that cannot be read (being written, or left by an older version that wrote a bare
+ * pid) waits out the grace period.
  */
-async function removeStale(file: string, staleRaw: string, pairing: string): Promise<void> {
+async function removeStale(file: string, staleRaw: string, claimRaw: string, pairing: string): Promise<void> {
   const claim = `${file}.takeover-${createHash('sha1').update(staleRaw).digest('hex').slice(0, 16)}`;
-  if (!(await createExclusive(claim, String(process.pid)))) {
+  if (!(await createExclusive(claim, claimRaw))) {
     const existing = await readIfPresent(claim);
-    if (existing && Date.now() - existing.mtimeMs > WRITE_GRACE_MS) {
+    if (!existing) return; // that takeover has finished: try again
+    const claimer = parseHolder(existing.raw);
+    const abandoned = claimer
+      ? claimer.hostname === hostname() && !processRunning(claimer.pid)
+      : Date.now() - existing.mtimeMs > WRITE_GRACE_MS;
+    if (abandoned) {
       await unlink(claim).catch(() => undefined); // left by a process that died mid-takeover
       return;
     }
@@ -115,7 +124,7 @@ export async function acquireLock(file: string, pairing: string): Promise<HeldLo
     } else if (other.hostname !== holder.hostname || processRunning(other.pid)) {
       throw new StateLocked(pairing, describe(other));
     }
-    await removeStale(file, existing.raw, pairing);
+    await removeStale(file, existing.raw, raw, pairing);
   }
   throw new StateLocked(pairing, `lock ${file} is contended; retry`);
 }

@@ -1,4 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
@@ -125,5 +127,49 @@ describe('pairing lock', () => {
     await utimes(file, old, old);
     const lock = await store.lock('work');
     await lock.release();
+  });
+  describe('a takeover claim left beside a stale lock', () => {
+    /** Plants a stale lock of a dead process of this host and a claim on it with `claimContent`; gives the claim's path. */
+    async function plantClaim(store: LowdbStateStore, claimContent: string): Promise<string> {
+      const dead = spawnSync(process.execPath, ['-e', 'process.exit(0)']);
+      const file = await plantLock(store, 'work', { pid: dead.pid, hostname: hostname(), startedAt: '2024-01-01T00:00:00.000Z' });
+      const claim = `${file}.takeover-${createHash('sha1').update(await readFile(file, 'utf8')).digest('hex').slice(0, 16)}`;
+      await writeFile(claim, claimContent);
+      return claim;
+    }
+
+    it('is removed at once when its maker died mid-takeover (SIGKILL), and the lock is taken', async () => {
+      const store = new LowdbStateStore(dir);
+      const killed = spawnSync(process.execPath, ['-e', 'process.exit(0)']);
+      const claim = await plantClaim(store, JSON.stringify({ pid: killed.pid, hostname: hostname(), startedAt: new Date().toISOString() }));
+      const lock = await store.lock('work');
+      expect(existsSync(claim)).toBe(false);
+      await lock.release();
+    });
+
+    it('blocks while its maker is alive, or on another host', async () => {
+      const store = new LowdbStateStore(dir);
+      const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+      try {
+        await new Promise((resolve) => child.once('spawn', resolve));
+        const claim = await plantClaim(store, JSON.stringify({ pid: child.pid, hostname: hostname(), startedAt: new Date().toISOString() }));
+        expect((await lockedError(store.lock('work'))).message).toContain('taking over a stale lock');
+        const dead = spawnSync(process.execPath, ['-e', 'process.exit(0)']);
+        await writeFile(claim, JSON.stringify({ pid: dead.pid, hostname: `not-${hostname()}`, startedAt: new Date().toISOString() }));
+        expect((await lockedError(store.lock('work'))).message).toContain('taking over a stale lock');
+      } finally {
+        child.kill();
+      }
+    });
+
+    it('that cannot be read (an older bare pid) blocks while fresh and is removed once old', async () => {
+      const store = new LowdbStateStore(dir);
+      const claim = await plantClaim(store, '12345');
+      await lockedError(store.lock('work'));
+      const old = new Date(Date.now() - 60_000);
+      await utimes(claim, old, old);
+      const lock = await store.lock('work');
+      await lock.release();
+    });
   });
 });
