@@ -6,7 +6,7 @@
  */
 import type { Alteration } from '../sdk/connector.js';
 import type { ActionOutcome } from './apply.js';
-import { ownString } from './own-string.js';
+import { ownString } from '../sdk/own-string.js';
 import type { Action, Plan, Side } from './plan-types.js';
 
 export interface SideCounts {

@@ -21,7 +21,7 @@ import { duplicateSkip, emptySideProblem, indexRelations, plan as makePlan } fro
 import type { Action, LoadedItem, Plan, PlanOutline, PlanRules, Side, SideInput } from './plan-types.js';
 import { compileRules } from './rules.js';
 import type { FilterContext } from './filters.js';
-import { ownString } from './own-string.js';
+import { ownString } from '../sdk/own-string.js';
 import { ReportBuilder, type RunReport } from './report.js';
 import { timelinePoint } from '../timeline.js';
 

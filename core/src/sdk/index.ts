@@ -13,7 +13,7 @@ export * from './settings-migration.js';
 export { runStdio, DEFAULT_MAX_MESSAGE_BYTES, type RunStdioOptions } from './stdio.js';
 export { canonicalJson } from '../model/canonical-json.js';
 /** A copy of a string that keeps no larger text alive (for strings a connector keeps past the answer they came in). */
-export { ownString } from '../engine/own-string.js';
+export { ownString } from './own-string.js';
 export { createExclusive, createExclusiveFile, removeStaleTempFiles, replaceAtomic, syncDirectory, type WrittenFile } from './atomic-write.js';
 export {
   parseICalendar, serializeICalendar, parseVCard, serializeVCard, contentHash, windowsToIana, ianaToWindows, toEpochMs, overlaps, ruleInstants,

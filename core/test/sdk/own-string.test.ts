@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ownString } from '../../src/engine/own-string.js';
+import { ownString } from '../../src/sdk/own-string.js';
 
 describe('ownString', () => {
   const text = `BEGIN:VEVENT\r\nUID:caf\u00e9-\u20ac-\u{1F600}-0123456789@example.org\r\nETAG:"0123456789abcdef0123456789abcdef"\r\nEND:VEVENT`;
