@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
-import { open, readFile, stat, unlink } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { link, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
 import { hostname } from 'node:os';
 import { hasCode, writeFully } from './durable-fs.js';
 import { StateLocked } from './types.js';
@@ -23,7 +24,6 @@ export interface HeldLock {
 const WRITE_GRACE_MS = 10_000;
 const MAX_ATTEMPTS = 5;
 
-
 function parseHolder(raw: string): LockHolder | undefined {
   try {
     const value = JSON.parse(raw) as Partial<LockHolder>;
@@ -41,8 +41,8 @@ function describe(holder: LockHolder): string {
   return `pid ${holder.pid}${host} since ${holder.startedAt}`;
 }
 
-/** Creates `file` exclusively (O_EXCL) with `content`, flushed; false when it already exists. */
-async function createExclusive(file: string, content: string): Promise<boolean> {
+/** Writes `content` to the new file `file` (O_EXCL), flushed; false when `file` already exists. */
+async function writeNew(file: string, content: string): Promise<boolean> {
   let handle;
   try {
     handle = await open(file, 'wx');
@@ -60,6 +60,55 @@ async function createExclusive(file: string, content: string): Promise<boolean> 
     throw error;
   }
   return true;
+}
+
+/** Errors of a file system that has no hard links (some FUSE, SMB and FAT mounts). */
+const NO_LINKS = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EINVAL'];
+
+/**
+ * Creates `file` with `content` only if it does not exist; false when it does. The content is written to
+ * a staging file first and hard-linked into place, so `file` appears whole: a process killed at any point
+ * never leaves an empty or half-written lock that others must wait out. A file system without hard links
+ * falls back to O_EXCL creation, where a kill between creating and writing leaves an unreadable file
+ * (treated as held for `WRITE_GRACE_MS`).
+ */
+async function createExclusive(file: string, content: string): Promise<boolean> {
+  const staging = `${file}.${process.pid}-${randomBytes(4).toString('hex')}${STAGING_SUFFIX}`;
+  await writeNew(staging, content);
+  try {
+    await link(staging, file);
+    return true;
+  } catch (error) {
+    if (hasCode(error, 'EEXIST')) return false;
+    if (NO_LINKS.some((code) => hasCode(error, code))) return writeNew(file, content);
+    throw error;
+  } finally {
+    await unlink(staging).catch(() => undefined);
+  }
+}
+
+const STAGING_SUFFIX = '.staging';
+
+/**
+ * Removes staging files beside `file` left by processes killed between writing and linking them. Only
+ * those older than `WRITE_GRACE_MS` go: a younger one may belong to a process about to link it.
+ */
+async function sweepStaging(file: string): Promise<void> {
+  const folder = path.dirname(file);
+  const prefix = `${path.basename(file)}.`;
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch {
+    return;
+  }
+  await Promise.all(names
+    .filter((name) => name.startsWith(prefix) && name.endsWith(STAGING_SUFFIX))
+    .map(async (name) => {
+      const staging = path.join(folder, name);
+      const info = await stat(staging).catch(() => undefined);
+      if (info && Date.now() - info.mtimeMs > WRITE_GRACE_MS) await unlink(staging).catch(() => undefined);
+    }));
 }
 
 async function readIfPresent(file: string): Promise<{ raw: string; mtimeMs: number } | undefined> {
@@ -113,7 +162,10 @@ export async function acquireLock(file: string, pairing: string): Promise<HeldLo
   const holder: LockHolder = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() };
   const raw = JSON.stringify(holder);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-    if (await createExclusive(file, raw)) return heldLock(file, holder, raw);
+    if (await createExclusive(file, raw)) {
+      await sweepStaging(file);
+      return heldLock(file, holder, raw);
+    }
     const existing = await readIfPresent(file);
     if (!existing) continue; // released meanwhile
     const other = parseHolder(existing.raw);

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -126,6 +127,43 @@ describe('pairing lock', () => {
     const old = new Date(Date.now() - 60_000);
     await utimes(file, old, old);
     const lock = await store.lock('work');
+    await lock.release();
+  });
+  it('is never left empty or half-written by a process killed while taking it (SIGKILL at random points)', async () => {
+    // A child takes and releases the lock in a loop and is killed at a random moment; the next taker must
+    // get the lock at once. An O_EXCL file killed between its creation and its write stayed unreadable,
+    // and every run waited out the grace period ("a process that is still writing").
+    const stateIndex = fileURLToPath(new URL('../../dist/state/index.js', import.meta.url));
+    const script = `const { LowdbStateStore } = await import(${JSON.stringify(stateIndex)});
+      const store = new LowdbStateStore(${JSON.stringify(dir)});
+      process.stdout.write('ready\\n');
+      for (;;) { const l = await store.lock('work'); await l.release(); }`;
+    const store = new LowdbStateStore(dir);
+    for (let round = 0; round < 40; round++) {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 30));
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+      const lock = await store.lock('work');
+      await lock.release();
+    }
+  }, 60_000);
+
+  it('removes staging files of killed takers once they are old, and keeps young ones', async () => {
+    const store = new LowdbStateStore(dir);
+    const file = await plantLock(store, 'work', { pid: 1, hostname: hostname(), startedAt: 'x' });
+    await (await import('node:fs/promises')).unlink(file);
+    const old = `${file}.999999-deadbeef.staging`;
+    const young = `${file}.999998-cafebabe.staging`;
+    await writeFile(old, '{}');
+    await writeFile(young, '{}');
+    const then = new Date(Date.now() - 60_000);
+    await utimes(old, then, then);
+    const lock = await store.lock('work');
+    expect(existsSync(old)).toBe(false);
+    expect(existsSync(young)).toBe(true);
     await lock.release();
   });
   describe('a takeover claim left beside a stale lock', () => {
