@@ -27,3 +27,47 @@ function linuxProcessState(pid: number): string | undefined {
   // "PID (comm) S …": comm may hold spaces and parentheses, so the state follows the last ")".
   return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) || undefined;
 }
+
+/**
+ * When `pid` started, in clock ticks since boot (field 22 of /proc/PID/stat): with the pid, it names one process
+ * for as long as the machine runs. Undefined where there is no /proc (or no such process).
+ */
+export function processStartTicks(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The fields after "(comm)" start with the state (field 3), so starttime (field 22) is the 20th of them.
+  const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  return Number.isSafeInteger(ticks) ? ticks : undefined;
+}
+
+/** What a lock or claim records about the process that made it. */
+export interface ProcessRecord {
+  pid: number;
+  /** Epoch ms when it made the record. */
+  startedAtMs: number;
+  /** Its `processStartTicks`, where /proc has it. */
+  startTicks?: number;
+}
+
+/**
+ * Whether the process that made `record` (on this host) still runs. Its pid alone is not enough: a container
+ * restarted after a kill gives its first processes the same pids again, so a lock's dead holder can share its pid
+ * with a live process, or with the very process asking. Where the record has a start time in ticks it must match
+ * the live process's; without one (written on a system without /proc, or by an older version), a record made
+ * before this process started cannot be this process's own.
+ */
+export function recordHolderRunning(record: ProcessRecord): boolean {
+  if (record.startTicks !== undefined) {
+    const ticks = processStartTicks(record.pid);
+    if (ticks !== undefined) return ticks === record.startTicks && processRunning(record.pid);
+  }
+  if (record.pid === process.pid) return !(record.startedAtMs < performance.timeOrigin - SAME_PID_CLOCK_MARGIN_MS);
+  return processRunning(record.pid);
+}
+
+/** Allows for a step of the wall clock between this process's start and its taking a lock. */
+const SAME_PID_CLOCK_MARGIN_MS = 1_000;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { hostname } from 'node:os';
 import { hasCode, writeFully } from './durable-fs.js';
 import { StateLocked } from './types.js';
-import { processRunning } from '../sdk/process-alive.js';
+import { processStartTicks, recordHolderRunning } from '../sdk/process-alive.js';
 
 /** What a lock file records about its holder. */
 export interface LockHolder {
@@ -12,6 +12,8 @@ export interface LockHolder {
   hostname: string;
   /** ISO time the lock was taken. */
   startedAt: string;
+  /** Where /proc has it: when the holder started, in clock ticks since boot; with the pid it names the process. */
+  startTicks?: number;
 }
 
 /** A held lock. */
@@ -27,13 +29,20 @@ const MAX_ATTEMPTS = 5;
 function parseHolder(raw: string): LockHolder | undefined {
   try {
     const value = JSON.parse(raw) as Partial<LockHolder>;
-    if (Number.isSafeInteger(value.pid) && (value.pid as number) > 0 && typeof value.hostname === 'string' && typeof value.startedAt === 'string') {
+    if (Number.isSafeInteger(value.pid) && (value.pid as number) > 0 && typeof value.hostname === 'string' && typeof value.startedAt === 'string'
+      && (value.startTicks === undefined || Number.isSafeInteger(value.startTicks))) {
       return value as LockHolder;
     }
   } catch {
     // falls through: not a lock we can read
   }
   return undefined;
+}
+
+/** Whether the holder of a lock or claim still runs: on another host it cannot be checked, so it counts as running. */
+function holderRunning(holder: LockHolder): boolean {
+  if (holder.hostname !== hostname()) return true;
+  return recordHolderRunning({ pid: holder.pid, startedAtMs: Date.parse(holder.startedAt), startTicks: holder.startTicks });
 }
 
 function describe(holder: LockHolder): string {
@@ -136,9 +145,7 @@ async function removeStale(file: string, staleRaw: string, claimRaw: string, pai
     const existing = await readIfPresent(claim);
     if (!existing) return; // that takeover has finished: try again
     const claimer = parseHolder(existing.raw);
-    const abandoned = claimer
-      ? claimer.hostname === hostname() && !processRunning(claimer.pid)
-      : Date.now() - existing.mtimeMs > WRITE_GRACE_MS;
+    const abandoned = claimer ? !holderRunning(claimer) : Date.now() - existing.mtimeMs > WRITE_GRACE_MS;
     if (abandoned) {
       await unlink(claim).catch(() => undefined); // left by a process that died mid-takeover
       return;
@@ -156,10 +163,14 @@ async function removeStale(file: string, staleRaw: string, claimRaw: string, pai
 /**
  * Takes the exclusive lock `file` for `pairing`. A lock held by a live process (or by any process on
  * another host, which cannot be checked) throws `StateLocked` naming it; a lock left by a dead
- * process on this host (e.g. after SIGKILL, also while it is a zombie not yet reaped) is stale and taken over.
+ * process on this host (e.g. after SIGKILL, also while it is a zombie not yet reaped, or whose pid another process
+ * has since, as in a container restarted after a kill) is stale and taken over.
  */
 export async function acquireLock(file: string, pairing: string): Promise<HeldLock> {
-  const holder: LockHolder = { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString() };
+  const startTicks = processStartTicks(process.pid);
+  const holder: LockHolder = {
+    pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString(), ...(startTicks === undefined ? {} : { startTicks }),
+  };
   const raw = JSON.stringify(holder);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
     if (await createExclusive(file, raw)) {
@@ -173,7 +184,7 @@ export async function acquireLock(file: string, pairing: string): Promise<HeldLo
       if (Date.now() - existing.mtimeMs < WRITE_GRACE_MS) {
         throw new StateLocked(pairing, `a process that is still writing ${file}`);
       }
-    } else if (other.hostname !== holder.hostname || processRunning(other.pid)) {
+    } else if (holderRunning(other)) {
       throw new StateLocked(pairing, describe(other));
     }
     await removeStale(file, existing.raw, raw, pairing);

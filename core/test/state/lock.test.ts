@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LowdbStateStore, StateLocked, STATE_FILES } from '../../src/state/index.js';
+import { processStartTicks } from '../../src/sdk/process-alive.js';
 import { tempDir } from './helpers.js';
 
 let dir: string;
@@ -21,7 +22,7 @@ async function lockedError(promise: Promise<unknown>): Promise<StateLocked> {
 }
 
 /** Writes a lock file as another process would have. */
-async function plantLock(store: LowdbStateStore, pairing: string, holder: { pid: number; hostname: string; startedAt: string }): Promise<string> {
+async function plantLock(store: LowdbStateStore, pairing: string, holder: { pid: number; hostname: string; startedAt: string; startTicks?: number }): Promise<string> {
   const release = await store.lock(pairing); // creates the folder
   await release.release();
   const file = path.join(store.pairingDir(pairing), STATE_FILES.lock);
@@ -129,6 +130,45 @@ describe('pairing lock', () => {
     const lock = await store.lock('work');
     await lock.release();
   });
+  it('records when its holder started (clock ticks since boot) where /proc has it', async () => {
+    const store = new LowdbStateStore(dir);
+    const lock = await store.lock('work');
+    const holder = JSON.parse(await readFile(path.join(store.pairingDir('work'), STATE_FILES.lock), 'utf8'));
+    expect(holder.startTicks).toBe(processStartTicks(process.pid));
+    expect(Number.isSafeInteger(holder.startTicks)).toBe(true);
+    await lock.release();
+  });
+
+  describe('whose pid a new process has since (a container restarted after a kill)', () => {
+    it('is taken over when that new process is the one asking', async () => {
+      const store = new LowdbStateStore(dir);
+      const ticks = processStartTicks(process.pid)!;
+      await plantLock(store, 'work', { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString(), startTicks: ticks - 1 });
+      (await store.lock('work')).release();
+      // Written without start ticks (an older version), it is stale when taken before this process started.
+      await plantLock(store, 'work', { pid: process.pid, hostname: hostname(), startedAt: '2024-01-01T00:00:00.000Z' });
+      (await store.lock('work')).release();
+      // Taken by this process itself, it holds.
+      await plantLock(store, 'work', { pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString(), startTicks: ticks });
+      await lockedError(store.lock('work'));
+    });
+
+    it('is taken over when another live process has the pid, and holds while the holder is that process', async () => {
+      const store = new LowdbStateStore(dir);
+      const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+      try {
+        await new Promise((resolve) => child.once('spawn', resolve));
+        const ticks = processStartTicks(child.pid!)!;
+        const file = await plantLock(store, 'work', { pid: child.pid!, hostname: hostname(), startedAt: new Date().toISOString(), startTicks: ticks });
+        expect((await lockedError(store.lock('work'))).message).toContain(`pid ${child.pid} since`);
+        await writeFile(file, JSON.stringify({ pid: child.pid!, hostname: hostname(), startedAt: new Date().toISOString(), startTicks: ticks - 100 }));
+        (await store.lock('work')).release();
+      } finally {
+        child.kill();
+      }
+    });
+  });
+
   it('is never left empty or half-written by a process killed while taking it (SIGKILL at random points)', async () => {
     // A child takes and releases the lock in a loop and is killed at a random moment; the next taker must
     // get the lock at once. An O_EXCL file killed between its creation and its write stayed unreadable,
