@@ -13,8 +13,9 @@ if (!process.execArgv.some((arg) => arg.startsWith('--heap-growing-percent') || 
   setFlagsFromString('--heap-growing-percent=100');
 }
 
-// Node ≥ 22.1 can keep V8's compiled code of every module it loads on disk and reuse it while the file is unchanged,
-// so a command does not compile its ~330 modules again on each run (bench/README.md, "Node's module compile cache").
+// Node ≥ 22.1 can keep on disk the code V8 compiles when a module loads (its top level; functions compiled on their
+// first call are not kept) and reuse it while the file is unchanged: 8–15 ms less a command (bench/README.md,
+// "Node's module compile cache").
 // With no directory given Node uses $NODE_COMPILE_CACHE, else os.tmpdir()/node-compile-cache, and does nothing when
 // NODE_DISABLE_COMPILE_CACHE=1. It reports a directory it cannot use in its result rather than throwing; the catch is
 // for anything else: a cache is never a reason for the command to fail. Node 20 has no such cache.
