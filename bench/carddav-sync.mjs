@@ -2,7 +2,7 @@
 // a local vdir folder, beside vdirsyncer (carddav → filesystem) and raw curl requests on the same server,
 // every client through one counting proxy. What is measured and asserted: bench/lib/dav-sync.mjs.
 //
-// Run: npm run build && node bench/carddav-sync.mjs [--items 5000]
+// Run: npm run build && node bench/carddav-sync.mjs [--items 5000] [--node PATH]   (--node: the Node that runs Dovetail and `node -e 0`)
 //      node bench/carddav-sync.mjs --rss-scale [--rss-sizes 1000,100000]   (Dovetail's initial-sync peak RSS only)
 import { contactText, nameOf } from './lib/contacts.mjs';
 import { runDavSyncBench } from './lib/dav-sync.mjs';

@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { gnuTime, median, runChild as runInScratch, which } from './processes.mjs';
+import { gnuTime, measuredNode, median, nodeInfo, runChild as runInScratch, which } from './processes.mjs';
 import { exitOnFailures, inWorkDir, syncReport, table } from './report.mjs';
 import { reportTargets } from './targets.mjs';
 import { startRadicale as startRadicaleAt } from './radicale.mjs';
@@ -61,6 +61,8 @@ const RSS_SIZES = (argValue('--rss-sizes') ?? '1000,100000').split(',').map(Numb
 const RSS_STORAGE = argValue('--rss-storage') ? path.resolve(argValue('--rss-storage')) : null;
 // --dovetail-node-args "ARGS": extra Node options for Dovetail's runs in --rss-scale (e.g. "--heap-growing-percent=50").
 const DOVETAIL_NODE_ARGS = (argValue('--dovetail-node-args') ?? '').split(/\s+/).filter(Boolean);
+// --node PATH: the Node that runs Dovetail (every run, the service included) and the `node -e 0` reference.
+const NODE = measuredNode();
 const CHANGED = 10; // items changed by another client per change round
 const CHANGE_ROUNDS = 2; // round 1: vdirsyncer syncs first; round 2: Dovetail first
 const NO_CHANGE_REPEATS = 3; // median of 3, the two tools alternating
@@ -80,6 +82,8 @@ let work;
 let radicale;
 let vdirsyncer;
 let curl;
+// Dovetail's runs keep Node's module compile cache (where NODE has one) in the scratch folder: cold at the first run.
+let dovetailEnv;
 
 // ---------------------------------------------------------------------------------------------
 // Generated data (the kind's own text, written by us), one item per resource.
@@ -273,7 +277,7 @@ function dovetailTool(root, proxyUrl, extraSettings = {}) {
     async sync(proxy, label, extraNodeArgs = []) {
       const before = await folderState(folder);
       const counter = proxy.begin();
-      const r = await runChild(process.execPath, [...extraNodeArgs, cli, 'sync', '-c', config, '--json'], { cwd: root });
+      const r = await runChild(NODE, [...extraNodeArgs, cli, 'sync', '-c', config, '--json'], { cwd: root, env: dovetailEnv });
       proxy.begin();
       const report = syncReport(r, label);
       const after = await folderState(folder);
@@ -293,7 +297,7 @@ function dovetailTool(root, proxyUrl, extraSettings = {}) {
  * activated, modules loaded) is reported apart; then `repeats` runs, median. Each must send one request and write nothing.
  */
 async function serviceNoChange(dt, proxy, repeats) {
-  const svc = await serve(cli, dt.root, SERVICE_TOKEN);
+  const svc = await serve(cli, dt.root, SERVICE_TOKEN, { node: NODE, env: dovetailEnv });
   const lastRun = async () => {
     const r = await svc.api('GET', '/api/pairings');
     const p = r.body?.pairings?.find((x) => x.pairing === 'p');
@@ -469,13 +473,15 @@ const methods = (c) => Object.entries(c.byMethod).map(([m, n]) => `${n} ${m}`).j
 
 async function nodeStartup() {
   const runs = [];
-  for (let k = 0; k < NODE_START_REPEATS; k += 1) runs.push(await runChild(process.execPath, ['-e', '0']));
+  for (let k = 0; k < NODE_START_REPEATS; k += 1) runs.push(await runChild(NODE, ['-e', '0']));
   return { ms: median(runs.map((r) => r.ms)), rssKiB: median(runs.map((r) => r.rssKiB)) };
 }
 
 function header(what) {
   console.log(what);
-  console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} at start; Node ${process.version}`);
+  const { version, compileCache } = nodeInfo(NODE);
+  console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} at start; ` +
+    `Node ${version} (${NODE}) for Dovetail and node -e 0, ${compileCache ? 'module compile cache on (cold at the first Dovetail run)' : 'no module compile cache'}`);
   console.log(`server: Radicale ${spawnSync(radicale, ['--version'], { encoding: 'utf8' }).stdout.trim()} on 127.0.0.1 (filesystem storage, auth none), every client through one counting proxy`);
   console.log(`peak RSS: ${gnuTime ? `${gnuTime} -f %M (maxrss of the child)` : 'not measured (GNU time not found)'}`);
 }
@@ -755,7 +761,7 @@ async function rssScale() {
 export async function runDavSyncBench(kind) {
   K = kind;
   if (!Number.isInteger(ITEMS) || ITEMS < 100 || RSS_SIZES.some((n) => !Number.isInteger(n) || n < 100)) {
-    console.error(`usage: node bench/${K.bench}.mjs [--items N]          (N ≥ 100, default 5000)\n` +
+    console.error(`usage: node bench/${K.bench}.mjs [--items N] [--node PATH]   (N ≥ 100, default 5000; PATH: the Node that runs Dovetail and node -e 0)\n` +
       `       node bench/${K.bench}.mjs --rss-scale [--rss-sizes 1000,100000]`);
     process.exit(2);
   }
@@ -772,6 +778,7 @@ export async function runDavSyncBench(kind) {
     process.exit(2);
   }
   work = path.join(repoRoot, 'bench', '.work', `${K.bench}-${process.pid}`);
+  dovetailEnv = { NODE_COMPILE_CACHE: path.join(work, 'compile-cache') };
 
   const started = performance.now();
   await inWorkDir(work, async () => {

@@ -2,12 +2,12 @@
 import { spawn } from 'node:child_process';
 
 /**
- * Starts `node CLI serve` in `dir` (its dovetail.json sets `service.port` 0 and `service.token` `token`); resolves
+ * Starts `node CLI serve` in `dir` (`node`: the Node to run it with, default the one running the bench) (its dovetail.json sets `service.port` 0 and `service.token` `token`); resolves
  * once it listens, with { url, api(method, path), metrics(), stop() } — `api` sends the bearer token and resolves to
  * { status, body } (body parsed as JSON); `stop` resolves to the exit code.
  */
-export function serve(cli, dir, token) {
-  const child = spawn(process.execPath, [cli, 'serve'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+export function serve(cli, dir, token, { node = process.execPath, env } = {}) {
+  const child = spawn(node, [cli, 'serve'], { cwd: dir, env: env ? { ...process.env, ...env } : undefined, stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   const auth = { Authorization: `Bearer ${token}` };
   return new Promise((resolve, reject) => {
