@@ -109,9 +109,11 @@ describe('CLI start-up', () => {
     const probe = path.join(dir, 'dav-probe.mjs');
     const dav = pathToFileURL(fileURLToPath(new URL('../../../packages/dav/dist/index.js', import.meta.url))).href;
     writeFileSync(probe, [
-      "import http from 'node:http';",
+      // The server speaks HTTP over node:net: node:http alone loads Node's own undici on Node 22 and later.
+      "import net from 'node:net';",
       `const { DavClient, Transport } = await import(${JSON.stringify(dav)});`,
-      "const server = http.createServer((req, res) => { req.resume(); req.on('end', () => { res.writeHead(207, { 'content-type': 'application/xml' }); res.end('<?xml version=\"1.0\"?><d:multistatus xmlns:d=\"DAV:\"><d:response><d:href>/c/</d:href><d:propstat><d:prop><d:getetag>\"1\"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>'); }); });",
+      "const body = '<?xml version=\"1.0\"?><d:multistatus xmlns:d=\"DAV:\"><d:response><d:href>/c/</d:href><d:propstat><d:prop><d:getetag>\"1\"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>';",
+      "const server = net.createServer((socket) => { let got = ''; socket.on('data', (d) => { got += d; const end = got.indexOf('\\r\\n\\r\\n'); const length = Number(/content-length: *(\\d+)/i.exec(got)?.[1] ?? 0); if (end >= 0 && Buffer.byteLength(got) >= end + 4 + length) socket.end(`HTTP/1.1 207 Multi-Status\\r\\ncontent-type: application/xml\\r\\ncontent-length: ${Buffer.byteLength(body)}\\r\\nconnection: close\\r\\n\\r\\n${body}`); }); });",
       "await new Promise((r) => server.listen(0, '127.0.0.1', r));",
       "const client = new DavClient(new Transport({ auth: { type: 'none' }, maxRetries: 0, timeoutMs: 5000 }), `http://127.0.0.1:${server.address().port}/`);",
       "const res = await client.xml('PROPFIND', '/c/', { 'd:propfind': { 'd:prop': { 'd:getetag': {} } } }, { Depth: '0' });",
