@@ -74,6 +74,18 @@ function readZonesById(): void {
   };
 }
 
+/**
+ * Node 23 removed `util.isNullOrUndefined`, which the library (0.15) still calls when it writes an extended
+ * property's attributes: on Node 24 every request that names an extended property (our identity and category
+ * properties, so every GetItem, CreateItem and UpdateItem) failed with "util_1.isNullOrUndefined is not a
+ * function". It is given back exactly as Node had it, and only where it is missing; nothing else in the process
+ * called it, since it did not exist there.
+ */
+function restoreRemovedUtil(): void {
+  const util = createRequire(import.meta.url)('node:util') as { isNullOrUndefined?: (value: unknown) => boolean };
+  if (typeof util.isNullOrUndefined !== 'function') util.isNullOrUndefined = (value: unknown) => value === null || value === undefined;
+}
+
 let loggingRouted = false;
 
 /**
@@ -110,6 +122,7 @@ export interface EwsService {
 
 export function createEwsService(options: { url: string; transport: Transport; logger: Logger; version?: ews.ExchangeVersion }): EwsService {
   routeLibraryLogging(options.logger);
+  restoreRemovedUtil();
   escapeLibraryWriter();
   readZonesById();
   const service = new ews.ExchangeService(options.version ?? ews.ExchangeVersion.Exchange2013_SP1, ews.TimeZoneInfo.Utc);
