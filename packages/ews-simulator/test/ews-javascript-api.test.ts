@@ -7,6 +7,9 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EwsSimulator } from '../src/index.js';
 
+// The library calls util.isNullOrUndefined, which Node 23 removed; the Exchange connector gives it back the same way.
+const util = createRequire(import.meta.url)('node:util') as { isNullOrUndefined?: (value: unknown) => boolean };
+util.isNullOrUndefined ??= (value: unknown) => value === null || value === undefined;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const ews = createRequire(import.meta.url)('ews-javascript-api') as any;
 const {
