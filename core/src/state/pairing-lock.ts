@@ -1,8 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { link, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { hostname } from 'node:os';
-import { hasCode, writeFully } from './durable-fs.js';
+import { hasCode } from './durable-fs.js';
+import { createExclusive, removeStaleTempFiles } from '../sdk/atomic-write.js';
 import { StateLocked } from './types.js';
 import { processStartTicks, recordHolderRunning } from '../sdk/process-alive.js';
 
@@ -22,7 +23,10 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
-/** A lock or takeover claim file younger than this may still be being written by a live process. */
+/**
+ * An unreadable lock or takeover claim younger than this may still be being written by a live process (an older
+ * version created it empty first; where there are no hard links it is copied into place).
+ */
 const WRITE_GRACE_MS = 10_000;
 const MAX_ATTEMPTS = 5;
 
@@ -50,74 +54,13 @@ function describe(holder: LockHolder): string {
   return `pid ${holder.pid}${host} since ${holder.startedAt}`;
 }
 
-/** Writes `content` to the new file `file` (O_EXCL), flushed; false when `file` already exists. */
-async function writeNew(file: string, content: string): Promise<boolean> {
-  let handle;
-  try {
-    handle = await open(file, 'wx');
-  } catch (error) {
-    if (hasCode(error, 'EEXIST')) return false;
-    throw error;
-  }
-  try {
-    await writeFully(handle, Buffer.from(content, 'utf8'));
-    await handle.sync();
-    await handle.close();
-  } catch (error) {
-    await handle.close().catch(() => undefined);
-    await unlink(file).catch(() => undefined);
-    throw error;
-  }
-  return true;
-}
-
-/** Errors of a file system that has no hard links (some FUSE, SMB and FAT mounts). */
-const NO_LINKS = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EINVAL'];
-
 /**
- * Creates `file` with `content` only if it does not exist; false when it does. The content is written to
- * a staging file first and hard-linked into place, so `file` appears whole: a process killed at any point
- * never leaves an empty or half-written lock that others must wait out. A file system without hard links
- * falls back to O_EXCL creation, where a kill between creating and writing leaves an unreadable file
- * (treated as held for `WRITE_GRACE_MS`).
+ * Creates `file` with `content` only if it does not exist; false when it does. The SDK writes the content to a temp
+ * file, fsyncs it and hard-links it into place, so the file appears whole: a process killed at any point never leaves
+ * an empty or half-written lock that others must wait out.
  */
-async function createExclusive(file: string, content: string): Promise<boolean> {
-  const staging = `${file}.${process.pid}-${randomBytes(4).toString('hex')}${STAGING_SUFFIX}`;
-  await writeNew(staging, content);
-  try {
-    await link(staging, file);
-    return true;
-  } catch (error) {
-    if (hasCode(error, 'EEXIST')) return false;
-    if (NO_LINKS.some((code) => hasCode(error, code))) return writeNew(file, content);
-    throw error;
-  } finally {
-    await unlink(staging).catch(() => undefined);
-  }
-}
-
-const STAGING_SUFFIX = '.staging';
-
-/**
- * Removes staging files beside `file` left by processes killed between writing and linking them. Only
- * those older than `WRITE_GRACE_MS` go: a younger one may belong to a process about to link it.
- */
-async function sweepStaging(file: string): Promise<void> {
-  const folder = path.dirname(file);
-  const prefix = `${path.basename(file)}.`;
-  let names: string[];
-  try {
-    names = await readdir(folder);
-  } catch {
-    return;
-  }
-  await Promise.all(names
-    .filter((name) => name.startsWith(prefix) && name.endsWith(STAGING_SUFFIX))
-    .map(async (name) => {
-      const staging = path.join(folder, name);
-      const info = await stat(staging).catch(() => undefined);
-      if (info && Date.now() - info.mtimeMs > WRITE_GRACE_MS) await unlink(staging).catch(() => undefined);
-    }));
+async function createWhole(file: string, content: string): Promise<boolean> {
+  return (await createExclusive(path.dirname(file), [path.basename(file)], content)) !== undefined;
 }
 
 async function readIfPresent(file: string): Promise<{ raw: string; mtimeMs: number } | undefined> {
@@ -131,7 +74,7 @@ async function readIfPresent(file: string): Promise<{ raw: string; mtimeMs: numb
 }
 
 /**
- * Removes a stale lock whose content is `staleRaw`. The removal is guarded by an O_EXCL claim
+ * Removes a stale lock whose content is `staleRaw`. The removal is guarded by an exclusive claim
  * named after that content, so of several processes finding the same stale lock only one removes
  * it, and it re-reads the lock under the claim so a fresh lock taken meanwhile is never removed.
  * The claim records its maker as a lock does (`claimRaw`): a claim left by a process of this host that
@@ -141,7 +84,7 @@ async function readIfPresent(file: string): Promise<{ raw: string; mtimeMs: numb
  */
 async function removeStale(file: string, staleRaw: string, claimRaw: string, pairing: string): Promise<void> {
   const claim = `${file}.takeover-${createHash('sha1').update(staleRaw).digest('hex').slice(0, 16)}`;
-  if (!(await createExclusive(claim, claimRaw))) {
+  if (!(await createWhole(claim, claimRaw))) {
     const existing = await readIfPresent(claim);
     if (!existing) return; // that takeover has finished: try again
     const claimer = parseHolder(existing.raw);
@@ -173,8 +116,8 @@ export async function acquireLock(file: string, pairing: string): Promise<HeldLo
   };
   const raw = JSON.stringify(holder);
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
-    if (await createExclusive(file, raw)) {
-      await sweepStaging(file);
+    if (await createWhole(file, raw)) {
+      await removeStaleTempFiles(path.dirname(file)); // those of takers killed before they linked theirs
       return heldLock(file, holder, raw);
     }
     const existing = await readIfPresent(file);

@@ -191,19 +191,18 @@ describe('pairing lock', () => {
     }
   }, 60_000);
 
-  it('removes staging files of killed takers once they are old, and keeps young ones', async () => {
+  it('removes the temp files of takers killed before they linked them, and keeps those of live ones', async () => {
     const store = new LowdbStateStore(dir);
     const file = await plantLock(store, 'work', { pid: 1, hostname: hostname(), startedAt: 'x' });
     await (await import('node:fs/promises')).unlink(file);
-    const old = `${file}.999999-deadbeef.staging`;
-    const young = `${file}.999998-cafebabe.staging`;
-    await writeFile(old, '{}');
-    await writeFile(young, '{}');
-    const then = new Date(Date.now() - 60_000);
-    await utimes(old, then, then);
+    const dead = spawnSync(process.execPath, ['-e', 'process.exit(0)']);
+    const killed = path.join(path.dirname(file), `.${STATE_FILES.lock}.${dead.pid}.deadbeef.tmp`);
+    const live = path.join(path.dirname(file), `.${STATE_FILES.lock}.${process.pid}.cafebabe.tmp`);
+    await writeFile(killed, '{}');
+    await writeFile(live, '{}');
     const lock = await store.lock('work');
-    expect(existsSync(old)).toBe(false);
-    expect(existsSync(young)).toBe(true);
+    expect(existsSync(killed)).toBe(false);
+    expect(existsSync(live)).toBe(true);
     await lock.release();
   });
   describe('a takeover claim left beside a stale lock', () => {
