@@ -39,6 +39,12 @@ function kindsIn(entry: string): ReadonlySet<ComponentKind> | undefined {
   return kinds;
 }
 
+/** What the entry of `name` says it holds, if the entry was made for `version`. */
+function knownKinds(folder: CacheScope, name: string, version: string): ReadonlySet<ComponentKind> | undefined {
+  const hit = folder.get(name);
+  return hit !== undefined && versionIn(hit) === version ? kindsIn(hit) : undefined;
+}
+
 /** The component kinds of files by version, read from the files only when the cache does not know them. */
 export class ComponentCache {
   private readonly folders = new Map<string, Promise<CacheScope>>();
@@ -63,12 +69,20 @@ export class ComponentCache {
    */
   async kindsOf(dir: string, name: string, file: string, version: string): Promise<ReadonlySet<ComponentKind>> {
     const folder = await this.folder(dir);
-    const hit = folder.get(name);
-    const known = hit !== undefined && versionIn(hit) === version ? kindsIn(hit) : undefined;
+    const known = knownKinds(folder, name, version);
     if (known) return known;
     const kinds = componentKinds(await fsp.readFile(file, 'utf8'));
     folder.set(name, encode(version, kinds));
     return kinds;
+  }
+
+  /**
+   * A lookup without reading any file, for a listing's common case (the file unchanged since the cache last saw it):
+   * opens the folder's entries once and returns `(name, version) => kinds`, undefined where `kindsOf` must read.
+   */
+  async lookup(dir: string): Promise<(name: string, version: string) => ReadonlySet<ComponentKind> | undefined> {
+    const folder = await this.folder(dir);
+    return (name, version) => knownKinds(folder, name, version);
   }
 
   /** Remembers what the file `name` in `dir` holds at `version`, known without reading it (this connector wrote it). */

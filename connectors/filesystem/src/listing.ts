@@ -71,13 +71,31 @@ export async function listItemFiles(dir: string, options: ListFilesOptions): Pro
     .map((e) => e.name)
     .sort();
   const refs: (ItemRef | undefined)[] = [];
+  const known = options.sniff ? await options.cache.lookup(dir) : undefined;
   // A batch of synchronous stats per turn of the event loop, each batch finished (links, sniffing) before the next
   // is stated: only one batch's stats are held at a time (a BigIntStats is ~1 KB; 100,000 of them would be 100 MB).
+  // The common case (a plain file whose components the cache knows at this version) is settled at once; only links
+  // and files to be read go through `itemRef` (a promise each: 5,000 of them cost ~3× the CPU of the stats).
   for (let from = 0; from < names.length; from += STAT_BATCH) {
     if (from > 0) await nextTurn();
     const batch = names.slice(from, from + STAT_BATCH);
-    const stats = batch.map((name) => lstatSync(path.join(dir, name), { bigint: true, throwIfNoEntry: false }));
-    refs.push(...(await mapLimit(batch, LIST_CONCURRENCY, (name, i) => itemRef(dir, name, stats[i], options))));
+    const rest: { name: string; stat: BigIntStats | undefined; at: number }[] = [];
+    for (const name of batch) {
+      const stat = lstatSync(path.join(dir, name), { bigint: true, throwIfNoEntry: false });
+      if (stat?.isFile()) {
+        const version = versionOf(stat);
+        const kinds = known?.(name, version);
+        if (!known || kinds) {
+          if (!kinds || holdsEntity(kinds, options.entity)) refs.push({ id: name, version });
+          continue;
+        }
+      } else if (stat && !stat.isSymbolicLink()) {
+        continue; // neither a file nor a link (any more)
+      }
+      rest.push({ name, stat, at: refs.push(undefined) - 1 });
+    }
+    const resolved = await mapLimit(rest, LIST_CONCURRENCY, (r) => itemRef(dir, r.name, r.stat, options));
+    rest.forEach((r, i) => { refs[r.at] = resolved[i]; });
   }
   if (options.sniff) await options.cache.commit(dir, new Set(names));
   return refs.filter((r): r is ItemRef => r !== undefined);
