@@ -12,7 +12,9 @@ interface NtlmClient {
   createType3Message(type2: Type2Message, username: string, password: string, workstation?: string, target?: string): string;
 }
 
-const ntlm = createRequire(import.meta.url)('@ewsjs/ntlm-client') as NtlmClient;
+let client: NtlmClient | undefined;
+/** The NTLM message builder, loaded on first use: it and its DES code cost every other transport ~10 ms to load. */
+const ntlm = (): NtlmClient => (client ??= createRequire(import.meta.url)('@ewsjs/ntlm-client') as NtlmClient);
 
 /** One NTLM identity. `DOMAIN\user` names the domain; `user@domain` (UPN) is sent as is with no domain. */
 export class NtlmSession {
@@ -27,7 +29,7 @@ export class NtlmSession {
 
   /** The `Authorization` value that opens the handshake (type 1). */
   negotiate(): string {
-    return ntlm.createType1Message(this.workstation, this.domain);
+    return ntlm().createType1Message(this.workstation, this.domain);
   }
 
   /**
@@ -35,8 +37,8 @@ export class NtlmSession {
    * challenge is malformed or offers only NTLMv1, whose responses can be cracked: it is never answered.
    */
   authenticate(challenge: string): string {
-    const type2 = ntlm.decodeType2Message(challenge);
+    const type2 = ntlm().decodeType2Message(challenge);
     if (type2.version !== 2) throw new Error('the server offers only NTLMv1, which Dovetail does not use (enable NTLMv2 on the server)');
-    return ntlm.createType3Message(type2, this.user, this.password, this.workstation, this.domain);
+    return ntlm().createType3Message(type2, this.user, this.password, this.workstation, this.domain);
   }
 }
