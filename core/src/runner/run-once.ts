@@ -55,7 +55,7 @@ export interface RunOnceResult {
 export function pendingWork(state: PairingState, now = Date.now()): PendingWork {
   let retrying = 0, conflicts = 0, quarantined = 0;
   let next = Infinity;
-  for (const r of state.relations()) {
+  for (const r of state.unsettled?.() ?? state.relations()) {
     if (r.status === 'conflict') conflicts += 1;
     else if (r.status === 'quarantined') quarantined += 1;
     else if (r.attempts || r.lastError) {

@@ -242,6 +242,10 @@ export class LowdbPairingState implements PairingState {
     return this.map.values();
   }
 
+  unsettled(): IterableIterator<Relation> {
+    return this.map.unsettled();
+  }
+
   get(key: string): Relation | undefined {
     return this.map.get(key);
   }

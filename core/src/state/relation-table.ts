@@ -44,6 +44,23 @@ export class RelationTable {
   *values(): IterableIterator<Relation> {
     for (const [key, record] of this.table.entries()) yield decodeRecord(key, record);
   }
+
+  /**
+   * Every relation whose status is `conflict` or `quarantined` or that holds `attempts` or `lastError`, and few
+   * others: found in the encoded records, so the rest are never decoded (see `PairingState.unsettled`).
+   */
+  *unsettled(): IterableIterator<Relation> {
+    for (const [key, record] of this.table.entries()) if (mayBeUnsettled(record)) yield decodeRecord(key, record);
+  }
+}
+
+/**
+ * Whether an encoded record may be unsettled. JSON holds a quoted status or field name only as that whole string
+ * (a quote inside a string is escaped), so a record without any of these four has none of them; a string value that
+ * happens to equal one only costs a decode.
+ */
+function mayBeUnsettled(record: string): boolean {
+  return record.includes('"conflict"') || record.includes('"quarantined"') || record.includes('"attempts"') || record.includes('"lastError"');
 }
 
 /** Fields a relation's record holds in fixed places; any other field goes into the trailing object. */

@@ -99,6 +99,12 @@ export interface PairingState {
    * `commit` finish it at once; `meta` never waits for it.
    */
   prepare?(): Promise<void>;
+  /**
+   * Optional: the relations that may need attention, found without decoding the others — at least every one whose
+   * status is `conflict` or `quarantined` or that holds `attempts` or `lastError` (a few others may come too; callers
+   * still check). Without it, callers go through `relations`.
+   */
+  unsettled?(): IterableIterator<Relation>;
   /** Applies and persists a batch atomically: after a crash either all of it is there or none. */
   commit(batch: StateBatch): Promise<void>;
   /** How many durable writes (commits + compactions) this handle made, for benchmarks. */

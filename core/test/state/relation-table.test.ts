@@ -68,6 +68,36 @@ describe('RelationTable', () => {
     );
   });
 
+  it('unsettled() yields, in order and decoded alike, every relation in conflict, quarantined or failing, and no more than are held', () => {
+    const unsettled = (r: Relation) => r.status === 'conflict' || r.status === 'quarantined' || r.attempts !== undefined || r.lastError !== undefined;
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 200 }), (ops) => {
+        const table = new RelationTable();
+        const model = new Map<string, Relation>();
+        for (const o of ops) {
+          if ('put' in o) { table.set(o.put); model.set(o.put.key, JSON.parse(JSON.stringify(o.put)) as Relation); }
+          else if ('del' in o) { table.delete(o.del); model.delete(o.del); }
+        }
+        const got = [...table.unsettled()];
+        const all = modelValues(model);
+        // A subsequence of all relations (same order, same decoding) that holds every unsettled one.
+        let at = 0;
+        for (const r of got) {
+          while (at < all.length && all[at].key !== r.key) at += 1;
+          expect(r).toEqual(all[at]);
+        }
+        expect(got.map((r) => r.key)).toEqual(expect.arrayContaining(all.filter(unsettled).map((r) => r.key)));
+      }),
+      { numRuns: 300 },
+    );
+    // Settled relations are not decoded at all: a synced one is left out even when its strings hold the names (only a
+    // whole string equal to one is a false match).
+    const table = new RelationTable();
+    table.set({ key: 'k', uid: 'k', status: 'synced', a: { id: 'conflict.ics', version: 'x"attempts"', hash: '"lastError"' } });
+    table.set({ key: 'q', uid: 'q', status: 'quarantined', attempts: 5, lastError: 'bad' });
+    expect([...table.unsettled()].map((r) => r.key)).toEqual(['q']);
+  });
+
   it('stays a Map through block compaction and entry renumbering at scale, also with an iteration open', () => {
     const table = new RelationTable();
     const model = new Map<string, Relation>();
