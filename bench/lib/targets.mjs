@@ -12,6 +12,8 @@ import { table } from './report.mjs';
  * @property {number} [ratio]    the measured ratio (compared with `limit`); undefined when only `holds` is known
  * @property {number} [limit]    the ratio the target allows (ratio ≤ limit holds)
  * @property {boolean} [holds]   set when there is no ratio (counts, "one request per collection")
+ * @property {number} [floor]    the same ratio for the least any client on the same stack must do (e.g. a Node process
+ *                               sending only the protocol's requests); a target whose floor is above `limit` cannot hold
  * @property {string} measured   the figures behind the ratio, in words
  */
 
@@ -21,7 +23,11 @@ export function targetHolds(t) {
   return t.ratio === undefined || t.limit === undefined ? undefined : t.ratio <= t.limit;
 }
 
-const verdict = (t) => ({ true: 'holds', false: 'MISSES', undefined: 'not measured' })[String(targetHolds(t))];
+const verdict = (t) => {
+  const holds = targetHolds(t);
+  if (holds === false && t.floor !== undefined && t.limit !== undefined && t.floor > t.limit) return 'MISSES (floor above limit)';
+  return ({ true: 'holds', false: 'MISSES', undefined: 'not measured' })[String(holds)];
+};
 const ratioText = (t) => (t.ratio === undefined ? '' : `${t.ratio.toFixed(2)}×`);
 
 /** Prints `targets` as a table and records them for bench/run.mjs's summary. */
@@ -34,7 +40,8 @@ export function reportTargets(bench, targets) {
 
 /** The targets as a table: target, scale, ratio, limit, verdict, figures. */
 export function printTargets(targets, withBench = false) {
-  table([...(withBench ? ['bench'] : []), 'target', 'at', 'ratio', 'limit', 'verdict', 'measured'], targets.map((t) => [
-    ...(withBench ? [t.bench] : []), t.target, t.scale ?? '', ratioText(t), t.limit === undefined ? '' : `≤ ${t.limit}×`, verdict(t), t.measured,
+  table([...(withBench ? ['bench'] : []), 'target', 'at', 'ratio', 'floor', 'limit', 'verdict', 'measured'], targets.map((t) => [
+    ...(withBench ? [t.bench] : []), t.target, t.scale ?? '', ratioText(t), t.floor === undefined ? '' : `${t.floor.toFixed(2)}×`,
+    t.limit === undefined ? '' : `≤ ${t.limit}×`, verdict(t), t.measured,
   ]));
 }
