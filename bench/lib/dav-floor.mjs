@@ -4,6 +4,14 @@
 // Dovetail's CLI costs beyond this is its own work; this, beyond curl, is Node and the HTTP/DAV stack.
 //
 //   node bench/lib/dav-floor.mjs BASE_URL COLLECTION_HREF TOKEN USER PASSWORD   (exit 0: the delta was empty)
+import { setFlagsFromString } from 'node:v8';
+
+// As core/bin/dovetail.js does on Node 20: no second, optimised compile of undici's WebAssembly parser, which the
+// process would wait for at exit (0.15–0.2 s) — any client on this stack can avoid it, so the floor does too.
+if (Number(process.versions.v8.split('.')[0]) < 12) {
+  setFlagsFromString('--no-wasm-tier-up');
+  setFlagsFromString('--no-wasm-dynamic-tiering');
+}
 const [base, href, token, username, password] = process.argv.slice(2);
 const { DavClient, Transport, syncCollection } = await import('@dovetail/dav');
 const client = new DavClient(new Transport({ auth: { type: 'basic', username, password } }), base);

@@ -13,6 +13,16 @@ if (!process.execArgv.some((arg) => arg.startsWith('--heap-growing-percent') || 
   setFlagsFromString('--heap-growing-percent=100');
 }
 
+// V8 11 (Node 20) compiles undici's HTTP parser, a WebAssembly module, a second time with its optimising compiler on
+// a background thread after the first request, and the process waits for that compilation when it exits: 0.15–0.2 s
+// added to every command that sent a request (bench/README.md, "The sixth round"). Staying on the baseline compiler
+// costs nothing measurable (a 5,000-event initial sync used the same CPU). Node ≥ 22 does not wait, so it is left
+// alone there; WebAssembly flags given to node itself win.
+if (Number(process.versions.v8.split('.')[0]) < 12 && !process.execArgv.some((arg) => /^--(no-)?(wasm|liftoff)/.test(arg))) {
+  setFlagsFromString('--no-wasm-tier-up');
+  setFlagsFromString('--no-wasm-dynamic-tiering');
+}
+
 // Node ≥ 22.1 can keep on disk the code V8 compiles when a module loads (its top level; functions compiled on their
 // first call are not kept) and reuse it while the file is unchanged: 8–15 ms less a command (bench/README.md,
 // "Node's module compile cache").
