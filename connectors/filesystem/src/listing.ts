@@ -75,7 +75,8 @@ export async function listItemFiles(dir: string, options: ListFilesOptions): Pro
   // A batch of synchronous stats per turn of the event loop, each batch finished (links, sniffing) before the next
   // is stated: only one batch's stats are held at a time (a BigIntStats is ~1 KB; 100,000 of them would be 100 MB).
   // The common case (a plain file whose components the cache knows at this version) is settled at once; only links
-  // and files to be read go through `itemRef` (a promise each: 5,000 of them cost ~3× the CPU of the stats).
+  // and files to be read go through `itemRef`, a promise each (a profile of 5,000 unchanged files: the listing took
+  // 165 ms of CPU with a promise per file, 129 ms without, ~90 ms of it the stats).
   for (let from = 0; from < names.length; from += STAT_BATCH) {
     if (from > 0) await nextTurn();
     const batch = names.slice(from, from + STAT_BATCH);
