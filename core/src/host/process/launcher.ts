@@ -3,8 +3,11 @@
  * says `"process": true`): `node launcher.js ENTRY` imports ENTRY and serves its default export with `runStdio`.
  */
 import { pathToFileURL } from 'node:url';
+import { applyRuntimeFlags } from '../../runtime-flags.js';
 import { isConnectorDefinition } from '../../sdk/connector.js';
 import { runStdio } from '../../sdk/stdio.js';
+
+applyRuntimeFlags(); // as the `dovetail` command does: before the connector loads or sends anything
 
 const entry = process.argv[2];
 if (!entry) {
