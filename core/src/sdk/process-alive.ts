@@ -16,16 +16,24 @@ export function processRunning(pid: number): boolean {
   return state !== 'Z' && state !== 'X' && state !== 'x';
 }
 
-/** The state letter of /proc/PID/stat (R, S, D, Z, …), or undefined where there is no /proc. */
-function linuxProcessState(pid: number): string | undefined {
+/**
+ * The fields of /proc/PID/stat after "PID (comm)": [0] is the state letter (R, S, D, Z, …; field 3), [19] the start
+ * time in clock ticks since boot (field 22). Undefined where there is no /proc (or no such process). comm may hold
+ * spaces and parentheses, so the fields follow the last ")".
+ */
+function procStatFields(pid: number): string[] | undefined {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
-  // "PID (comm) S …": comm may hold spaces and parentheses, so the state follows the last ")".
-  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) || undefined;
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** The state letter of /proc/PID/stat, or undefined where there is no /proc. */
+function linuxProcessState(pid: number): string | undefined {
+  return procStatFields(pid)?.[0] || undefined;
 }
 
 /**
@@ -33,14 +41,8 @@ function linuxProcessState(pid: number): string | undefined {
  * for as long as the machine runs. Undefined where there is no /proc (or no such process).
  */
 export function processStartTicks(pid: number): number | undefined {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  // The fields after "(comm)" start with the state (field 3), so starttime (field 22) is the 20th of them.
-  const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+  const field = procStatFields(pid)?.[19];
+  const ticks = field === undefined ? NaN : Number(field);
   return Number.isSafeInteger(ticks) ? ticks : undefined;
 }
 
