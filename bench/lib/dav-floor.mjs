@@ -4,14 +4,11 @@
 // Dovetail's CLI costs beyond this is its own work; this, beyond curl, is Node and the HTTP/DAV stack.
 //
 //   node bench/lib/dav-floor.mjs BASE_URL COLLECTION_HREF TOKEN USER PASSWORD   (exit 0: the delta was empty)
-import { setFlagsFromString } from 'node:v8';
+import { applyRuntimeFlags } from '../../core/dist/runtime-flags.js';
 
-// As core/bin/dovetail.js does on Node 20: no second, optimised compile of undici's WebAssembly parser, which the
-// process would wait for at exit (0.15–0.2 s) — any client on this stack can avoid it, so the floor does too.
-if (Number(process.versions.v8.split('.')[0]) < 12) {
-  setFlagsFromString('--no-wasm-tier-up');
-  setFlagsFromString('--no-wasm-dynamic-tiering');
-}
+// The V8 flags the CLI sets (on Node 20: no second compile of undici's WebAssembly parser for the exit to wait for,
+// 0.1–0.2 s): any client on this stack can set them, so the floor does too.
+applyRuntimeFlags();
 const [base, href, token, username, password] = process.argv.slice(2);
 const { DavClient, Transport, syncCollection } = await import('@dovetail/dav');
 const client = new DavClient(new Transport({ auth: { type: 'basic', username, password } }), base);

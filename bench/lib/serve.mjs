@@ -2,7 +2,8 @@
 import { spawn } from 'node:child_process';
 
 /**
- * Starts `node CLI serve` in `dir` (`node`: the Node to run it with, default the one running the bench) (its dovetail.json sets `service.port` 0 and `service.token` `token`); resolves
+ * Starts `node CLI serve` in `dir`, whose dovetail.json sets `service.port` 0 and `service.token` `token` (`node`: the
+ * Node to run it with, default the one running the bench; `env`: variables added to the environment); resolves
  * once it listens, with { url, api(method, path), metrics(), stop() } — `api` sends the bearer token and resolves to
  * { status, body } (body parsed as JSON); `stop` resolves to the exit code.
  */
